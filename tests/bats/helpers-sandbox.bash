@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Functions for commands run inside tests/sandbox (sourced by in_sandbox).
+set -e
+
+# sandbox_veth NAME ADDR/PFX PEERADDR/PFX [MTU]
+# A veth pair: NAME stays here, NAME-p goes into namespace NAME-ns with
+# PEERADDR. Both ends up. The namespace files live on the sandbox's private
+# /run/netns tmpfs and the addresses exist only inside these namespaces.
+sandbox_veth() {
+	local name=$1 addr=$2 peeraddr=$3 mtu=${4:-1500}
+	ip netns add "$name-ns"
+	ip link add "$name" mtu "$mtu" type veth peer name "$name-p" mtu "$mtu"
+	ip link set "$name-p" netns "$name-ns"
+	ip addr add "$addr" dev "$name"
+	ip link set "$name" up
+	ip -n "$name-ns" addr add "$peeraddr" dev "$name-p"
+	ip -n "$name-ns" link set "$name-p" up
+	ip -n "$name-ns" link set lo up
+}
