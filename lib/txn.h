@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The safe-change engine (DESIGN.md "Changing the system safely"). Every
+ * change to sysctls or managed files goes through here:
+ *   1. validate the whole input (any bad entry: -EINVAL, nothing touched);
+ *   2. flock TK_LOCK_FILE;
+ *   3. snapshot (all net.* keys, the touched keys, the managed files);
+ *   4. write each key, read it back, compare normalized values;
+ *   5. on any failure restore every key already written, name the key;
+ *   6. persist to TK_SYSCTL_CONF: merged, sorted, one line per key, atomic.
+ */
+#ifndef TUNEKIT_TXN_H
+#define TUNEKIT_TXN_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "kvconf.h"
+
+struct txn_error {
+	unsigned line;     /* input line of the bad entry, 0 if none */
+	char key[260];     /* key that failed, "" if none */
+	const char *why;   /* static text, or NULL when errnum says it all */
+	int errnum;        /* errno of the failed operation, 0 if none */
+	int rolled_back;   /* 1 when written keys were restored */
+};
+
+struct txn_opts {
+	int dry_run;                  /* validate and report, change nothing */
+	const char *note;             /* snapshot note; NULL: "before apply" */
+	const char *const *allow_prefixes; /* NULL: only "net." keys */
+	int no_persist;               /* do not write TK_SYSCTL_CONF */
+	FILE *report;                 /* "key: old -> new" per change; NULL: silent */
+	/*
+	 * Called after every key is written and read back, before persist;
+	 * a non-zero return (-errno, err filled) rolls every key back. Lets a
+	 * tool add a non-sysctl step (a qdisc change) to the same transaction.
+	 */
+	int (*after_write)(void *ctx, struct txn_error *err);
+	void *after_write_ctx;
+	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
+	unsigned changed;             /* out: number of keys whose value changed */
+};
+
+/*
+ * Validate changes without touching anything: key syntax, allowed prefix,
+ * key exists under the sysctl root and is writable, numeric keys get
+ * numeric values. 0 or -EINVAL with err filled.
+ */
+int txn_validate(const struct kv_list *changes, const struct txn_opts *opts,
+		 struct txn_error *err);
+
+/*
+ * Apply changes as one transaction (steps 1-6 above). Keys whose live value
+ * already equals the requested one are not written but are still persisted.
+ * Returns 0; -EINVAL (validation, nothing changed); -EPERM/-EACCES (not
+ * root, nothing changed); -ENOSPC etc. (snapshot failed, nothing changed);
+ * or the -errno of the failed write/read-back after rolling back.
+ */
+int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
+
+/*
+ * Replace one managed file (e.g. TK_RESOLVED_DROPIN, given as an absolute
+ * path without the root) in a transaction: lock, snapshot, atomic write
+ * under tk_root(). data NULL removes the file. 0 or -errno.
+ */
+int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mode,
+		   struct txn_opts *opts, struct txn_error *err);
+
+/* Print err as "prog: FILE:LINE: KEY: why" style message (input names the source). */
+void txn_error_print(const struct txn_error *err, const char *input);
+
+/* Exit status for a txn_* return code: 0, 1 (runtime), 2 (invalid input). */
+int txn_exit_status(int rc);
+
+#endif
