@@ -19,6 +19,7 @@
 #include "c.h"
 #include "closestream.h"
 #include "fileutil.h"
+#include "json.h"
 #include "kvconf.h"
 #include "msg.h"
 #include "paths.h"
@@ -68,21 +69,6 @@ struct options {
 	const char *prefixes[MAX_PREFIXES + 2];
 	size_t nprefixes;
 };
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 static void format_time(time_t t, char *buf, size_t len)
 {
@@ -144,15 +130,24 @@ static int cmd_list(const struct options *o)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
 	char when[32];
 	if (o->json) {
-		printf("{\"snapshots\":[");
+		struct json j;
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "snapshots");
 		for (size_t i = 0; i < n; i++) {
 			format_time(v[i].time, when, sizeof(when));
-			printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"epoch\":%lld,\"note\":", i ? "," : "",
-			       v[i].id, when, (long long)v[i].time);
-			json_string(stdout, v[i].note);
-			printf(",\"keys\":%zu,\"valid\":%s}", v[i].nkeys, v[i].valid ? "true" : "false");
+			json_object_begin(&j, NULL);
+			json_string(&j, "id", v[i].id);
+			json_string(&j, "time", when);
+			json_i64(&j, "epoch", (int64_t)v[i].time);
+			json_string(&j, "note", v[i].note);
+			json_u64(&j, "keys", v[i].nkeys);
+			json_bool(&j, "valid", v[i].valid);
+			json_object_end(&j);
 		}
-		printf("]}\n");
+		json_array_end(&j);
+		json_object_end(&j);
+		putchar('\n');
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			format_time(v[i].time, when, sizeof(when));
