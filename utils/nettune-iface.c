@@ -57,9 +57,13 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
-/* Links to report, in output order: -i order, else dump order without lo. */
+/*
+ * Links to report, in output order: -i order, else dump order without lo.
+ * A name given with -i that does not exist is a usage error, unless
+ * missing_ok (a link removed while watching).
+ */
 static size_t select_links(const struct nl_links *links, const struct options *o,
-			   const struct nl_link **out)
+			   int missing_ok, const struct nl_link **out)
 {
 	size_t n = 0;
 
@@ -68,6 +72,8 @@ static size_t select_links(const struct nl_links *links, const struct options *o
 			const struct nl_link *l = nl_links_find(links, o->names[i]);
 			int dup = 0;
 
+			if (!l && missing_ok)
+				continue;
 			if (!l)
 				msg_die(TK_EXIT_USAGE, "%s: no such interface", o->names[i]);
 			for (size_t k = 0; k < n; k++)
@@ -293,7 +299,7 @@ static int report(const struct options *o)
 
 	dump_links(&links, 1);
 	sel = xcalloc(links.n + o->nnames + 1, sizeof(*sel));
-	n = select_links(&links, o, sel);
+	n = select_links(&links, o, 0, sel);
 	extra = xcalloc(n ? n : 1, sizeof(*extra));
 	for (size_t i = 0; i < n; i++)
 		get_extra(sel[i], &extra[i]);
@@ -369,7 +375,7 @@ static void print_rates(const struct nl_links *before, const struct nl_links *af
 {
 	static int blocks;
 	const struct nl_link **sel = xcalloc(after->n + o->nnames + 1, sizeof(*sel));
-	size_t n = select_links(after, o, sel);
+	size_t n = select_links(after, o, 1, sel);
 	struct json j;
 
 	/* a blank line between the blocks of several interfaces, as sar(1) does */
@@ -439,7 +445,7 @@ static int watch(const struct options *o)
 	{
 		/* check -i names now and size the name column */
 		const struct nl_link **sel = xcalloc(before.n + o->nnames + 1, sizeof(*sel));
-		size_t n = select_links(&before, o, sel);
+		size_t n = select_links(&before, o, 0, sel);
 
 		for (size_t i = 0; i < n; i++)
 			if (strlen(sel[i]->name) > width)
