@@ -16,13 +16,17 @@ IFACE_TXQLEN=777
 export IFACE_V4 IFACE_PEER_V4 IFACE_V6 IFACE_MTU IFACE_TXQLEN
 
 # The sandbox snippet that builds the pair with every value the tests check.
-IFACE_SETUP='sandbox_veth tkv0 $IFACE_V4/24 $IFACE_PEER_V4/24 $IFACE_MTU;
+# wait_operstate IFACE STATE: the kernel sets operstate from linkwatch, a
+# moment after the carrier changes; wait up to 2 s for it.
+IFACE_SETUP='wait_operstate() {
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		[ "$(cat /sys/class/net/$1/operstate)" = "$2" ] && return 0; sleep 0.1;
+	done; echo "$1 did not become $2" >&2; return 1;
+};
+sandbox_veth tkv0 $IFACE_V4/24 $IFACE_PEER_V4/24 $IFACE_MTU;
 ip link set tkv0 txqueuelen $IFACE_TXQLEN;
 ip addr add $IFACE_V6/64 dev tkv0 nodad;
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	[ "$(cat /sys/class/net/tkv0/operstate)" = up ] && break; sleep 0.1;
-done;'
-# (the kernel sets operstate from linkwatch, a moment after the link is up)
+wait_operstate tkv0 up;'
 
 # pyjson FILE EXPR: evaluate the Python expression EXPR with d = the JSON
 # document in FILE and iface(NAME) = its interface object; print the

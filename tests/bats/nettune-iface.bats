@@ -157,7 +157,7 @@ in_iface_sandbox() {
 
 @test "nettune-iface shows a veth whose peer is down as DOWN" {
 	out=$BATS_TEST_TMPDIR/iface.json
-	run in_iface_sandbox "ip -n tkv0-ns link set tkv0-p down; \"\$NETTUNE_IFACE\" --json -i tkv0 >'$out'"
+	run in_iface_sandbox "ip -n tkv0-ns link set tkv0-p down; wait_operstate tkv0 down; \"\$NETTUNE_IFACE\" --json -i tkv0 >'$out'"
 	assert_success
 	assert_equal "$(pyjson "$out" 'iface("tkv0")["state"]')" DOWN
 	assert_equal "$(pyjson "$out" '"LOWER_UP" in iface("tkv0")["flags"]')" false
