@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "c.h"
-#include "jsonw.h"
+#include "json.h"
 #include "kvconf.h"
 #include "msg.h"
 #include "sysctl.h"
@@ -166,15 +166,15 @@ static void prom_label(FILE *out, const char *s)
 
 size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out)
 {
-	struct jsonw w;
+	struct json w;
 	size_t short_keys = 0;
 
 	sort_recs(r);
 	if (fmt == TUNER_JSON) {
-		jw_init(&w, out);
-		jw_object(&w, NULL);
-		jw_str(&w, "tool", tool);
-		jw_array(&w, "keys");
+		json_init(&w, out);
+		json_object_begin(&w, NULL);
+		json_string(&w, "tool", tool);
+		json_array_begin(&w, "keys");
 	} else if (fmt == TUNER_PROM) {
 		fputs("# HELP tunekit_tuner_key_ok 1 when the live sysctl meets the recommendation\n"
 		      "# TYPE tunekit_tuner_key_ok gauge\n", out);
@@ -198,13 +198,13 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 				fprintf(out, "drift %s = %s (want %s%s)\n", e->key, live, ge, e->value);
 			break;
 		case TUNER_JSON:
-			jw_object(&w, NULL);
-			jw_str(&w, "key", e->key);
-			jw_str(&w, "live", rc == 0 ? live : NULL);
-			jw_str(&w, "want", e->value);
-			jw_str(&w, "compare", e->cmp == TUNER_AT_LEAST ? "at_least" : "equal");
-			jw_bool(&w, "ok", ok);
-			jw_end(&w);
+			json_object_begin(&w, NULL);
+			json_string(&w, "key", e->key);
+			json_string(&w, "live", rc == 0 ? live : NULL);
+			json_string(&w, "want", e->value);
+			json_string(&w, "compare", e->cmp == TUNER_AT_LEAST ? "at_least" : "equal");
+			json_bool(&w, "ok", ok);
+			json_object_end(&w);
 			break;
 		case TUNER_PROM:
 			fprintf(out, "tunekit_tuner_key_ok{tool=\"");
@@ -217,10 +217,10 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		free(live);
 	}
 	if (fmt == TUNER_JSON) {
-		jw_end(&w);
-		jw_u64(&w, "drift", short_keys);
-		jw_bool(&w, "ok", short_keys == 0);
-		jw_end(&w);
+		json_array_end(&w);
+		json_u64(&w, "drift", short_keys);
+		json_bool(&w, "ok", short_keys == 0);
+		json_object_end(&w);
 	} else if (fmt == TUNER_PROM) {
 		fprintf(out, "# HELP tunekit_tuner_drift_keys keys whose live value falls short\n"
 			     "# TYPE tunekit_tuner_drift_keys gauge\n"
@@ -252,7 +252,9 @@ int tuner_read_u64(const char *key, uint64_t *v)
 
 static void explain_failure(int rc, const struct txn_error *err)
 {
-	if (rc == -EPERM && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
+	/* a write the kernel refused (not our missing privileges) */
+	int refused = err->why && strstr(err->why, "refused");
+	if (rc == -EPERM && refused && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
 		char *allowed = NULL;
 		sysctl_read("net.ipv4.tcp_allowed_congestion_control", &allowed);
 		msg_warn("%s: the kernel refused the algorithm (EPERM): inside a network "
@@ -263,8 +265,6 @@ static void explain_failure(int rc, const struct txn_error *err)
 		return;
 	}
 	txn_error_print(err, NULL);
-	if ((rc == -EPERM || rc == -EACCES) && !err->key[0])
-		msg_warn("changing sysctls needs root or CAP_NET_ADMIN");
 }
 
 int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet)

@@ -24,7 +24,7 @@
 #include "bdp.h"
 #include "c.h"
 #include "closestream.h"
-#include "jsonw.h"
+#include "json.h"
 #include "meminfo.h"
 #include "msg.h"
 #include "paths.h"
@@ -309,16 +309,16 @@ static int is_size_key(const char *key)
 
 static int show(const struct ctl *ctl)
 {
-	struct jsonw w;
+	struct json w;
 	uint64_t ram = ram_bytes(), ps = page_size();
 	char buf[32];
 
 	if (ctl->json) {
-		jw_init(&w, stdout);
-		jw_object(&w, NULL);
-		jw_u64(&w, "ram_bytes", ram);
-		jw_u64(&w, "page_size", ps);
-		jw_object(&w, "sysctls");
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
+		json_u64(&w, "ram_bytes", ram);
+		json_u64(&w, "page_size", ps);
+		json_object_begin(&w, "sysctls");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(show_keys); i++) {
 		const char *key = show_keys[i];
@@ -328,7 +328,7 @@ static int show(const struct ctl *ctl)
 		if (val)
 			sysctl_value_normalize(val, val, strlen(val) + 1);
 		if (ctl->json) {
-			jw_str(&w, key, val);
+			json_string(&w, key, val);
 		} else if (!val) {
 			printf("%s = (absent)\n", key);
 		} else if (n > 0 && (is_size_key(key) || !strcmp(key, "net.ipv4.tcp_mem"))) {
@@ -343,8 +343,8 @@ static int show(const struct ctl *ctl)
 		free(val);
 	}
 	if (ctl->json) {
-		jw_end(&w);
-		jw_end(&w);
+		json_object_end(&w);
+		json_object_end(&w);
 	} else {
 		printf("ram = %" PRIu64 " (%s)\n", ram, units_format_size(ram, buf, sizeof(buf)));
 	}
@@ -473,36 +473,36 @@ static int observe(const struct ctl *ctl)
 	}
 	qsort(f, nf, sizeof(*f), cmp_finding);
 
-	struct jsonw w;
+	struct json w;
 	if (ctl->json) {
-		jw_init(&w, stdout);
-		jw_object(&w, NULL);
-		jw_double(&w, "interval_s", (double)ctl->interval_ms / 1000.0);
-		jw_u64(&w, "tcp_rmem_max", rmem[2]);
-		jw_u64(&w, "tcp_wmem_max", wmem[2]);
-		jw_u64(&w, "connections", nnow);
-		jw_u64(&w, "limited", limited);
-		jw_array(&w, "flows");
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
+		json_double(&w, "interval_s", (double)ctl->interval_ms / 1000.0, 3);
+		json_u64(&w, "tcp_rmem_max", rmem[2]);
+		json_u64(&w, "tcp_wmem_max", wmem[2]);
+		json_u64(&w, "connections", nnow);
+		json_u64(&w, "limited", limited);
+		json_array_begin(&w, "flows");
 	}
 	for (size_t i = 0; i < nf; i++) {
 		const struct finding *x = &f[i];
 		const struct tcp_info *ti = &x->c->info;
 		if (ctl->json) {
-			jw_object(&w, NULL);
-			jw_str(&w, "local", x->c->local);
-			jw_str(&w, "peer", x->c->peer);
-			jw_str(&w, "limit", x->kind == LIM_NONE ? "none" : limit_name(x->kind));
-			jw_u64(&w, "share_pct", x->share_pct);
-			jw_u64(&w, "current_bytes", x->current);
-			jw_u64(&w, "suggest_bytes", x->suggest);
-			jw_str(&w, "setting", x->setting);
-			jw_str(&w, "cc", x->c->cong);
-			jw_u64(&w, "rtt_us", ti->tcpi_rtt);
-			jw_u64(&w, "delivery_rate_bps", ti->tcpi_delivery_rate * 8);
-			jw_u64(&w, "rcvbuf", x->c->has_skmem ? x->c->skmem[SK_MEMINFO_RCVBUF] : 0);
-			jw_u64(&w, "sndbuf", x->c->has_skmem ? x->c->skmem[SK_MEMINFO_SNDBUF] : 0);
-			jw_u64(&w, "rcv_space", ti->tcpi_rcv_space);
-			jw_end(&w);
+			json_object_begin(&w, NULL);
+			json_string(&w, "local", x->c->local);
+			json_string(&w, "peer", x->c->peer);
+			json_string(&w, "limit", x->kind == LIM_NONE ? "none" : limit_name(x->kind));
+			json_u64(&w, "share_pct", x->share_pct);
+			json_u64(&w, "current_bytes", x->current);
+			json_u64(&w, "suggest_bytes", x->suggest);
+			json_string(&w, "setting", x->setting);
+			json_string(&w, "cc", x->c->cong);
+			json_u64(&w, "rtt_us", ti->tcpi_rtt);
+			json_u64(&w, "delivery_rate_bps", ti->tcpi_delivery_rate * 8);
+			json_u64(&w, "rcvbuf", x->c->has_skmem ? x->c->skmem[SK_MEMINFO_RCVBUF] : 0);
+			json_u64(&w, "sndbuf", x->c->has_skmem ? x->c->skmem[SK_MEMINFO_SNDBUF] : 0);
+			json_u64(&w, "rcv_space", ti->tcpi_rcv_space);
+			json_object_end(&w);
 		} else {
 			printf("%s %s %s %u%% current=%" PRIu64 " suggest=%" PRIu64 " %s\n",
 			       x->c->local, x->c->peer, limit_name(x->kind), x->share_pct, x->current,
@@ -510,8 +510,8 @@ static int observe(const struct ctl *ctl)
 		}
 	}
 	if (ctl->json) {
-		jw_end(&w);
-		jw_end(&w);
+		json_array_end(&w);
+		json_object_end(&w);
 	} else if (msg_verbosity >= 0) {
 		if (limited)
 			msg_info("%zu of %zu connection(s) held back by a buffer or window; "

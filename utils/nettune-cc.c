@@ -18,7 +18,7 @@
 
 #include "c.h"
 #include "closestream.h"
-#include "jsonw.h"
+#include "json.h"
 #include "msg.h"
 #include "paths.h"
 #include "qdisc.h"
@@ -198,17 +198,17 @@ static int show(const struct ctl *ctl)
 	struct sockdiag_conn *conns = NULL;
 	size_t nroots = 0, nconns = 0, ncounts = 0;
 	struct cc_count *counts = NULL;
-	struct jsonw w;
+	struct json w;
 	int rc, status = TK_EXIT_OK;
 
 	if (ctl->json) {
-		jw_init(&w, stdout);
-		jw_object(&w, NULL);
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		char *v = read_normalized(keys[i].key);
 		if (ctl->json)
-			jw_str(&w, keys[i].label, v);
+			json_string(&w, keys[i].label, v);
 		else
 			printf("%s %s\n", keys[i].label, v ? v : "(absent)");
 		free(v);
@@ -220,20 +220,20 @@ static int show(const struct ctl *ctl)
 		status = TK_EXIT_FAILURE;
 	}
 	if (ctl->json)
-		jw_array(&w, "qdiscs");
+		json_array_begin(&w, "qdiscs");
 	for (size_t i = 0; i < nroots; i++) {
 		if (ctl->json) {
-			jw_object(&w, NULL);
-			jw_str(&w, "iface", roots[i].ifname);
-			jw_str(&w, "kind", roots[i].kind);
-			jw_bool(&w, "default", roots[i].handle == 0);
-			jw_end(&w);
+			json_object_begin(&w, NULL);
+			json_string(&w, "iface", roots[i].ifname);
+			json_string(&w, "kind", roots[i].kind);
+			json_bool(&w, "default", roots[i].handle == 0);
+			json_object_end(&w);
 		} else {
 			printf("qdisc %s %s\n", roots[i].ifname, roots[i].kind);
 		}
 	}
 	if (ctl->json)
-		jw_end(&w);
+		json_array_end(&w);
 	qdisc_root_list_free(roots, nroots);
 
 	rc = sockdiag_tcp_list(SOCKDIAG_ALL_STATES, &conns, &nconns);
@@ -259,40 +259,40 @@ static int show(const struct ctl *ctl)
 	if (ncounts > 1)
 		qsort(counts, ncounts, sizeof(*counts), cmp_count);
 	if (ctl->json)
-		jw_object(&w, "connections");
+		json_object_begin(&w, "connections");
 	for (size_t i = 0; i < ncounts; i++) {
 		if (ctl->json)
-			jw_u64(&w, counts[i].name, counts[i].n);
+			json_u64(&w, counts[i].name, counts[i].n);
 		else
 			printf("connections %s %" PRIu64 "\n", counts[i].name, counts[i].n);
 	}
 	if (ctl->json)
-		jw_end(&w);
+		json_object_end(&w);
 	if (ctl->sockets) {
 		if (ctl->json)
-			jw_array(&w, "sockets");
+			json_array_begin(&w, "sockets");
 		for (size_t i = 0; i < nconns; i++) {
 			const struct sockdiag_conn *c = &conns[i];
 			const char *state = sockdiag_state_name(c->state);
 			if (c->state == 10)
 				continue;
 			if (ctl->json) {
-				jw_object(&w, NULL);
-				jw_str(&w, "local", c->local);
-				jw_str(&w, "peer", c->peer);
-				jw_str(&w, "state", state);
-				jw_str(&w, "cc", c->cong[0] ? c->cong : NULL);
-				jw_end(&w);
+				json_object_begin(&w, NULL);
+				json_string(&w, "local", c->local);
+				json_string(&w, "peer", c->peer);
+				json_string(&w, "state", state);
+				json_string(&w, "cc", c->cong[0] ? c->cong : NULL);
+				json_object_end(&w);
 			} else {
 				printf("socket %s %s %s %s\n", c->local, c->peer, state,
 				       c->cong[0] ? c->cong : "unknown");
 			}
 		}
 		if (ctl->json)
-			jw_end(&w);
+			json_array_end(&w);
 	}
 	if (ctl->json)
-		jw_end(&w);
+		json_object_end(&w);
 	free(counts);
 	free(conns);
 	return status;

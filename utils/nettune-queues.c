@@ -23,7 +23,7 @@
 #include "closestream.h"
 #include "fileutil.h"
 #include "irqstat.h"
-#include "jsonw.h"
+#include "json.h"
 #include "msg.h"
 #include "paths.h"
 #include "softnet.h"
@@ -339,7 +339,7 @@ static void free_ifaces(char **v)
  * Print IRQ rows and RPS/XPS masks (print), and advise on stderr when one
  * CPU takes every interrupt of an interface (advise).
  */
-static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int advise)
+static void show_spread(const struct ctl *ctl, struct json *w, int print, int advise)
 {
 	struct irq_table t;
 	unsigned line = 0;
@@ -350,8 +350,8 @@ static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int a
 	if (!have_irqs)
 		msg_verbose("%s/interrupts: not readable", tk_proc());
 	if (print && ctl->json) {
-		jw_bool(w, "irqbalance", balance);
-		jw_array(w, "irqs");
+		json_bool(w, "irqbalance", balance);
+		json_array_begin(w, "irqs");
 	} else if (print) {
 		printf("irqbalance %s\n", balance ? "running" : "not-running");
 	}
@@ -369,15 +369,15 @@ static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int a
 			if (!print) {
 				/* counted only */
 			} else if (ctl->json) {
-				jw_object(w, NULL);
-				jw_u64(w, "irq", r->irq);
-				jw_str(w, "iface", *ifn);
-				jw_str(w, "name", r->name);
-				jw_array(w, "counts");
+				json_object_begin(w, NULL);
+				json_u64(w, "irq", r->irq);
+				json_string(w, "iface", *ifn);
+				json_string(w, "name", r->name);
+				json_array_begin(w, "counts");
 				for (unsigned c = 0; c < t.ncpu; c++)
-					jw_u64(w, NULL, r->counts[c]);
-				jw_end(w);
-				jw_end(w);
+					json_u64(w, NULL, r->counts[c]);
+				json_array_end(w);
+				json_object_end(w);
 			} else {
 				printf("irq %u %s %s", r->irq, *ifn, r->name);
 				for (unsigned c = 0; c < t.ncpu; c++)
@@ -409,8 +409,8 @@ static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int a
 		}
 	}
 	if (print && ctl->json) {
-		jw_end(w);
-		jw_array(w, "rps");
+		json_array_end(w);
+		json_array_begin(w, "rps");
 	}
 	for (char **ifn = ifs; print && *ifn; ifn++) {
 		char *qdir = xasprintf("/sys/class/net/%s/queues", *ifn);
@@ -432,11 +432,11 @@ static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int a
 			char *mask = read_sys(rx ? "/sys/class/net/%s/queues/%s/rps_cpus" :
 					      "/sys/class/net/%s/queues/%s/xps_cpus", *ifn, qs[i]);
 			if (mask && ctl->json) {
-				jw_object(w, NULL);
-				jw_str(w, "iface", *ifn);
-				jw_str(w, "queue", qs[i]);
-				jw_str(w, rx ? "rps_cpus" : "xps_cpus", mask);
-				jw_end(w);
+				json_object_begin(w, NULL);
+				json_string(w, "iface", *ifn);
+				json_string(w, "queue", qs[i]);
+				json_string(w, rx ? "rps_cpus" : "xps_cpus", mask);
+				json_object_end(w);
 			} else if (mask) {
 				printf("%s %s %s %s\n", rx ? "rps" : "xps", *ifn, qs[i], mask);
 			}
@@ -447,7 +447,7 @@ static void show_spread(const struct ctl *ctl, struct jsonw *w, int print, int a
 		free(qdir);
 	}
 	if (print && ctl->json)
-		jw_end(w);
+		json_array_end(w);
 	free_ifaces(ifs);
 	if (have_irqs)
 		irqstat_free(&t);
@@ -466,19 +466,19 @@ static int show(const struct ctl *ctl)
 		{ KEY_USECS, "us" },
 	};
 	struct softnet_stat s = { 0 };
-	struct jsonw w;
+	struct json w;
 
 	read_softnet(&s);
 	if (ctl->json) {
-		jw_init(&w, stdout);
-		jw_object(&w, NULL);
-		jw_object(&w, "sysctls");
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
+		json_object_begin(&w, "sysctls");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		char *val = NULL;
 		sysctl_read(keys[i].key, &val);
 		if (ctl->json)
-			jw_str(&w, keys[i].key, val);
+			json_string(&w, keys[i].key, val);
 		else if (val)
 			printf("%s = %s %s\n", keys[i].key, val, keys[i].unit);
 		else
@@ -486,21 +486,21 @@ static int show(const struct ctl *ctl)
 		free(val);
 	}
 	if (ctl->json) {
-		jw_end(&w);
-		jw_array(&w, "cpus");
+		json_object_end(&w);
+		json_array_begin(&w, "cpus");
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		const struct softnet_cpu *c = &s.cpus[i];
 		if (ctl->json) {
-			jw_object(&w, NULL);
-			jw_u64(&w, "cpu", c->cpu);
-			jw_u64(&w, "processed", c->processed);
-			jw_u64(&w, "dropped", c->dropped);
-			jw_u64(&w, "time_squeeze", c->time_squeeze);
-			jw_u64(&w, "received_rps", c->received_rps);
-			jw_u64(&w, "flow_limit", c->flow_limit);
-			jw_u64(&w, "backlog_len", c->backlog_len);
-			jw_end(&w);
+			json_object_begin(&w, NULL);
+			json_u64(&w, "cpu", c->cpu);
+			json_u64(&w, "processed", c->processed);
+			json_u64(&w, "dropped", c->dropped);
+			json_u64(&w, "time_squeeze", c->time_squeeze);
+			json_u64(&w, "received_rps", c->received_rps);
+			json_u64(&w, "flow_limit", c->flow_limit);
+			json_u64(&w, "backlog_len", c->backlog_len);
+			json_object_end(&w);
 		} else {
 			printf("cpu %u processed %" PRIu32 " dropped %" PRIu32 " time_squeeze %" PRIu32
 			       " received_rps %" PRIu32 " flow_limit %" PRIu32 "\n", c->cpu,
@@ -508,11 +508,11 @@ static int show(const struct ctl *ctl)
 		}
 	}
 	if (ctl->json)
-		jw_end(&w);
+		json_array_end(&w);
 	softnet_free(&s);
 	show_spread(ctl, &w, 1, 0);
 	if (ctl->json)
-		jw_end(&w);
+		json_object_end(&w);
 	return TK_EXIT_OK;
 }
 
