@@ -254,8 +254,7 @@ int tuner_read_u64(const char *key, uint64_t *v)
 static void explain_failure(int rc, const struct txn_error *err)
 {
 	/* a write the kernel refused (not our missing privileges) */
-	int refused = err->why && strstr(err->why, "refused");
-	if (rc == -EPERM && refused && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
+	if (rc == -EPERM && err->refused && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
 		char *allowed = NULL;
 		sysctl_read("net.ipv4.tcp_allowed_congestion_control", &allowed);
 		msg_warn("%s: the kernel refused the algorithm (EPERM): inside a network "

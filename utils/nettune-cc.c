@@ -308,6 +308,18 @@ struct qdisc_step {
 	char why[256];
 };
 
+/* Put back what was already replaced, newest first. */
+static void undo_qdiscs(void *arg)
+{
+	struct qdisc_step *st = arg;
+	while (st->done > 0) {
+		const struct qdisc_root *back = &st->saved[--st->done];
+		int rc = qdisc_restore_root(back);
+		if (rc < 0)
+			msg_warn_errno(-rc, "%s: cannot put back qdisc %s", back->ifname, back->kind);
+	}
+}
+
 static int replace_qdiscs(void *arg, struct txn_error *err)
 {
 	struct qdisc_step *st = arg;
@@ -326,14 +338,7 @@ static int replace_qdiscs(void *arg, struct txn_error *err)
 			else
 				snprintf(st->why, sizeof(st->why), "cannot replace the root qdisc with %s%s%s",
 					 st->kind, kmsg[0] ? ": " : "", kmsg);
-			/* put back what was already replaced, newest first */
-			while (st->done > 0) {
-				const struct qdisc_root *back = &st->saved[--st->done];
-				int r2 = qdisc_restore_root(back);
-				if (r2 < 0)
-					msg_warn_errno(-r2, "%s: cannot put back qdisc %s", back->ifname,
-						       back->kind);
-			}
+			undo_qdiscs(st);
 			snprintf(err->key, sizeof(err->key), "qdisc dev %s", old->ifname);
 			err->why = st->why;
 			err->errnum = rc == -ENOENT || rc == -EPERM ? 0 : -rc;
@@ -363,6 +368,7 @@ static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kin
 				msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: root qdisc", ctl->ifaces[i]);
 		}
 		opts.after_write = replace_qdiscs;
+		opts.undo_after_write = undo_qdiscs;
 		opts.after_write_ctx = &st;
 	}
 	rc = tuner_apply(recs, &opts, msg_verbosity < 0);
