@@ -47,6 +47,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " -m, --note NOTE          note stored with the snapshot (save)\n"
 	       " -n, --dry-run            show what would change, change nothing\n"
 	       "     --allow-prefix P     allow keys under P besides net. (apply; repeatable)\n"
+	       "     --skip-read-only     skip keys that are read-only here (apply)\n"
 	       "     --json               JSON output (list)\n"
 	       "     --prom FILE          write node_exporter textfile metrics (check)\n"
 	       "     --keep N             snapshots to keep (prune)\n"
@@ -68,7 +69,15 @@ struct options {
 	long keep;
 	const char *prefixes[MAX_PREFIXES + 2];
 	size_t nprefixes;
+	int skip_read_only;
 };
+
+/* 1 if the key exists but has no write bit (read-only here, e.g. in a netns). */
+static int key_read_only(const char *key)
+{
+	unsigned mode;
+	return sysctl_mode(key, &mode) == 0 && !(mode & 0222);
+}
 
 static void format_time(time_t t, char *buf, size_t len)
 {
@@ -268,11 +277,19 @@ static int cmd_apply(const char *arg, const struct options *o)
 		msg_die(TK_EXIT_USAGE, "%s:%u: %s; nothing changed", name, kerr.line, kerr.why);
 	free(buf);
 
-	/* "-key = value": a key that does not exist here is skipped, as sysctl -p does */
+	/*
+	 * "-key = value": a key that does not exist or is read-only here is
+	 * skipped, as sysctl -p ignores its errors; --skip-read-only does the
+	 * same for read-only keys on every line (containers, namespaces).
+	 */
 	for (size_t i = 0; i < in.n; i++) {
 		if (in.v[i].ignore_errors && !sysctl_exists(in.v[i].key)) {
 			msg_verbose("%s:%u: %s: no such key here, ignored ('-' prefix)", name, in.v[i].line,
 				    in.v[i].key);
+			continue;
+		}
+		if ((in.v[i].ignore_errors || o->skip_read_only) && key_read_only(in.v[i].key)) {
+			msg_info("%s:%u: %s: read-only here, skipped", name, in.v[i].line, in.v[i].key);
 			continue;
 		}
 		kv_list_set(&changes, in.v[i].key, in.v[i].value);
@@ -409,11 +426,12 @@ static int cmd_prune(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT };
+	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT, OPT_SKIP_RO };
 	static const struct option longopts[] = {
 		{ "note", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "allow-prefix", required_argument, NULL, OPT_ALLOW },
+		{ "skip-read-only", no_argument, NULL, OPT_SKIP_RO },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "prom", required_argument, NULL, OPT_PROM },
 		{ "keep", required_argument, NULL, OPT_KEEP },
@@ -455,6 +473,9 @@ int main(int argc, char **argv)
 		}
 		case OPT_JSON:
 			o.json = 1;
+			break;
+		case OPT_SKIP_RO:
+			o.skip_read_only = 1;
 			break;
 		case OPT_PROM:
 			o.prom = optarg;
@@ -506,6 +527,7 @@ int main(int argc, char **argv)
 		{ o.note != NULL, "--note", "save" },
 		{ o.dry_run, "--dry-run", "apply restore" },
 		{ o.nprefixes > 0, "--allow-prefix", "apply" },
+		{ o.skip_read_only, "--skip-read-only", "apply" },
 		{ o.json, "--json", "list" },
 		{ o.prom != NULL, "--prom", "check" },
 		{ o.keep >= 0, "--keep", "prune" },
