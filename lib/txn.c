@@ -360,6 +360,40 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 	return rc;
 }
 
+/*
+ * 1 when applying changes would change nothing: every live value already
+ * matches and (when persisting) the persisted file already holds each key
+ * with its value. Then no snapshot is taken, so `restore` keeps undoing the
+ * last real change.
+ */
+static int nothing_to_do(const struct kv_list *changes, int persist)
+{
+	for (size_t i = 0; i < changes->n; i++) {
+		char *live = NULL;
+		int same = sysctl_read(changes->v[i].key, &live) == 0 &&
+			   sysctl_value_equal(live, changes->v[i].value);
+		free(live);
+		if (!same)
+			return 0;
+	}
+	if (!persist)
+		return 1;
+	char *path = tk_path(TK_SYSCTL_CONF), *buf = NULL;
+	size_t len;
+	struct kv_list cur = { 0 };
+	struct kv_error kerr;
+	int same = read_file(path, 4u << 20, &buf, &len) == 0 &&
+		   kvconf_parse_buffer(buf, len, &cur, &kerr) == 0;
+	for (size_t i = 0; same && i < changes->n; i++) {
+		long j = kv_list_find(&cur, changes->v[i].key);
+		same = j >= 0 && sysctl_value_equal(cur.v[j].value, changes->v[i].value);
+	}
+	kv_list_free(&cur);
+	free(buf);
+	free(path);
+	return same;
+}
+
 static int take_snapshot(struct snapshot *snap, const char *note, const struct kv_list *extra,
 			 struct txn_opts *opts, struct txn_error *err)
 {
@@ -413,6 +447,10 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 	if ((rc = txn_lock(&lock))) {
 		set_err(err, 0, NULL, "cannot take the lock " TK_LOCK_FILE, -rc);
 		return rc;
+	}
+	if (changes->n && nothing_to_do(changes, !opts->no_persist)) {
+		txn_unlock(lock);
+		return 0;
 	}
 	struct snapshot snap;
 	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", changes, opts, err);

@@ -60,6 +60,8 @@ int txn_validate(const struct kv_list *changes, const struct txn_opts *opts,
 /*
  * Apply changes as one transaction (steps 1-6 above). Keys whose live value
  * already equals the requested one are not written but are still persisted.
+ * When nothing at all would change (live values and the persisted file
+ * already match), no snapshot is taken and opts->snapshot_id stays "".
  * Returns 0; -EINVAL (validation, nothing changed); -EPERM/-EACCES (not
  * root, nothing changed); -ENOSPC etc. (snapshot failed, nothing changed);
  * or the -errno of the failed write/read-back after rolling back.

@@ -324,6 +324,8 @@ static int cmd_apply(const char *arg, const struct options *o)
 	}
 	if (o->dry_run)
 		msg_info("dry run: %u key%s would change", topts.changed, topts.changed == 1 ? "" : "s");
+	else if (!topts.snapshot_id[0])
+		msg_info("nothing to change: live values and %s already match", TK_SYSCTL_CONF);
 	else
 		msg_info("%u key%s changed, persisted to %s; undo with: %s restore %s", topts.changed,
 			 topts.changed == 1 ? "" : "s", TK_SYSCTL_CONF, msg_progname(), topts.snapshot_id);

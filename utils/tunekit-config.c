@@ -40,6 +40,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	       "     --profiles-dir DIR   where NAME.conf profiles live (env TUNEKIT_PROFILES_DIR)\n"
 	       "     --root DIR           read /etc/tunekit/tunekit.conf under DIR\n"
 	       "     --no-local           ignore /etc/tunekit/tunekit.conf\n"
+	       "     --applied            without --profile, the profile `nettune optimize`\n"
+	       "                            applied last (/var/lib/tunekit/profile) comes first\n"
 	       "     --sysctl             print sysctl.d lines of the profile\n"
 	       "     --check FILE         validate FILE and exit (0 valid, 2 invalid)\n"
 	       "     --local              --check FILE as a tunekit.conf, not a profile\n"
@@ -66,7 +68,7 @@ static void load(const char *path, enum tkconf_kind kind, int optional, struct k
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DIR = 256, OPT_ROOT, OPT_NOLOCAL, OPT_SYSCTL, OPT_CHECK, OPT_LOCAL };
+	enum { OPT_DIR = 256, OPT_ROOT, OPT_NOLOCAL, OPT_SYSCTL, OPT_CHECK, OPT_LOCAL, OPT_APPLIED };
 	static const struct option longopts[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "profiles-dir", required_argument, NULL, OPT_DIR },
@@ -75,12 +77,13 @@ int main(int argc, char **argv)
 		{ "sysctl", no_argument, NULL, OPT_SYSCTL },
 		{ "check", required_argument, NULL, OPT_CHECK },
 		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "applied", no_argument, NULL, OPT_APPLIED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = NULL, *dir = getenv("TUNEKIT_PROFILES_DIR"), *check = NULL;
-	int no_local = 0, sysctl_mode = 0, check_local = 0, c;
+	int no_local = 0, sysctl_mode = 0, check_local = 0, applied = 0, c;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
@@ -111,6 +114,9 @@ int main(int argc, char **argv)
 		case OPT_LOCAL:
 			check_local = 1;
 			break;
+		case OPT_APPLIED:
+			applied = 1;
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -136,6 +142,18 @@ int main(int argc, char **argv)
 	char *local_path = tk_path(TK_CONFIG_FILE);
 	if (!no_local)
 		load(local_path, TKCONF_LOCAL, 1, &local);
+	char *recorded = NULL;
+	if (!profile && applied) {
+		/* written by `nettune optimize`; a bad or missing record is ignored */
+		char *path = tk_path(TK_STATE_DIR "/profile");
+		size_t len;
+		if (read_file(path, 64, &recorded, &len) == 0) {
+			recorded[strcspn(recorded, "\n")] = '\0';
+			if (tkconf_profile_valid(recorded))
+				profile = recorded;
+		}
+		free(path);
+	}
 	if (!profile) {
 		long i = kv_list_find(&local, "profile");
 		profile = i >= 0 ? local.v[i].value : "balanced";
@@ -160,6 +178,7 @@ int main(int argc, char **argv)
 	}
 	free(profile_path);
 	free(local_path);
+	free(recorded);
 	kv_list_free(&local);
 	kv_list_free(&eff);
 	return TK_EXIT_OK;

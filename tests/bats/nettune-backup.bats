@@ -75,6 +75,18 @@ setup() {
 	[ "$(snapshot_count)" -eq 0 ]
 }
 
+@test "apply: applying the same input twice changes nothing and takes no second snapshot" {
+	nettune-backup -q apply - <<<'net.core.somaxconn = 1024'
+	run --separate-stderr nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	assert_success
+	assert_output ""
+	[[ $stderr == *"nothing to change"* ]]
+	[ "$(snapshot_count)" -eq 1 ]
+	# restore still undoes the real change
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+}
+
 @test "apply: a key already at its value is not rewritten but is persisted" {
 	run nettune-backup apply - <<<'net.core.somaxconn = 4096'
 	assert_success

@@ -11,8 +11,9 @@ bats_require_minimum_version 1.5.0
 	run "$NETTUNE" --help
 	assert_success
 	assert_line --index 0 "Usage:"
-	assert_line --regexp '^ analyze +analyse network interfaces'
-	assert_line --regexp '^ help '
+	for c in analyze optimize test compare restore check config help; do
+		assert_line --regexp "^ $c( |\$)"
+	done
 	run "$NETTUNE" help
 	assert_success
 	assert_line --regexp '^ analyze '
@@ -42,48 +43,53 @@ bats_require_minimum_version 1.5.0
 	[[ $stderr == *"unrecognized option '--bogus'"* ]] || fail "stderr: $stderr"
 }
 
-@test "nettune analyze lists the sandbox's interfaces" {
+@test "nettune analyze: one section per tool, the sandbox's veth in the interface table" {
 	require_sandbox
 	run in_sandbox "PATH=\"$TUNEKIT_BUILDDIR:\$PATH\"; $IFACE_SETUP \"\$NETTUNE\" analyze"
 	assert_success
-	assert_line --index 0 --regexp '^NAME +STATE +MTU '
+	for sec in iface buffers cc queues; do
+		assert_line "== $sec"
+	done
+	assert_line --regexp '^NAME +STATE +MTU '
 	assert_line --regexp "^tkv0 +UP +$IFACE_MTU +10Gbit/s +full +veth .* $IFACE_V4/24,$IFACE_V6/64"
 	refute_line --regexp '^lo '
+	assert_line --partial "net.ipv4.tcp_rmem"
 }
 
-@test "nettune analyze passes its arguments on (--json, -i, exit 2)" {
+@test "nettune analyze --json: one object with each tool's report; -a and -i go to nettune-iface" {
 	require_sandbox
 	require_cmd python3
 	out=$BATS_TEST_TMPDIR/analyze.json
 	run in_sandbox "PATH=\"$TUNEKIT_BUILDDIR:\$PATH\"; $IFACE_SETUP \"\$NETTUNE\" analyze --json -a >'$out'"
 	assert_success
-	assert_equal "$(pyjson "$out" '[i["name"] for i in d["interfaces"]]')" '["lo", "tkv0"]'
+	assert_equal "$(pyjson "$out" '[i["name"] for i in d["iface"]["interfaces"]]')" '["lo", "tkv0"]'
+	assert_equal "$(pyjson "$out" 'sorted(k for k in d if d[k] is not None and k != "dns")')" '["buffers", "cc", "iface", "queues"]'
 	PATH=$TUNEKIT_BUILDDIR:$PATH run "$NETTUNE" analyze -i tk-nosuch0
 	assert_failure 2
-	assert_output "nettune-iface: tk-nosuch0: no such interface"
+	assert_output --partial "nettune-iface: tk-nosuch0: no such interface"
 }
 
 @test "nettune runs the binary next to itself before the one in PATH" {
 	dir=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$dir"
 	cp "$NETTUNE" "$dir/nettune"
-	printf '#!/bin/sh\necho "sibling $*"\n' >"$dir/nettune-iface"
-	chmod +x "$dir/nettune-iface"
-	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" analyze -a --json
+	printf '#!/bin/sh\necho "sibling $*"\n' >"$dir/nettune-backup"
+	chmod +x "$dir/nettune-backup"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" restore -n 20260101-000000-001
 	assert_success
-	assert_output "sibling -a --json"
+	assert_output "sibling restore -n 20260101-000000-001"
 }
 
 @test "nettune falls back to PATH, and says so when the binary is nowhere" {
 	dir=$BATS_TEST_TMPDIR/alone
 	mkdir -p "$dir"
 	cp "$NETTUNE" "$dir/nettune"
-	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" analyze --help
+	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" restore --help
 	assert_success
-	assert_line --index 1 --partial "nettune-iface [options]"
-	PATH=/usr/bin:/bin run "$dir/nettune" analyze
+	assert_line --index 1 --partial "nettune-backup save"
+	PATH=/usr/bin:/bin run "$dir/nettune" restore
 	assert_failure 1
-	assert_output --partial "nettune: nettune-iface: not found next to $dir/nettune or in PATH"
+	assert_output --partial "nettune: nettune-backup: not found next to $dir/nettune or in PATH"
 }
 
 @test "nettune is shellcheck clean and sources nothing" {
@@ -103,12 +109,97 @@ bats_require_minimum_version 1.5.0
 	run mandoc -T lint -W warning "$man"
 	assert_success
 	assert_output ""
-	for cmd in $("$NETTUNE" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 { print $1 }'); do
+	for cmd in $("$NETTUNE" --help | sed -n '/^Commands:/,/^$/p' | awk '/^ [a-z]/ { print $1 }'); do
 		grep -q "^\.It Cm $cmd" "$man" || fail "command $cmd missing from the man page"
 		grep -q -- "$cmd" "$comp" || fail "command $cmd missing from the completion"
 	done
 	for opt in --help --version; do
-		grep -q -- "Fl \\\\-${opt#--}" "$man" || fail "$opt missing from the man page"
+		grep -qE -- "Fl (\\\\)?-${opt#--}" "$man" || fail "$opt missing from the man page"
 		grep -q -- "$opt" "$comp" || fail "$opt missing from the completion"
 	done
+}
+
+# --- optimize, restore, check: real per-namespace sysctls in the sandbox ------
+
+@test "optimize -n: prints the changes of the whole profile and changes nothing" {
+	require_sandbox
+	run "$SANDBOX" bash -c '
+		before=$(cat /proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_slow_start_after_idle | md5sum)
+		nettune optimize --profile throughput -n 2>/dev/null
+		after=$(cat /proc/sys/net/ipv4/tcp_rmem /proc/sys/net/ipv4/tcp_slow_start_after_idle | md5sum)
+		[ "$before" = "$after" ] && echo "unchanged"
+		ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l'
+	assert_success
+	assert_line --regexp '^net\.ipv4\.tcp_rmem: .* -> 4096 131072 268435456$'
+	assert_line "net.ipv4.tcp_slow_start_after_idle: 1 -> 0"
+	assert_line --regexp '^net\.ipv4\.tcp_max_syn_backlog: [0-9]+ -> 8192$'
+	assert_line "unchanged"
+	assert_line --index $((${#lines[@]} - 1)) "0"
+}
+
+@test "optimize: one snapshot covers buffers, cc, queues and profile sysctls; restore undoes it" {
+	require_sandbox
+	run "$SANDBOX" bash -c '
+		orig=$(tr "\t" " " </proc/sys/net/ipv4/tcp_rmem)
+		nettune optimize --profile latency >/dev/null 2>"$BATS_TEST_TMPDIR/err" || exit 9
+		echo "rmem: $(tr "\t" " " </proc/sys/net/ipv4/tcp_rmem)"
+		echo "lowat: $(cat /proc/sys/net/ipv4/tcp_notsent_lowat)"
+		echo "ssai: $(cat /proc/sys/net/ipv4/tcp_slow_start_after_idle)"
+		echo "snapshots: $(ls /var/lib/tunekit/snapshots | wc -l)"
+		grep -c "^net\." /etc/sysctl.d/90-tunekit.conf | sed "s/^/persisted: /"
+		nettune check && echo "check: clean"
+		nettune optimize --profile latency >/dev/null 2>&1
+		echo "snapshots after a second run: $(ls /var/lib/tunekit/snapshots | wc -l)"
+		nettune restore >/dev/null 2>&1
+		[ "$(tr "\t" " " </proc/sys/net/ipv4/tcp_rmem)" = "$orig" ] && echo "restored"
+		test ! -e /etc/sysctl.d/90-tunekit.conf && echo "persisted file gone"'
+	assert_success
+	assert_line "rmem: 4096 131072 8388608"
+	assert_line "lowat: 131072"
+	assert_line "ssai: 0"
+	assert_line "snapshots: 1"
+	assert_line --regexp '^persisted: (9|1[0-9])$'
+	assert_line "check: clean"
+	assert_line "snapshots after a second run: 1"
+	assert_line "restored"
+	assert_line "persisted file gone"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_line --partial "net.core.rmem_max: read-only here, skipped"
+}
+
+@test "check: exit 3 and one line per drifted key; --prom writes one textfile" {
+	require_sandbox
+	run "$SANDBOX" bash -c '
+		nettune optimize --profile balanced >/dev/null 2>&1 || exit 9
+		echo 1 > /proc/sys/net/ipv4/tcp_slow_start_after_idle
+		nettune check --prom /tmp/tk.prom; echo "rc=$?"
+		grep -E "^tunekit_(sysctl_drift\{key=\"net.ipv4.tcp_slow_start_after_idle\"\}|check_status)" /tmp/tk.prom'
+	assert_line "rc=3"
+	assert_line "net.ipv4.tcp_slow_start_after_idle: 0 -> 1"
+	assert_line 'tunekit_sysctl_drift{key="net.ipv4.tcp_slow_start_after_idle"} 1'
+	assert_line "tunekit_check_status 3"
+}
+
+@test "optimize: a bad tunekit.conf stops before anything changes (exit 2, names the line)" {
+	require_sandbox
+	run "$SANDBOX" bash -c '
+		mkdir -p /etc/tunekit && printf "profile = latency\nrtt = soon\n" > /etc/tunekit/tunekit.conf
+		nettune optimize; echo "rc=$?"
+		ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l'
+	assert_line "rc=2"
+	assert_output --partial "tunekit.conf:2: not a duration"
+	assert_line --index $((${#lines[@]} - 1)) "0"
+}
+
+@test "compare: nettune compare runs tunekit-compare on two saved reports" {
+	run "$NETTUNE" compare "$TUNEKIT_SRCDIR/tests/data/report-before.json" "$TUNEKIT_SRCDIR/tests/data/report-after.json"
+	assert_success
+	assert_line --regexp '^probe targets 127\.0\.0\.1:80 tcp median_ms +2\.000 +1\.000 '
+}
+
+@test "config: nettune config shows the effective settings" {
+	run "$NETTUNE" config --profile throughput
+	assert_success
+	assert_line "profile=throughput"
+	assert_line "rate=10gbit"
 }

@@ -61,7 +61,7 @@ setup() {
 @test "config: --sysctl prints the profile's sysctl lines in sysctl.d format" {
 	run tunekit-config --sysctl --profile latency
 	assert_success
-	assert_line "net.ipv4.tcp_notsent_lowat = 16384"
+	assert_line "net.ipv4.tcp_fastopen = 3"
 	assert_line "net.core.somaxconn = 4096"
 	refute_line --partial "rate"
 }
