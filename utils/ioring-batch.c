@@ -44,7 +44,7 @@
 
 /* Defaults, measured with bench/batch on 2 cores, ext4 on virtio (man page). */
 #define DEF_MAX_INFLIGHT 64
-#define DEF_BUFSIZE (128 * 1024)
+#define DEF_BUFSIZE (64 * 1024)
 #define DEF_BATCH_START 8
 #define BATCH_WINDOW 512        /* files per adaptive window, at least */
 #define MAX_INFLIGHT_LIMIT 4096
@@ -665,7 +665,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -u, --unordered          print results as files complete, not in input order\n"
 	      " -b, --batch N|auto       files submitted together (default: auto, adaptive)\n"
 	      " -m, --max-inflight N     files in progress at most (default 64)\n"
-	      "     --buffer-size SIZE   read buffer per file in progress (default 128KiB)\n"
+	      "     --buffer-size SIZE   read buffer per file in progress (default 64KiB)\n"
 	      " -s, --stats              print files, bytes, seconds, files/s, average batch\n"
 	      "                            and peak memory on standard error\n"
 	      " -v, --verbose            say what the ring could not do (direct slots)\n"
