@@ -1,0 +1,825 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ioring-batch: read many files through io_uring batches. For every path,
+ * statx, openat, the reads and close go through the ring (openat and close
+ * into direct file slots where the kernel has them); results come out in
+ * input order unless --unordered.
+ *
+ * A file moves in rounds: its slot submits a few linked requests, waits
+ * until every completion of the round is in (pending == 0), then decides the
+ * next round. No request carries IOSQE_CQE_SKIP_SUCCESS, so every request
+ * posts exactly one completion, the -ECANCELED ones of a broken chain
+ * included: a failed linked open never leaves a slot waiting for
+ * completions that do not come (see NOTES: with CQE_SKIP_SUCCESS the
+ * cancelled rest of a chain posts none).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "batchctl.h"
+#include "c.h"
+#include "closestream.h"
+#include "digest.h"
+#include "msg.h"
+#include "pathsrc.h"
+#include "sumline.h"
+#include "units.h"
+#include "xalloc.h"
+
+/* Defaults, measured with bench/batch on 2 cores, ext4 on virtio (man page). */
+#define DEF_MAX_INFLIGHT 64
+#define DEF_BUFSIZE (64 * 1024)
+#define DEF_BATCH_START 8
+#define BATCH_WINDOW 512        /* files per adaptive window, at least */
+#define MAX_INFLIGHT_LIMIT 4096
+#define PATH_ENTRY_MAX (64 * 1024)
+
+enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT };
+
+enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE };
+
+enum slot_state {
+	S_FREE,
+	S_STATX,        /* statx round */
+	S_IO,           /* open/read/close rounds */
+	S_HELD,         /* --cat: a chunk waits until this file owns stdout */
+	S_DONE,         /* finished (result or error), waiting for its turn */
+};
+
+/* An error of ours beyond errno: the path is not a regular file. */
+#define ERR_NOTREG (-1)
+
+struct slot {
+	enum slot_state state;
+	unsigned long long seq;
+	char *path;
+	size_t path_len, path_cap;
+	struct statx stx;
+	uint64_t size;          /* st_size from statx */
+	char *buf;
+	uint64_t off;           /* bytes consumed */
+	uint32_t chunk;         /* bytes read in the last round, not consumed */
+	uint32_t asked;         /* length of the last read */
+	unsigned pending;       /* completions still to come this round */
+	int err;                /* first error: positive errno or ERR_NOTREG */
+	int fd;                 /* plain descriptor without direct slots */
+	bool open;              /* a file is installed in the slot (or fd) */
+	bool eof;
+	bool retry;             /* the read said -EAGAIN: ask again */
+	struct digest *dg;
+};
+
+struct batch {
+	struct io_uring ring;
+	enum mode mode;
+	bool ordered, zero, direct;
+	unsigned max_inflight;
+	size_t bufsize;
+	struct slot *slots;
+	unsigned *free_stack, nfree;    /* --unordered slot pool */
+	unsigned busy;                  /* slots not free */
+	unsigned long long next_seq, head_seq;
+	int writer;                     /* --cat: slot owning stdout, or -1 */
+	unsigned ring_pending;          /* completions the ring owes us */
+	unsigned finished_now;          /* files finished since the last look */
+	bool draining;
+	/* statistics */
+	unsigned long long files_ok, files_err, bytes;
+	unsigned long long rounds, admitted;
+	int status;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t pack(unsigned idx, enum op op)
+{
+	return ((uint64_t)idx << 8) | op;
+}
+
+static inline unsigned slot_index(const struct batch *b, const struct slot *s)
+{
+	return (unsigned)(s - b->slots);
+}
+
+/* Make room for need SQEs in a row, submitting first (a chain stays whole). */
+static void sq_reserve(struct batch *b, unsigned need)
+{
+	if (io_uring_sq_space_left(&b->ring) < need) {
+		int rc = io_uring_submit(&b->ring);
+		if (rc < 0)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "io_uring_submit");
+	}
+}
+
+/* The next SQE after sq_reserve(). */
+static struct io_uring_sqe *get_sqe(struct batch *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	if (!sqe)
+		msg_die(TK_EXIT_FAILURE, "io_uring: submission queue full");
+	return sqe;
+}
+
+static void expect(struct batch *b, struct slot *s, struct io_uring_sqe *sqe, enum op op)
+{
+	io_uring_sqe_set_data64(sqe, pack(slot_index(b, s), op));
+	s->pending++;
+	b->ring_pending++;
+}
+
+static void submit_statx(struct batch *b, struct slot *s)
+{
+	struct io_uring_sqe *sqe;
+	sq_reserve(b, 1);
+	sqe = get_sqe(b);
+	io_uring_prep_statx(sqe, AT_FDCWD, s->path, 0, STATX_TYPE | STATX_SIZE, &s->stx);
+	expect(b, s, sqe, OP_STATX);
+	s->state = S_STATX;
+}
+
+static void submit_close(struct batch *b, struct slot *s)
+{
+	struct io_uring_sqe *sqe;
+	sq_reserve(b, 1);
+	sqe = get_sqe(b);
+	if (b->direct)
+		io_uring_prep_close_direct(sqe, slot_index(b, s));
+	else
+		io_uring_prep_close(sqe, s->fd);
+	expect(b, s, sqe, OP_CLOSE);
+}
+
+/*
+ * One read round: open first when nothing is open (linked to the read with
+ * direct slots; a round of its own with plain descriptors), and close linked
+ * behind the read when it is expected to reach the end. The close is
+ * hard-linked: a short read (the normal end of a file) breaks a plain link.
+ */
+static void submit_read_round(struct batch *b, struct slot *s)
+{
+	unsigned idx = slot_index(b, s);
+	uint32_t len = (uint32_t)b->bufsize;
+	bool chain_close = s->size > 0 && s->off + len > s->size;
+	struct io_uring_sqe *sqe;
+
+	if (!s->buf)
+		s->buf = xmalloc(b->bufsize);
+	if (!s->open) {
+		const int flags = O_RDONLY | O_NOCTTY;
+		if (!b->direct) {
+			sq_reserve(b, 1);
+			sqe = get_sqe(b);
+			io_uring_prep_openat(sqe, AT_FDCWD, s->path, flags | O_CLOEXEC, 0);
+			expect(b, s, sqe, OP_OPEN);
+			return;
+		}
+		sq_reserve(b, chain_close ? 3 : 2);
+		sqe = get_sqe(b);
+		io_uring_prep_openat_direct(sqe, AT_FDCWD, s->path, flags, 0, idx);
+		sqe->flags |= IOSQE_IO_LINK;
+		expect(b, s, sqe, OP_OPEN);
+	} else {
+		sq_reserve(b, chain_close ? 2 : 1);
+	}
+	sqe = get_sqe(b);
+	if (b->direct) {
+		io_uring_prep_read(sqe, (int)idx, s->buf, len, s->off);
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		io_uring_prep_read(sqe, s->fd, s->buf, len, s->off);
+	}
+	if (chain_close)
+		sqe->flags |= IOSQE_IO_HARDLINK;
+	expect(b, s, sqe, OP_READ);
+	s->asked = len;
+	if (chain_close) {
+		sqe = get_sqe(b);
+		if (b->direct)
+			io_uring_prep_close_direct(sqe, idx);
+		else
+			io_uring_prep_close(sqe, s->fd);
+		expect(b, s, sqe, OP_CLOSE);
+	}
+}
+
+static void stdout_failed(void)
+{
+	int e = errno ? errno : EIO;
+	if (e == EPIPE)
+		_exit(TK_EXIT_FAILURE);       /* reader went away: quiet, like cat */
+	msg_die_errno(TK_EXIT_FAILURE, e, "write error on standard output");
+}
+
+static void emit_result(struct batch *b, struct slot *s)
+{
+	char hex[DIGEST_HEX_MAX];
+	char term = b->zero ? '\0' : '\n';
+
+	if (s->err) {
+		b->files_err++;
+		b->status = TK_EXIT_FAILURE;
+		if (s->err == ERR_NOTREG)
+			msg_warn("%s: not a regular file", s->path);
+		else
+			msg_warn_errno(s->err, "%s", s->path);
+		return;
+	}
+	b->files_ok++;
+	switch (b->mode) {
+	case MODE_SHA256:
+	case MODE_XXH3:
+		digest_final_hex(s->dg, hex);
+		if (sumline_print(stdout, hex, s->path, s->path_len, b->zero) < 0)
+			stdout_failed();
+		break;
+	case MODE_SIZE:
+		b->bytes += s->size;
+		if (printf("%" PRIu64 "\t", s->size) < 0 ||
+		    fwrite(s->path, 1, s->path_len, stdout) != s->path_len ||
+		    putchar(term) == EOF)
+			stdout_failed();
+		break;
+	case MODE_WARM:
+	case MODE_CAT:
+		break;
+	}
+}
+
+static void free_slot(struct batch *b, struct slot *s)
+{
+	s->state = S_FREE;
+	b->busy--;
+	if (!b->ordered)
+		b->free_stack[b->nfree++] = slot_index(b, s);
+}
+
+/* May this slot write its data to stdout now? (--cat only) */
+static bool owns_stdout(struct batch *b, struct slot *s)
+{
+	if (b->mode != MODE_CAT)
+		return true;
+	if (b->ordered)
+		return s->seq == b->head_seq;
+	if (b->writer < 0)
+		b->writer = (int)slot_index(b, s);
+	return b->writer == (int)slot_index(b, s);
+}
+
+static void consume(struct batch *b, struct slot *s)
+{
+	switch (b->mode) {
+	case MODE_SHA256:
+	case MODE_XXH3:
+		digest_update(s->dg, s->buf, s->chunk);
+		break;
+	case MODE_CAT:
+		if (fwrite(s->buf, 1, s->chunk, stdout) != s->chunk)
+			stdout_failed();
+		break;
+	case MODE_WARM:
+	case MODE_SIZE:
+		break;
+	}
+	s->off += s->chunk;
+	b->bytes += s->chunk;
+	s->chunk = 0;
+}
+
+static void drain(struct batch *b);
+
+static void finish(struct batch *b, struct slot *s)
+{
+	s->state = S_DONE;
+	b->finished_now++;
+	if (b->mode == MODE_CAT && b->writer == (int)slot_index(b, s))
+		b->writer = -1;
+	drain(b);
+}
+
+/* Next round after every completion of the last one is in. */
+static void continue_io(struct batch *b, struct slot *s)
+{
+	if (s->err || s->eof) {
+		if (s->open)
+			submit_close(b, s);
+		else
+			finish(b, s);
+		return;
+	}
+	submit_read_round(b, s);
+}
+
+/* Data of the last round is in buf: hand it on, or hold it for its turn. */
+static void advance_io(struct batch *b, struct slot *s)
+{
+	if (s->chunk > 0) {
+		if (!owns_stdout(b, s)) {
+			s->state = S_HELD;
+			return;
+		}
+		consume(b, s);
+	}
+	continue_io(b, s);
+}
+
+/* Print finished files in their order and wake the file now owning stdout. */
+static void drain(struct batch *b)
+{
+	if (b->draining)
+		return;
+	b->draining = true;
+	for (;;) {
+		struct slot *s = NULL;
+		if (b->ordered) {
+			if (b->head_seq == b->next_seq)
+				break;
+			s = &b->slots[b->head_seq % b->max_inflight];
+			if (s->state == S_DONE) {
+				emit_result(b, s);
+				free_slot(b, s);
+				b->head_seq++;
+				continue;
+			}
+			if (s->state != S_HELD)
+				break;
+		} else {
+			for (unsigned i = 0; i < b->max_inflight; i++) {
+				struct slot *t = &b->slots[i];
+				if (t->state == S_DONE) {
+					emit_result(b, t);
+					free_slot(b, t);
+				}
+			}
+			if (b->mode != MODE_CAT || b->writer >= 0)
+				break;
+			for (unsigned i = 0; i < b->max_inflight && !s; i++)
+				if (b->slots[i].state == S_HELD)
+					s = &b->slots[i];
+			if (!s)
+				break;
+			b->writer = (int)slot_index(b, s);
+		}
+		/* a held chunk may go out now */
+		s->state = S_IO;
+		consume(b, s);
+		continue_io(b, s);
+	}
+	b->draining = false;
+}
+
+static void on_round_done(struct batch *b, struct slot *s)
+{
+	if (s->state == S_STATX) {
+		if (!s->err) {
+			mode_t m = s->stx.stx_mode;
+			if (S_ISDIR(m))
+				s->err = EISDIR;
+			else if (!S_ISREG(m))
+				s->err = ERR_NOTREG;
+		}
+		if (s->err || b->mode == MODE_SIZE) {
+			s->size = s->stx.stx_size;
+			finish(b, s);
+			return;
+		}
+		s->size = s->stx.stx_size;
+		s->state = S_IO;
+		submit_read_round(b, s);
+		return;
+	}
+	if (s->retry) {
+		s->retry = false;
+		s->chunk = 0;
+		continue_io(b, s);
+		return;
+	}
+	advance_io(b, s);
+}
+
+static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = io_uring_cqe_get_data64(cqe);
+	struct slot *s = &b->slots[ud >> 8];
+	int res = cqe->res;
+
+	b->ring_pending--;
+	s->pending--;
+	switch ((enum op)(ud & 0xff)) {
+	case OP_STATX:
+		if (res < 0)
+			s->err = -res;
+		break;
+	case OP_OPEN:
+		if (res < 0) {
+			if (!s->err && res != -ECANCELED)
+				s->err = -res;
+		} else if (b->direct) {
+			s->open = true;
+		} else {
+			s->fd = res;
+			s->open = true;
+		}
+		break;
+	case OP_READ:
+		if (res == -EAGAIN || res == -EINTR) {
+			s->retry = true;
+		} else if (res == -ECANCELED) {
+			/* the open before it failed and said why */
+		} else if (res < 0) {
+			if (!s->err)
+				s->err = -res;
+		} else {
+			s->chunk = (uint32_t)res;
+			/*
+			 * End of file: nothing more, or a short read that reaches
+			 * the size statx gave (files claiming size 0, like those
+			 * in /proc, are read until a read returns nothing).
+			 */
+			if (res == 0 || ((uint32_t)res < s->asked && s->size > 0 &&
+					 s->off + (uint64_t)res >= s->size))
+				s->eof = true;
+		}
+		break;
+	case OP_CLOSE:
+		if (res != -ECANCELED) {
+			s->open = false;
+			s->fd = -1;
+		}
+		break;
+	}
+	if (s->pending == 0)
+		on_round_done(b, s);
+}
+
+/* Start one file: take a slot, copy the path, submit its statx. */
+static void admit(struct batch *b, const char *path, size_t len)
+{
+	unsigned idx = b->ordered ? (unsigned)(b->next_seq % b->max_inflight)
+				  : b->free_stack[--b->nfree];
+	struct slot *s = &b->slots[idx];
+
+	if (s->path_cap < len + 1) {
+		s->path_cap = len + 1 > 256 ? len + 1 : 256;
+		free(s->path);
+		s->path = xmalloc(s->path_cap);
+	}
+	memcpy(s->path, path, len + 1);
+	s->path_len = len;
+	s->seq = b->next_seq++;
+	s->off = 0;
+	s->size = 0;
+	s->chunk = 0;
+	s->err = 0;
+	s->fd = -1;
+	s->open = false;
+	s->eof = false;
+	s->retry = false;
+	if (s->dg)
+		digest_reset(s->dg);
+	b->busy++;
+	submit_statx(b, s);
+}
+
+/* Free slots a new batch may take. */
+static unsigned room(const struct batch *b)
+{
+	if (b->ordered)
+		return b->max_inflight - (unsigned)(b->next_seq - b->head_seq);
+	return b->nfree;
+}
+
+static void ring_setup(struct batch *b)
+{
+	struct io_uring_params p;
+	unsigned entries = 1;
+	int rc;
+
+	/* a file has at most three requests queued at once */
+	while (entries < b->max_inflight * 3)
+		entries <<= 1;
+	static const unsigned flag_sets[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	rc = -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(flag_sets) && rc < 0; i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = flag_sets[i] | IORING_SETUP_CQSIZE;
+		p.cq_entries = entries * 2;
+		rc = io_uring_queue_init_params(entries, &b->ring, &p);
+		if (rc != -EINVAL)
+			break;
+	}
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "io_uring_queue_init");
+
+	struct io_uring_probe *probe = io_uring_get_probe_ring(&b->ring);
+	static const struct { int op; const char *name; } need[] = {
+		{ IORING_OP_STATX, "statx" },
+		{ IORING_OP_OPENAT, "openat" },
+		{ IORING_OP_READ, "read" },
+		{ IORING_OP_CLOSE, "close" },
+	};
+	for (size_t i = 0; probe && i < ARRAY_SIZE(need); i++)
+		if (!io_uring_opcode_supported(probe, need[i].op))
+			msg_die(TK_EXIT_FAILURE, "io_uring: the kernel has no %s operation", need[i].name);
+	if (probe)
+		io_uring_free_probe(probe);
+
+	/* direct file slots: one per file in flight (Linux 5.15+) */
+	b->direct = io_uring_register_files_sparse(&b->ring, b->max_inflight) == 0;
+	if (!b->direct)
+		msg_verbose("no direct file slots, using plain descriptors");
+
+	/* statx and openat of cold inodes block in io-wq: let enough run at once */
+	unsigned workers[2] = { b->max_inflight < 64 ? b->max_inflight : 64, 0 };
+	(void)io_uring_register_iowq_max_workers(&b->ring, workers);
+}
+
+static void reap(struct batch *b)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&b->ring, head, cqe) {
+		on_cqe(b, cqe);
+		n++;
+	}
+	io_uring_cq_advance(&b->ring, n);
+}
+
+static void run(struct batch *b, struct pathsrc *src, unsigned fixed_batch)
+{
+	struct batchctl ctl;
+	bool input_done = false;
+	unsigned batch = fixed_batch ? fixed_batch : DEF_BATCH_START;
+
+	if (batch > b->max_inflight)
+		batch = b->max_inflight;
+	batchctl_init(&ctl, batch, 1, b->max_inflight, BATCH_WINDOW, now_ns());
+
+	for (;;) {
+		unsigned r = room(b);
+		if (!input_done && r > 0 && (r >= batch || b->ring_pending == 0)) {
+			unsigned n = 0;
+			while (n < batch && n < r) {
+				const char *path;
+				size_t len;
+				int rc = pathsrc_next(src, &path, &len);
+				if (rc == 0) {
+					input_done = true;
+					break;
+				}
+				if (rc == -ENAMETOOLONG) {
+					msg_warn("input entry %llu: %s", pathsrc_count(src), strerror(ENAMETOOLONG));
+					b->status = TK_EXIT_FAILURE;
+					b->files_err++;
+					continue;
+				}
+				if (rc < 0) {
+					msg_warn_errno(-rc, "reading paths");
+					b->status = TK_EXIT_FAILURE;
+					input_done = true;
+					break;
+				}
+				admit(b, path, len);
+				n++;
+			}
+			if (n) {
+				b->rounds++;
+				b->admitted += n;
+			}
+		}
+		if (b->ring_pending == 0) {
+			if (input_done && b->busy == 0)
+				break;
+			if (input_done || room(b) == 0) {
+				/* nothing owed by the ring yet slots are busy: a bug */
+				msg_die(TK_EXIT_FAILURE, "internal error: %u files stuck", b->busy);
+			}
+			continue;
+		}
+		int rc = io_uring_submit_and_wait(&b->ring, 1);
+		if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "io_uring_submit_and_wait");
+		reap(b);
+		if (b->finished_now) {
+			if (!fixed_batch)
+				batch = batchctl_done(&ctl, b->finished_now, now_ns());
+			b->finished_now = 0;
+		}
+	}
+}
+
+static long peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kib = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	printf("Usage: %s [options] [PATH...]\n", msg_progname());
+	fputs("\nRead many files through io_uring batches: hash them, print their sizes,\n"
+	      "warm the page cache or concatenate them. Paths come from the arguments,\n"
+	      "or from standard input, one a line (NUL-separated with -0).\n", stdout);
+	fputs("\nModes (one per run):\n"
+	      "     --sha256             SHA-256 lines as sha256sum prints them (default)\n"
+	      "     --xxh3               XXH3-128 lines as xxhsum -H2 prints them\n"
+	      "     --size               size in bytes and path, as du -b --apparent-size\n"
+	      "     --warm               read into the page cache, print a summary\n"
+	      "     --cat                contents to standard output\n", stdout);
+	fputs("\nOptions:\n"
+	      " -0, --null               input paths are separated by NUL, not newline\n"
+	      " -z, --zero               end output lines with NUL, do not escape names\n"
+	      " -u, --unordered          print results as files complete, not in input order\n"
+	      " -b, --batch N|auto       files submitted together (default: auto, adaptive)\n"
+	      " -m, --max-inflight N     files in progress at most (default 64)\n"
+	      "     --buffer-size SIZE   read buffer per file in progress (default 64KiB)\n"
+	      " -s, --stats              print files, bytes, seconds, files/s, average batch\n"
+	      "                            and peak memory on standard error\n"
+	      " -v, --verbose            say what the ring could not do (direct slots)\n"
+	      " -h, --help               display this help\n"
+	      " -V, --version            display version\n", stdout);
+	fputs("\nMemory: --max-inflight x --buffer-size bytes for the buffers.\n", stdout);
+	printf("\nSee %s(1).\n", msg_progname());
+	exit(TK_EXIT_OK);
+}
+
+static unsigned parse_count(const char *opt, const char *arg, unsigned max)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > max || arg[0] == '-') {
+		msg_warn("invalid %s argument: '%s' (1 to %u)", opt, arg, max);
+		usage_hint();
+	}
+	return (unsigned)v;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_BUFSIZE };
+	static const struct option longopts[] = {
+		{ "sha256", no_argument, NULL, OPT_SHA256 },
+		{ "xxh3", no_argument, NULL, OPT_XXH3 },
+		{ "size", no_argument, NULL, OPT_SIZE },
+		{ "warm", no_argument, NULL, OPT_WARM },
+		{ "cat", no_argument, NULL, OPT_CAT },
+		{ "null", no_argument, NULL, '0' },
+		{ "zero", no_argument, NULL, 'z' },
+		{ "unordered", no_argument, NULL, 'u' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "max-inflight", required_argument, NULL, 'm' },
+		{ "buffer-size", required_argument, NULL, OPT_BUFSIZE },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat" };
+	struct batch b = { .ordered = true, .writer = -1 };
+	int delim = '\n', c, mode = -1;
+	unsigned fixed_batch = 0;
+	uint64_t bufsize = DEF_BUFSIZE;
+	bool stats = false;
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+	/* `ioring-batch ... | head` ends quietly, as cat does */
+	signal(SIGPIPE, SIG_DFL);
+	b.max_inflight = DEF_MAX_INFLIGHT;
+
+	while ((c = getopt_long(argc, argv, "0zub:m:svhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SHA256:
+		case OPT_XXH3:
+		case OPT_SIZE:
+		case OPT_WARM:
+		case OPT_CAT:
+			if (mode >= 0 && mode != c - OPT_SHA256) {
+				msg_warn("%s and %s are mutually exclusive",
+					 mode_names[mode], mode_names[c - OPT_SHA256]);
+				usage_hint();
+			}
+			mode = c - OPT_SHA256;
+			break;
+		case '0':
+			delim = '\0';
+			break;
+		case 'z':
+			b.zero = true;
+			break;
+		case 'u':
+			b.ordered = false;
+			break;
+		case 'b':
+			fixed_batch = strcmp(optarg, "auto") == 0 ? 0
+				: parse_count("--batch", optarg, MAX_INFLIGHT_LIMIT);
+			break;
+		case 'm':
+			b.max_inflight = parse_count("--max-inflight", optarg, MAX_INFLIGHT_LIMIT);
+			break;
+		case OPT_BUFSIZE:
+			if (units_parse_size(optarg, &bufsize) < 0 || bufsize < 4096 ||
+			    bufsize > (1U << 30)) {
+				msg_warn("invalid --buffer-size argument: '%s' (4KiB to 1GiB)", optarg);
+				usage_hint();
+			}
+			break;
+		case 's':
+			stats = true;
+			break;
+		case 'v':
+			msg_verbosity++;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			usage_hint();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	b.mode = mode < 0 ? MODE_SHA256 : (enum mode)mode;
+	b.bufsize = (size_t)bufsize;
+
+	struct pathsrc *src = argc > 0 ? pathsrc_from_argv(argv, argc)
+				       : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+
+	b.slots = xcalloc(b.max_inflight, sizeof(*b.slots));
+	b.free_stack = xcalloc(b.max_inflight, sizeof(*b.free_stack));
+	for (unsigned i = 0; i < b.max_inflight; i++) {
+		b.free_stack[i] = b.max_inflight - 1 - i;
+		if (b.mode == MODE_SHA256 || b.mode == MODE_XXH3)
+			b.slots[i].dg = digest_new(b.mode == MODE_SHA256 ? DIGEST_SHA256 : DIGEST_XXH3);
+	}
+	b.nfree = b.max_inflight;
+	ring_setup(&b);
+
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+
+	uint64_t t0 = now_ns();
+	run(&b, src, fixed_batch);
+	double secs = (double)(now_ns() - t0) / 1e9;
+
+	if (b.mode == MODE_WARM)
+		printf("files %llu\nbytes %llu\n", b.files_ok, b.bytes);
+	if (fflush(stdout) != 0)
+		stdout_failed();
+	if (stats) {
+		unsigned long long files = b.files_ok + b.files_err;
+		fprintf(stderr, "%s: stats: files=%llu errors=%llu bytes=%llu seconds=%.3f "
+			"files_per_s=%.0f avg_batch=%.1f direct=%s peak_rss_kib=%ld\n",
+			msg_progname(), files, b.files_err, b.bytes, secs,
+			secs > 0 ? (double)files / secs : 0.0,
+			b.rounds ? (double)b.admitted / (double)b.rounds : 0.0,
+			b.direct ? "yes" : "no", peak_rss_kib());
+	}
+
+	io_uring_queue_exit(&b.ring);
+	for (unsigned i = 0; i < b.max_inflight; i++) {
+		free(b.slots[i].path);
+		free(b.slots[i].buf);
+		digest_free(b.slots[i].dg);
+	}
+	free(b.slots);
+	free(b.free_stack);
+	pathsrc_free(src);
+	return b.status;
+}
