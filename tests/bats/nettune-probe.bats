@@ -364,7 +364,7 @@ PY
 	timer="$TUNEKIT_SRCDIR/contrib/systemd/tunekit-check.timer"
 	[ -f "$svc" ] || skip_or_fail "$svc not generated (run make)"
 	run grep -E '^ExecStart=' "$svc"
-	assert_output --regexp '^ExecStart=/([a-z]+/)*bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom$'
+	assert_output --regexp '^ExecStart=/([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom$'
 	grep -qx 'SuccessExitStatus=3' "$svc"
 	grep -qx 'Type=oneshot' "$svc"
 	grep -qx 'OnCalendar=hourly' "$timer"
@@ -389,5 +389,5 @@ PY
 	run grep -vE '^[[:space:]]*(#|$)' "$cron"
 	assert_output "" # nothing active: installing the file enables nothing
 	run grep -E '^#[0-9*]' "$cron"
-	assert_output --regexp '^#[0-9]+ \* \* \* \* root /([a-z]+/)*bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom >/dev/null$'
+	assert_output --regexp '^#[0-9]+ \* \* \* \* root /([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom >/dev/null$'
 }
