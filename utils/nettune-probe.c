@@ -122,7 +122,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -R, --reverse              iperf3 reverse mode (the server sends)\n"
 	      " -j, --json                 one JSON object (keys in nettune-probe(1))\n"
 	      "     --csv                  CSV with a header line\n"
-	      " -q, --quiet                no warnings\n"
+	      " -q, --quiet                no notes on failed targets (stderr)\n"
 	      " -v, --verbose              print every probe on stderr\n"
 	      " -h, --help                 display this help\n"
 	      " -V, --version              display version\n", out);
@@ -376,7 +376,7 @@ static const char *open_icmp(struct target *v, size_t n, const struct options *o
 				 o->icmp_mode == NETPROBE_ICMP_RAW ? "a raw socket needs root or CAP_NET_RAW"
 				 : in_range == 0 ? "needs root or a group in net.ipv4.ping_group_range"
 						 : "no ping socket and no raw socket");
-			msg_warn("%s: %s", fam ? "ICMPv6" : "ICMP", why);
+			msg_info("%s: %s", fam ? "ICMPv6" : "ICMP", why);
 			for (size_t i = 0; i < n; i++)
 				if (v[i].rows[ROW_ICMP].active && !v[i].error[0] && v[i].addr.ss_family == family)
 					snprintf(v[i].rows[ROW_ICMP].error, sizeof(v[i].rows[ROW_ICMP].error), "%s", why);
@@ -929,7 +929,7 @@ int main(int argc, char **argv)
 		if (resolve(t->t.host, t->t.port, o.family, &t->addr, &t->addrlen, t->address, sizeof(t->address),
 			    t->error, sizeof(t->error))) {
 			t->address[0] = '\0';
-			msg_warn("%s", t->error);
+			msg_info("%s", t->error);
 		}
 	}
 
@@ -958,14 +958,14 @@ int main(int argc, char **argv)
 		if (target_failed(t)) {
 			failed++;
 			if (!t->error[0])
-				msg_warn("%s: no answer to any probe", t->t.spec);
+				msg_info("%s: no answer to any probe", t->t.spec);
 		}
 	}
 
 	int bw_failed = 0;
 	if (bw && measure_bandwidth(bw, &o)) {
 		bw_failed = 1;
-		msg_warn("%s", bw->error);
+		msg_info("%s", bw->error);
 	}
 
 	switch (o.format) {
