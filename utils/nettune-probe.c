@@ -8,25 +8,20 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "c.h"
 #include "closestream.h"
 #include "fileutil.h"
+#include "iperf3.h"
 #include "json.h"
-#include "jsonread.h"
 #include "msg.h"
 #include "netprobe.h"
 #include "probetarget.h"
@@ -39,7 +34,6 @@
 #define NS_PER_S 1000000000ULL
 #define COUNT_MAX 100000
 #define TARGETS_FILE_MAX (4 << 20)
-#define IPERF3_OUTPUT_MAX (16 << 20)
 
 /* what a target is probed with */
 enum {
@@ -398,158 +392,31 @@ static void sleep_until(uint64_t deadline_ns)
 
 /* ---- bandwidth through iperf3 ---------------------------------------- */
 
-static int find_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	char *copy = xstrdup(path), *save = NULL;
-	int found = 0;
-	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *dir ? dir : ".", prog);
-		struct stat st;
-		found = !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK);
-		free(p);
-	}
-	free(copy);
-	return found;
-}
-
-/* Run iperf3 with a deadline; its stdout into *out. Returns its exit status or -errno. */
-static int run_iperf3(char *const argv[], uint64_t limit_ns, char **out, size_t *outlen)
-{
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], STDOUT_FILENO);
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-
-	size_t cap = 65536, n = 0;
-	char *buf = xmalloc(cap + 1);
-	uint64_t deadline = netprobe_now_ns() + limit_ns;
-	int rc = 0;
-	for (;;) {
-		uint64_t now = netprobe_now_ns();
-		if (now >= deadline) {
-			rc = -ETIMEDOUT;
-			break;
-		}
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		int pr = poll(&p, 1, (int)((deadline - now) / NS_PER_MS + 1));
-		if (pr < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
-		}
-		if (pr <= 0)
-			continue;
-		if (n == cap) {
-			if (cap >= IPERF3_OUTPUT_MAX) {
-				rc = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			buf = xreallocarray(buf, cap + 1, 1);
-		}
-		ssize_t r = read(pfd[0], buf + n, cap - n);
-		if (r < 0 && errno != EINTR && errno != EAGAIN) {
-			rc = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		if (r > 0)
-			n += (size_t)r;
-	}
-	close(pfd[0]);
-	if (rc)
-		kill(pid, SIGTERM);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	if (rc)
-		return rc;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int measure_bandwidth(struct bandwidth *bw, const struct options *o)
 {
-	if (!find_in_path("iperf3")) {
+	struct iperf3_test test = {
+		.host = bw->t.host,
+		.port = bw->t.port,
+		.seconds = bw->seconds,
+		.reverse = bw->reverse,
+		.family = o->family,
+		.connect_timeout_ns = o->timeout_ns,
+	};
+	struct iperf3_result res;
+	msg_verbose("running iperf3 -c %s for %u s", bw->t.spec, bw->seconds);
+	int rc = iperf3_run(&test, &res, bw->error, sizeof(bw->error));
+	if (rc == -ENOENT)
 		snprintf(bw->error, sizeof(bw->error),
 			 "iperf3 is not installed (--bandwidth runs it; install the iperf3 package)");
+	if (rc)
 		return -1;
-	}
-	char secs[16], port[8], ctimeout[24];
-	snprintf(secs, sizeof(secs), "%u", bw->seconds);
-	snprintf(port, sizeof(port), "%u", bw->t.port);
-	snprintf(ctimeout, sizeof(ctimeout), "%llu",
-		 (unsigned long long)((o->timeout_ns + NS_PER_MS - 1) / NS_PER_MS));
-	char *argv[16];
-	int a = 0;
-	argv[a++] = "iperf3";
-	argv[a++] = "-c";
-	argv[a++] = bw->t.host;
-	if (bw->t.port) {
-		argv[a++] = "-p";
-		argv[a++] = port;
-	}
-	argv[a++] = "-J";
-	argv[a++] = "-t";
-	argv[a++] = secs;
-	argv[a++] = "--connect-timeout";
-	argv[a++] = ctimeout;
-	if (bw->reverse)
-		argv[a++] = "-R";
-	if (o->family == AF_INET)
-		argv[a++] = "-4";
-	else if (o->family == AF_INET6)
-		argv[a++] = "-6";
-	argv[a] = NULL;
-
-	msg_verbose("running iperf3 -c %s for %u s", bw->t.spec, bw->seconds);
-	char *out = NULL;
-	size_t len = 0;
-	/* the test, the connection, and some slack for iperf3's own start and end */
-	int st = run_iperf3(argv, (uint64_t)bw->seconds * NS_PER_S + o->timeout_ns + 10 * NS_PER_S, &out, &len);
-	int rc = -1;
-	char err[400];
-	if (st < 0) {
-		snprintf(bw->error, sizeof(bw->error), "iperf3: %s",
-			 st == -ETIMEDOUT ? "did not finish in time" : strerror(-st));
-	} else if (jsonread_validate(out, len)) {
-		snprintf(bw->error, sizeof(bw->error), "iperf3 printed no JSON result (exit status %d)", st);
-	} else if (!jsonread_string(out, len, "error", err, sizeof(err))) {
-		snprintf(bw->error, sizeof(bw->error), "iperf3: %s", err);
-	} else if (jsonread_number(out, len, "end.sum_sent.bits_per_second", &bw->sender_bps) ||
-		   jsonread_number(out, len, "end.sum_received.bits_per_second", &bw->receiver_bps)) {
-		snprintf(bw->error, sizeof(bw->error), "iperf3 result has no end.sum_sent/sum_received (exit status %d)", st);
-	} else {
-		bw->have_retransmits = !jsonread_number(out, len, "end.sum_sent.retransmits", &bw->retransmits);
-		if (jsonread_number(out, len, "end.sum_received.seconds", &bw->seconds_measured))
-			bw->seconds_measured = bw->seconds;
-		bw->done = 1;
-		rc = 0;
-	}
-	free(out);
-	return rc;
+	bw->sender_bps = res.sender_bps;
+	bw->receiver_bps = res.receiver_bps;
+	bw->seconds_measured = res.seconds;
+	bw->have_retransmits = res.have_retransmits;
+	bw->retransmits = res.retransmits;
+	bw->done = 1;
+	return 0;
 }
 
 /* ---- output ---------------------------------------------------------- */
