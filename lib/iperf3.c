@@ -131,27 +131,40 @@ static void TK_PRINTF(3, 4) say(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The object at key under obj, or NULL. */
+static const struct jv *object_at(const struct jv *obj, const char *key)
+{
+	const struct jv *v = obj ? jv_get(obj, key) : NULL;
+	return v && v->type == JV_OBJECT ? v : NULL;
+}
+
 int iperf3_parse(const char *json, size_t len, struct iperf3_result *res, char *err, size_t errlen)
 {
-	char msg[400];
-	if (jsonread_validate(json, len)) {
+	struct jv doc;
+	struct jv_error jerr;
+	if (jv_parse(json, len, &doc, &jerr)) {
 		say(err, errlen, "iperf3 printed no JSON result");
 		return -EPROTO;
 	}
-	if (!jsonread_string(json, len, "error", msg, sizeof(msg))) {
-		say(err, errlen, "iperf3: %s", msg);
-		return -ECONNABORTED;
-	}
+	int rc = 0;
+	const char *msg = doc.type == JV_OBJECT ? jv_get_string(&doc, "error") : NULL;
+	const struct jv *end = doc.type == JV_OBJECT ? object_at(&doc, "end") : NULL;
+	const struct jv *sent = object_at(end, "sum_sent"), *received = object_at(end, "sum_received");
 	memset(res, 0, sizeof(*res));
-	if (jsonread_number(json, len, "end.sum_sent.bits_per_second", &res->sender_bps) ||
-	    jsonread_number(json, len, "end.sum_received.bits_per_second", &res->receiver_bps)) {
+	if (msg) {
+		say(err, errlen, "iperf3: %s", msg);
+		rc = -ECONNABORTED;
+	} else if (!sent || !received || jv_get_number(sent, "bits_per_second", &res->sender_bps) ||
+		   jv_get_number(received, "bits_per_second", &res->receiver_bps)) {
 		say(err, errlen, "iperf3 result has no end.sum_sent/sum_received");
-		return -EPROTO;
+		rc = -EPROTO;
+	} else {
+		res->have_retransmits = !jv_get_number(sent, "retransmits", &res->retransmits);
+		if (jv_get_number(received, "seconds", &res->seconds))
+			res->seconds = 0;
 	}
-	res->have_retransmits = !jsonread_number(json, len, "end.sum_sent.retransmits", &res->retransmits);
-	if (jsonread_number(json, len, "end.sum_received.seconds", &res->seconds))
-		res->seconds = 0;
-	return 0;
+	jv_free(&doc);
+	return rc;
 }
 
 int iperf3_run(const struct iperf3_test *test, struct iperf3_result *res, char *err, size_t errlen)

@@ -2,380 +2,355 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jsonread.h"
+#include "xalloc.h"
 
-#define JSONREAD_DEPTH_MAX 64
-
-struct cursor {
-	const char *p, *end;
-	int depth;
-	/* lookup: the remaining path, and where the match was found */
-	const char *want;      /* next path component, NULL once past the path */
-	int found;
-	const char *val;       /* start of the matched value */
-	const char *val_end;
-	enum jsonread_type type;
+struct parser {
+	const char *s;
+	size_t len, pos;
+	struct jv_error *err;
 };
 
-static void skip_ws(struct cursor *c)
+static int fail(struct parser *p, const char *why)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
-		c->p++;
-}
-
-static int lit(struct cursor *c, const char *word)
-{
-	size_t n = strlen(word);
-	if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n))
-		return -EINVAL;
-	c->p += n;
-	return 0;
-}
-
-static int hex4(const char *p)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char h = p[i];
-		v <<= 4;
-		if (h >= '0' && h <= '9')
-			v |= h - '0';
-		else if (h >= 'a' && h <= 'f')
-			v |= h - 'a' + 10;
-		else if (h >= 'A' && h <= 'F')
-			v |= h - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-/* A string starting at c->p ('"'); leaves c->p after the closing quote. */
-static int scan_string(struct cursor *c)
-{
-	c->p++;
-	while (c->p < c->end) {
-		unsigned char ch = (unsigned char)*c->p;
-		if (ch == '"') {
-			c->p++;
-			return 0;
-		}
-		if (ch < 0x20)
-			return -EINVAL;
-		if (ch == '\\') {
-			if (c->end - c->p < 2)
-				return -EINVAL;
-			char e = c->p[1];
-			if (e == 'u') {
-				if (c->end - c->p < 6 || hex4(c->p + 2) < 0)
-					return -EINVAL;
-				c->p += 6;
-				continue;
-			}
-			if (!strchr("\"\\/bfnrt", e) || !e)
-				return -EINVAL;
-			c->p += 2;
-			continue;
-		}
-		c->p++;
-	}
+	p->err->offset = p->pos;
+	p->err->why = why;
 	return -EINVAL;
 }
 
-static int scan_number(struct cursor *c)
+static void skip_ws(struct parser *p)
 {
-	const char *p = c->p;
-	if (p < c->end && *p == '-')
-		p++;
-	if (p >= c->end)
-		return -EINVAL;
-	if (*p == '0') {
-		p++;
-	} else if (*p >= '1' && *p <= '9') {
-		while (p < c->end && *p >= '0' && *p <= '9')
-			p++;
-	} else {
-		return -EINVAL;
-	}
-	if (p < c->end && *p == '.') {
-		p++;
-		if (p >= c->end || *p < '0' || *p > '9')
-			return -EINVAL;
-		while (p < c->end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < c->end && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < c->end && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= c->end || *p < '0' || *p > '9')
-			return -EINVAL;
-		while (p < c->end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	c->p = p;
-	return 0;
-}
-
-/* Does the raw key (between quotes, k..kend) equal the path component? */
-static int key_matches(const char *k, const char *kend, const char *comp)
-{
-	size_t clen = strcspn(comp, ".");
-	return (size_t)(kend - k) == clen && !memcmp(k, comp, clen);
-}
-
-static const char *next_component(const char *comp)
-{
-	const char *dot = strchr(comp, '.');
-	return dot ? dot + 1 : NULL;
-}
-
-static int scan_value(struct cursor *c, const char *path);
-
-/* Scan a value; if path is "" (we are at the target), record it. */
-static int scan_value(struct cursor *c, const char *path)
-{
-	int rc;
-	skip_ws(c);
-	if (c->p >= c->end)
-		return -EINVAL;
-	const char *start = c->p;
-	enum jsonread_type type;
-
-	switch (*c->p) {
-	case '{': {
-		type = JSONREAD_OBJECT;
-		if (++c->depth > JSONREAD_DEPTH_MAX)
-			return -EINVAL;
-		c->p++;
-		skip_ws(c);
-		if (c->p < c->end && *c->p == '}') {
-			c->p++;
-			c->depth--;
+	while (p->pos < p->len) {
+		char c = p->s[p->pos];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
 			break;
-		}
-		for (;;) {
-			skip_ws(c);
-			if (c->p >= c->end || *c->p != '"')
-				return -EINVAL;
-			const char *k = c->p + 1;
-			if ((rc = scan_string(c)))
-				return rc;
-			const char *kend = c->p - 1;
-			skip_ws(c);
-			if (c->p >= c->end || *c->p != ':')
-				return -EINVAL;
-			c->p++;
-			const char *sub = NULL;
-			if (path && *path && key_matches(k, kend, path))
-				sub = next_component(path) ? next_component(path) : "";
-			if ((rc = scan_value(c, sub)))
-				return rc;
-			skip_ws(c);
-			if (c->p < c->end && *c->p == ',') {
-				c->p++;
-				continue;
-			}
-			if (c->p < c->end && *c->p == '}') {
-				c->p++;
-				break;
-			}
-			return -EINVAL;
-		}
-		c->depth--;
-		break;
+		p->pos++;
 	}
-	case '[': {
-		type = JSONREAD_ARRAY;
-		if (++c->depth > JSONREAD_DEPTH_MAX)
-			return -EINVAL;
-		c->p++;
-		skip_ws(c);
-		if (c->p < c->end && *c->p == ']') {
-			c->p++;
-			c->depth--;
-			break;
-		}
-		/* an index component: decimal digits only */
-		long want = -1;
-		if (path && *path) {
-			size_t clen = strcspn(path, ".");
-			if (clen && clen <= 9 && strspn(path, "0123456789") >= clen)
-				want = strtol(path, NULL, 10);
-		}
-		for (long idx = 0;; idx++) {
-			const char *sub = NULL;
-			if (idx == want)
-				sub = next_component(path) ? next_component(path) : "";
-			if ((rc = scan_value(c, sub)))
-				return rc;
-			skip_ws(c);
-			if (c->p < c->end && *c->p == ',') {
-				c->p++;
-				continue;
-			}
-			if (c->p < c->end && *c->p == ']') {
-				c->p++;
-				break;
-			}
-			return -EINVAL;
-		}
-		c->depth--;
-		break;
-	}
-	case '"':
-		type = JSONREAD_STRING;
-		if ((rc = scan_string(c)))
-			return rc;
-		break;
-	case 't':
-		type = JSONREAD_TRUE;
-		if (lit(c, "true"))
-			return -EINVAL;
-		break;
-	case 'f':
-		type = JSONREAD_FALSE;
-		if (lit(c, "false"))
-			return -EINVAL;
-		break;
-	case 'n':
-		type = JSONREAD_NULL;
-		if (lit(c, "null"))
-			return -EINVAL;
-		break;
-	default:
-		type = JSONREAD_NUMBER;
-		if (scan_number(c))
-			return -EINVAL;
-		break;
-	}
-	if (path && !*path && !c->found) {
-		c->found = 1;
-		c->val = start;
-		c->val_end = c->p;
-		c->type = type;
-	}
+}
+
+static int literal(struct parser *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (p->len - p->pos < n || memcmp(p->s + p->pos, word, n) != 0)
+		return fail(p, "invalid literal");
+	p->pos += n;
 	return 0;
 }
 
-static int lookup(const char *buf, size_t len, const char *path, struct cursor *c)
+static int hex4(struct parser *p, unsigned *out)
 {
-	memset(c, 0, sizeof(*c));
-	c->p = buf;
-	c->end = buf + len;
-	if (scan_value(c, path))
-		return -EINVAL;
-	skip_ws(c);
-	if (c->p != c->end)
-		return -EINVAL;
-	return c->found ? 0 : -ENOENT;
-}
-
-int jsonread_validate(const char *buf, size_t len)
-{
-	struct cursor c;
-	int rc = lookup(buf, len, NULL, &c);
-	return rc == -ENOENT ? 0 : rc;
-}
-
-int jsonread_lookup(const char *buf, size_t len, const char *path, enum jsonread_type *type)
-{
-	struct cursor c;
-	int rc = lookup(buf, len, path, &c);
-	if (!rc && type)
-		*type = c.type;
-	return rc;
-}
-
-int jsonread_number(const char *buf, size_t len, const char *path, double *value)
-{
-	struct cursor c;
-	char tmp[64];
-	int rc = lookup(buf, len, path, &c);
-	if (rc)
-		return rc;
-	if (c.type != JSONREAD_NUMBER)
-		return -EDOM;
-	size_t n = (size_t)(c.val_end - c.val);
-	if (n >= sizeof(tmp))
-		return -EDOM;
-	memcpy(tmp, c.val, n);
-	tmp[n] = '\0';
-	*value = strtod(tmp, NULL);
+	unsigned v = 0;
+	if (p->len - p->pos < 4)
+		return fail(p, "short \\u escape");
+	for (int i = 0; i < 4; i++) {
+		char c = p->s[p->pos++];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return fail(p, "bad hex digit in \\u escape");
+	}
+	*out = v;
 	return 0;
 }
 
-static size_t put_utf8(char *out, unsigned cp)
+static size_t put_utf8(char *o, unsigned cp)
 {
 	if (cp < 0x80) {
-		out[0] = (char)cp;
+		o[0] = (char)cp;
 		return 1;
 	}
 	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
+		o[0] = (char)(0xc0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3f));
 		return 2;
 	}
 	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
+		o[0] = (char)(0xe0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
 		return 3;
 	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
+	o[0] = (char)(0xf0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
 	return 4;
 }
 
-int jsonread_string(const char *buf, size_t len, const char *path, char *out, size_t size)
+/* p->pos is at the opening quote. A decoded string is never longer than its source. */
+static int parse_string(struct parser *p, char **out)
 {
-	struct cursor c;
-	int rc = lookup(buf, len, path, &c);
-	if (rc)
-		return rc;
-	if (c.type != JSONREAD_STRING)
-		return -EDOM;
-	if (!size)
-		return 0;
-	/* the value was validated: every escape is complete */
-	const char *p = c.val + 1, *end = c.val_end - 1;
+	p->pos++;
+	size_t start = p->pos;
+	char *buf = xmalloc(p->len - start + 1);
 	size_t o = 0;
-	while (p < end) {
-		char enc[4];
-		size_t n = 1;
-		if (*p != '\\') {
-			enc[0] = *p++;
-		} else if (p[1] != 'u') {
-			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-			enc[0] = to[strchr(from, p[1]) - from];
-			p += 2;
-		} else {
-			unsigned cp = (unsigned)hex4(p + 2);
-			p += 6;
-			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-				int lo = hex4(p + 2);
-				if (lo >= 0xdc00 && lo <= 0xdfff) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned)lo - 0xdc00);
-					p += 6;
-				}
-			}
-			if (cp >= 0xd800 && cp <= 0xdfff)
-				cp = 0xfffd; /* a lone surrogate */
-			if (!cp)
-				cp = 0xfffd; /* keep the result a C string */
-			n = put_utf8(enc, cp);
+	while (p->pos < p->len) {
+		unsigned char c = (unsigned char)p->s[p->pos];
+		if (c == '"') {
+			p->pos++;
+			buf[o] = '\0';
+			*out = buf;
+			return 0;
 		}
-		if (o + n > size - 1)
+		if (c < 0x20) {
+			free(buf);
+			return fail(p, "control character in string");
+		}
+		if (c != '\\') {
+			buf[o++] = (char)c;
+			p->pos++;
+			continue;
+		}
+		if (++p->pos >= p->len)
 			break;
-		memcpy(out + o, enc, n);
-		o += n;
+		char e = p->s[p->pos++];
+		unsigned cp;
+		switch (e) {
+		case '"': buf[o++] = '"'; break;
+		case '\\': buf[o++] = '\\'; break;
+		case '/': buf[o++] = '/'; break;
+		case 'b': buf[o++] = '\b'; break;
+		case 'f': buf[o++] = '\f'; break;
+		case 'n': buf[o++] = '\n'; break;
+		case 'r': buf[o++] = '\r'; break;
+		case 't': buf[o++] = '\t'; break;
+		case 'u':
+			if (hex4(p, &cp)) {
+				free(buf);
+				return -EINVAL;
+			}
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				unsigned lo;
+				if (p->len - p->pos < 6 || p->s[p->pos] != '\\' || p->s[p->pos + 1] != 'u') {
+					cp = 0xfffd;
+				} else {
+					p->pos += 2;
+					if (hex4(p, &lo)) {
+						free(buf);
+						return -EINVAL;
+					}
+					cp = lo >= 0xdc00 && lo <= 0xdfff
+						     ? 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00)
+						     : 0xfffd;
+				}
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				cp = 0xfffd;
+			}
+			if (cp == 0)
+				cp = 0xfffd; /* keep strings NUL-free */
+			/* 6 or 12 source bytes always cover up to 4 output bytes */
+			o += put_utf8(buf + o, cp);
+			break;
+		default:
+			free(buf);
+			return fail(p, "invalid escape in string");
+		}
 	}
-	out[o] = '\0';
+	free(buf);
+	return fail(p, "unterminated string");
+}
+
+static int parse_number(struct parser *p, double *out)
+{
+	size_t start = p->pos;
+	if (p->s[p->pos] == '-')
+		p->pos++;
+	if (p->pos >= p->len)
+		return fail(p, "truncated number");
+	if (p->s[p->pos] == '0') {
+		p->pos++;
+	} else if (p->s[p->pos] >= '1' && p->s[p->pos] <= '9') {
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+	} else {
+		return fail(p, "invalid number");
+	}
+	if (p->pos < p->len && p->s[p->pos] == '.') {
+		p->pos++;
+		size_t d = p->pos;
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+		if (p->pos == d)
+			return fail(p, "digits expected after '.'");
+	}
+	if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E')) {
+		p->pos++;
+		if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+			p->pos++;
+		size_t d = p->pos;
+		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
+			p->pos++;
+		if (p->pos == d)
+			return fail(p, "digits expected in exponent");
+	}
+	size_t n = p->pos - start;
+	if (n > 64)
+		return fail(p, "number too long");
+	char tmp[72];
+	memcpy(tmp, p->s + start, n);
+	tmp[n] = '\0';
+	*out = strtod(tmp, NULL);
+	if (!isfinite(*out))
+		return fail(p, "number out of range");
+	return 0;
+}
+
+static int parse_value(struct parser *p, struct jv *v, int depth);
+
+static void push(struct jv *v, size_t *cap, char *key, struct jv *item)
+{
+	if (v->n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		v->items = xreallocarray(v->items, *cap, sizeof(*v->items));
+		if (v->type == JV_OBJECT)
+			v->keys = xreallocarray(v->keys, *cap, sizeof(*v->keys));
+	}
+	if (v->type == JV_OBJECT)
+		v->keys[v->n] = key;
+	v->items[v->n++] = *item;
+}
+
+static int parse_container(struct parser *p, struct jv *v, int depth)
+{
+	char close = v->type == JV_ARRAY ? ']' : '}';
+	size_t cap = 0;
+	p->pos++;
+	skip_ws(p);
+	if (p->pos < p->len && p->s[p->pos] == close) {
+		p->pos++;
+		return 0;
+	}
+	for (;;) {
+		char *key = NULL;
+		struct jv item;
+		skip_ws(p);
+		if (v->type == JV_OBJECT) {
+			if (p->pos >= p->len || p->s[p->pos] != '"')
+				return fail(p, "object key expected");
+			if (parse_string(p, &key))
+				return -EINVAL;
+			skip_ws(p);
+			if (p->pos >= p->len || p->s[p->pos] != ':') {
+				free(key);
+				return fail(p, "':' expected");
+			}
+			p->pos++;
+		}
+		if (parse_value(p, &item, depth + 1)) {
+			jv_free(&item);
+			free(key);
+			return -EINVAL;
+		}
+		push(v, &cap, key, &item);
+		skip_ws(p);
+		if (p->pos >= p->len)
+			return fail(p, "unterminated array or object");
+		if (p->s[p->pos] == ',') {
+			p->pos++;
+			continue;
+		}
+		if (p->s[p->pos] == close) {
+			p->pos++;
+			return 0;
+		}
+		return fail(p, "',' or closing bracket expected");
+	}
+}
+
+static int parse_value(struct parser *p, struct jv *v, int depth)
+{
+	memset(v, 0, sizeof(*v));
+	if (depth > JV_MAX_DEPTH)
+		return fail(p, "nesting too deep");
+	skip_ws(p);
+	if (p->pos >= p->len)
+		return fail(p, "value expected");
+	switch (p->s[p->pos]) {
+	case '{':
+		v->type = JV_OBJECT;
+		return parse_container(p, v, depth);
+	case '[':
+		v->type = JV_ARRAY;
+		return parse_container(p, v, depth);
+	case '"':
+		v->type = JV_STRING;
+		return parse_string(p, &v->string);
+	case 't':
+		v->type = JV_BOOL;
+		v->boolean = 1;
+		return literal(p, "true");
+	case 'f':
+		v->type = JV_BOOL;
+		return literal(p, "false");
+	case 'n':
+		v->type = JV_NULL;
+		return literal(p, "null");
+	default:
+		v->type = JV_NUMBER;
+		return parse_number(p, &v->number);
+	}
+}
+
+int jv_parse(const char *text, size_t len, struct jv *out, struct jv_error *err)
+{
+	struct parser p = { text, len, 0, err };
+	int rc = parse_value(&p, out, 0);
+	if (!rc) {
+		skip_ws(&p);
+		if (p.pos != p.len)
+			rc = fail(&p, "trailing data after the value");
+	}
+	if (rc)
+		jv_free(out);
+	return rc;
+}
+
+void jv_free(struct jv *v)
+{
+	if (!v)
+		return;
+	free(v->string);
+	for (size_t i = 0; i < v->n; i++) {
+		jv_free(&v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	memset(v, 0, sizeof(*v));
+}
+
+const struct jv *jv_get(const struct jv *obj, const char *key)
+{
+	if (!obj || obj->type != JV_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < obj->n; i++)
+		if (strcmp(obj->keys[i], key) == 0)
+			return &obj->items[i];
+	return NULL;
+}
+
+const char *jv_get_string(const struct jv *obj, const char *key)
+{
+	const struct jv *v = jv_get(obj, key);
+	return v && v->type == JV_STRING ? v->string : NULL;
+}
+
+int jv_get_number(const struct jv *obj, const char *key, double *out)
+{
+	const struct jv *v = jv_get(obj, key);
+	if (!v || v->type != JV_NUMBER)
+		return -ENOENT;
+	*out = v->number;
 	return 0;
 }

@@ -1,42 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Read JSON (lib/json.h writes it): a number or a string out of a document
- * by path ("end.sum_sent.bits_per_second",
- * "intervals.0.sum.bytes": object keys and array indexes separated by
- * dots). The reader validates the whole document (RFC 8259 syntax, nesting
- * at most 64 deep) before answering.
+ * A small JSON reader (RFC 8259) for the reports tunekit saves and compares.
+ * Input is untrusted: depth is capped, every length is checked, strings are
+ * decoded (\uXXXX with surrogate pairs to UTF-8), and the whole text must be
+ * one value. Numbers are doubles.
  */
 #ifndef TUNEKIT_JSONREAD_H
 #define TUNEKIT_JSONREAD_H
 
 #include <stddef.h>
 
-enum jsonread_type {
-	JSONREAD_NULL,
-	JSONREAD_FALSE,
-	JSONREAD_TRUE,
-	JSONREAD_NUMBER,
-	JSONREAD_STRING,
-	JSONREAD_ARRAY,
-	JSONREAD_OBJECT,
+#define JV_MAX_DEPTH 64
+
+enum jv_type { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT };
+
+struct jv {
+	enum jv_type type;
+	int boolean;
+	double number;
+	char *string;        /* JV_STRING: decoded, NUL-terminated */
+	size_t n;            /* JV_ARRAY/JV_OBJECT: members */
+	struct jv *items;    /* members */
+	char **keys;         /* JV_OBJECT: keys, parallel to items */
 };
 
-/* 0 when buf is one valid JSON value (surrounding blanks allowed), -EINVAL if not. */
-int jsonread_validate(const char *buf, size_t len);
+struct jv_error {
+	size_t offset;       /* byte offset of the problem */
+	const char *why;
+};
 
-/*
- * Find the value at path. Returns 0 and its type, -ENOENT when the path
- * does not exist, -EINVAL when the document is not valid JSON.
- */
-int jsonread_lookup(const char *buf, size_t len, const char *path, enum jsonread_type *type);
+/* Parse text (len bytes) into out. 0, or -EINVAL with err filled. */
+int jv_parse(const char *text, size_t len, struct jv *out, struct jv_error *err);
+void jv_free(struct jv *v);
 
-/* The number at path: 0, -ENOENT, -EINVAL (bad JSON), -EDOM (not a number). */
-int jsonread_number(const char *buf, size_t len, const char *path, double *value);
-
-/*
- * The string at path, unescaped, NUL-terminated into out (truncated to
- * size - 1 bytes). 0, -ENOENT, -EINVAL (bad JSON), -EDOM (not a string).
- */
-int jsonread_string(const char *buf, size_t len, const char *path, char *out, size_t size);
+/* Member of an object by key (first match), or NULL. */
+const struct jv *jv_get(const struct jv *obj, const char *key);
+/* String member or NULL; number member into *out (returns 0/-ENOENT). */
+const char *jv_get_string(const struct jv *obj, const char *key);
+int jv_get_number(const struct jv *obj, const char *key, double *out);
 
 #endif
