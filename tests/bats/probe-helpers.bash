@@ -15,8 +15,9 @@ in_probe_sandbox() {
 
 # require_probe_fixtures: the C peers are built by `make check`.
 require_probe_fixtures() {
-	[ -x "$PROBE_FIXTURES/httpd-delay" ] && [ -x "$PROBE_FIXTURES/tun-delay" ] ||
+	if [ ! -x "$PROBE_FIXTURES/httpd-delay" ] || [ ! -x "$PROBE_FIXTURES/tun-delay" ]; then
 		skip_or_fail "test fixtures not built (run make check)"
+	fi
 }
 
 # ---- inside the sandbox ----------------------------------------------
@@ -41,8 +42,8 @@ probe_sandbox_init() {
 
 # probe_wait_file FILE: wait up to 5 s for a peer's ready file.
 probe_wait_file() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -e "$1" ] && return 0
 		sleep 0.05
 	done
@@ -101,8 +102,8 @@ probe_ping_range() {
 # probe_iperf3_server PORT: one-shot iperf3 server on 127.0.0.1.
 probe_iperf3_server() {
 	probe_bg iperf3 timeout 30 iperf3 -s -1 -B 127.0.0.1 -p "$1"
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		ss -ltn "sport = :$1" | grep -q LISTEN && return 0
 		sleep 0.05
 	done
