@@ -1,0 +1,402 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nettune-probe against local peers only: the HTTP fixture on 127.0.0.x, a
+# user-space delay line to 10.200.9.2 in a namespace of the sandbox, a closed
+# port, a blackholed address, iperf3 on loopback.
+
+load helpers
+load probe-helpers
+
+PROBE="$TUNEKIT_BUILDDIR/nettune-probe"
+
+setup() {
+	OUT="$BATS_TEST_TMPDIR/out"
+}
+
+# ---- the tool contract ------------------------------------------------
+
+@test "probe: --help names every option the man page and completion know" {
+	run "$PROBE" --help
+	assert_success
+	assert_line --partial "Usage:"
+	opts=$(printf '%s\n' "$output" | grep -o -- '--[a-z0-9-]*' | sort -u)
+	for o in $opts; do
+		grep -q -- "Fl -${o#--}\$\|Fl -${o#--} " "$TUNEKIT_SRCDIR/man/nettune-probe.1" ||
+			fail "man page lacks $o"
+		grep -q -- "$o" "$TUNEKIT_SRCDIR/contrib/bash-completion/nettune-probe" ||
+			fail "completion lacks $o"
+	done
+	[ "$(printf '%s\n' "$opts" | wc -l)" -ge 17 ]
+}
+
+@test "probe: --version names the package" {
+	run "$PROBE" --version
+	assert_success
+	assert_output --regexp '^nettune-probe from tunekit [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "probe: man page is clean under mandoc lint" {
+	require_cmd mandoc
+	run mandoc -T lint -W warning "$TUNEKIT_SRCDIR/man/nettune-probe.1"
+	assert_success
+	assert_output ""
+}
+
+@test "probe: bad option, count, duration, method or target exits 2 naming it" {
+	run "$PROBE" --frobnicate 127.0.0.1
+	assert_failure 2
+	assert_line --index 1 "Try 'nettune-probe --help' for more information."
+	run "$PROBE" -c 0 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "invalid count '0'"
+	run "$PROBE" -W 5parsecs 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "invalid timeout '5parsecs'"
+	run "$PROBE" -m udp 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "invalid method 'udp'"
+	run "$PROBE" 'host:99999'
+	assert_failure 2
+	assert_line --index 0 "nettune-probe: invalid target 'host:99999': port out of range 1-65535"
+	run "$PROBE" https://example.com/
+	assert_failure 2
+	assert_line --index 0 --partial "https is not supported"
+	run "$PROBE" --duration 1.5s --bandwidth 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "whole seconds"
+	run "$PROBE"
+	assert_failure 2
+	assert_line --index 0 --partial "no targets"
+}
+
+@test "probe: -m tcp on a target without a port is a usage error" {
+	run "$PROBE" -m tcp 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "none of the methods applies (tcp needs a port"
+}
+
+@test "probe: a bad line in --targets names file:line, exits 2 and probes nothing" {
+	printf '# peers\n\n127.0.0.1:22\nexample.com:http\n' >"$BATS_TEST_TMPDIR/targets"
+	run "$PROBE" -v --targets "$BATS_TEST_TMPDIR/targets"
+	assert_failure 2
+	assert_output "nettune-probe: $BATS_TEST_TMPDIR/targets:4: port is not a number"
+	run "$PROBE" --targets "$BATS_TEST_TMPDIR/missing"
+	assert_failure 2
+	assert_output --partial "cannot read targets file $BATS_TEST_TMPDIR/missing: No such file or directory"
+}
+
+@test "probe: --bandwidth without iperf3 installed says so and exits 1" {
+	run env PATH=/nonexistent "$PROBE" --bandwidth 127.0.0.1 --duration 1
+	assert_failure 1
+	assert_line --partial "iperf3 is not installed"
+	assert_line "BANDWIDTH 127.0.0.1: iperf3 is not installed (--bandwidth runs it; install the iperf3 package)"
+}
+
+# ---- measurements in the sandbox ---------------------------------------
+
+@test "probe: TCP connect time through a 20 ms delay line is >= 40 ms, local is far below" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_delay_line 20; probe_httpd 10.200.9.2 8080 0 probe-peer; probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 4 -i 10ms --json 10.200.9.2:8080 127.0.0.2:8080 >'$OUT'"
+	assert_success
+	assert_equal "$(result "$OUT" 10.200.9.2:8080 tcp received)" 4
+	ge "$(result "$OUT" 10.200.9.2:8080 tcp min_ms)" 40
+	assert_equal "$(result "$OUT" 127.0.0.2:8080 tcp loss_pct)" 0.0
+	ge 10 "$(result "$OUT" 127.0.0.2:8080 tcp median_ms)"
+	ge "$(result "$OUT" 10.200.9.2:8080 tcp p95_ms)" "$(result "$OUT" 10.200.9.2:8080 tcp median_ms)"
+	ge "$(result "$OUT" 10.200.9.2:8080 tcp max_ms)" "$(result "$OUT" 10.200.9.2:8080 tcp p95_ms)"
+}
+
+@test "probe: HTTP time to first byte includes the server's 50 ms; total waits for the slow body" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 50;
+		nettune-probe -c 3 -i 0 --json http://127.0.0.2:8080/ http://127.0.0.2:8080/slow/100 >'$OUT'"
+	assert_success
+	ge "$(result "$OUT" http://127.0.0.2:8080/ http_ttfb min_ms)" 50
+	ge 500 "$(result "$OUT" http://127.0.0.2:8080/ http_ttfb max_ms)"
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/ http_total http_status)" 200
+	ttfb=$(result "$OUT" http://127.0.0.2:8080/slow/100 http_ttfb min_ms)
+	total=$(result "$OUT" http://127.0.0.2:8080/slow/100 http_total min_ms)
+	ge "$ttfb" 50
+	ge "$total" "$(python3 -c "print($ttfb + 100)")"
+}
+
+@test "probe: Content-Length, chunked and close-delimited bodies all complete" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -v -c 2 -i 0 --json http://127.0.0.2:8080/len/100000 http://127.0.0.2:8080/chunked/70000 \
+			http://127.0.0.2:8080/close/3000 >'$OUT'"
+	assert_success
+	assert_line --partial "http://127.0.0.2:8080/len/100000 http #1: ok status 200"
+	assert_line --partial "100000 body bytes"
+	assert_line --partial "70000 body bytes"
+	assert_line --partial "3000 body bytes"
+	for u in len/100000 chunked/70000 close/3000; do
+		assert_equal "$(result "$OUT" "http://127.0.0.2:8080/$u" http_total received)" 2
+	done
+}
+
+@test "probe: 404 and 503 are statuses, not failures; a non-HTTP answer is a failure" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 2 -i 0 --json http://127.0.0.2:8080/status/404 http://127.0.0.2:8080/status/503 \
+			http://127.0.0.2:8080/garbage >'$OUT'"
+	assert_failure 1
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/status/404 http_total http_status)" 404
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/status/404 http_total received)" 2
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/status/503 http_ttfb http_status)" 503
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/garbage http_total error)" "malformed HTTP response"
+	assert_equal "$(result "$OUT" http://127.0.0.2:8080/garbage http_ttfb loss_pct)" 100.0
+	assert_equal "$(json_eval "$OUT" 'd["failed_targets"]')" 1
+}
+
+@test "probe: a refused port, a blackhole and an unknown name fail per target; the rest is measured; exit 1" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0; probe_blackhole 127.0.0.9;
+		start=\$(date +%s%N);
+		rc=0; nettune-probe -c 2 -i 0 -W 300ms --json 127.0.0.2:8081 127.0.0.9:8080 127.0.0.9 nothing.probe.test \
+			peer.probe.test:8080 >'$OUT' || rc=\$?;
+		echo elapsed_ms=\$(( (\$(date +%s%N) - start) / 1000000 )); exit \$rc"
+	assert_failure 1
+	assert_line "nettune-probe: 127.0.0.2:8081: no answer to any probe"
+	assert_line "nettune-probe: 127.0.0.9:8080: no answer to any probe"
+	assert_line --partial "cannot resolve nothing.probe.test"
+	assert_equal "$(result "$OUT" 127.0.0.2:8081 tcp error)" "connection refused"
+	assert_equal "$(result "$OUT" 127.0.0.9:8080 tcp error)" "timeout"
+	assert_equal "$(result "$OUT" 127.0.0.9:8080 tcp loss_pct)" 100.0
+	assert_equal "$(result "$OUT" 127.0.0.9 icmp loss_pct)" 100.0
+	assert_equal "$(result "$OUT" 127.0.0.9 icmp error)" "timeout"
+	assert_equal "$(result "$OUT" nothing.probe.test icmp sent)" 0
+	assert_equal "$(json_eval "$OUT" '[t["ok"] for t in d["targets"]]')" "[False, False, False, False, True]"
+	assert_equal "$(json_eval "$OUT" 'd["targets"][3]["address"]')" "None"
+	# the name from /etc/hosts was resolved and measured
+	assert_equal "$(json_eval "$OUT" 'd["targets"][4]["address"]')" "127.0.0.2"
+	assert_equal "$(result "$OUT" peer.probe.test:8080 tcp received)" 2
+	assert_equal "$(json_eval "$OUT" 'd["failed_targets"]')" 4
+	# two 300 ms timeouts each for two blackholed rows: >= 1.2 s, well under the 2 s default
+	elapsed=$(printf '%s\n' "$output" | sed -n 's/^elapsed_ms=//p')
+	ge "$elapsed" 1200
+	ge 5000 "$elapsed"
+}
+
+@test "probe: -q silences the notes on failed targets, not the report" {
+	require_sandbox
+	run in_probe_sandbox "nettune-probe -q -c 1 -W 100ms 127.0.0.2:8081 nothing.probe.test"
+	assert_failure 1
+	refute_line --partial "nettune-probe:"
+	assert_line --regexp '^127\.0\.0\.2:8081 .* connection refused$'
+	assert_line --regexp '^nothing\.probe\.test .* cannot resolve nothing\.probe\.test: .*$'
+}
+
+@test "probe: -i spaces rounds: 3 probes 250 ms apart take >= 500 ms" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0; start=\$(date +%s%N);
+		nettune-probe -q -c 3 -i 250ms 127.0.0.2:8080 >/dev/null;
+		echo elapsed_ms=\$(( (\$(date +%s%N) - start) / 1000000 ))"
+	assert_success
+	elapsed=$(printf '%s\n' "$output" | sed -n 's/^elapsed_ms=//p')
+	ge "$elapsed" 500
+	ge 2000 "$elapsed"
+}
+
+@test "probe: IPv6 in brackets and -m tcp,icmp on the same target" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd ::1 8080 0; probe_ping_range '0 0';
+		nettune-probe -c 2 -i 0 -m tcp,icmp --json '[::1]:8080' >'$OUT'"
+	assert_success
+	assert_equal "$(json_eval "$OUT" 'd["targets"][0]["address"]')" "::1"
+	assert_equal "$(json_eval "$OUT" '[r["method"] for r in d["targets"][0]["results"]]')" "['icmp', 'tcp']"
+	assert_equal "$(result "$OUT" '[::1]:8080' tcp received)" 2
+	assert_equal "$(result "$OUT" '[::1]:8080' icmp received)" 2
+}
+
+@test "probe: ICMP through an unprivileged ping socket when ping_group_range allows it" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_ping_range '0 2147483647';
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			$PROBE -c 3 -i 0 -v --json 127.0.0.1 >'$OUT'"
+	assert_success
+	assert_line --partial "ICMP: using a ping (unprivileged) socket"
+	assert_equal "$(json_eval "$OUT" 'd["icmp_socket"]')" dgram
+	assert_equal "$(result "$OUT" 127.0.0.1 icmp received)" 3
+	ge 10 "$(result "$OUT" 127.0.0.1 icmp max_ms)"
+}
+
+@test "probe: ICMP falls back to a raw socket as root when ping_group_range excludes us" {
+	require_sandbox
+	require_root
+	run in_probe_sandbox "probe_ping_range '1 0'; nettune-probe -c 3 -i 0 -v --json 127.0.0.1 >'$OUT'"
+	assert_success
+	assert_line --partial "ICMP: using a raw socket"
+	assert_equal "$(json_eval "$OUT" 'd["icmp_socket"]')" raw
+	assert_equal "$(result "$OUT" 127.0.0.1 icmp received)" 3
+}
+
+@test "probe: without root and outside ping_group_range ICMP is unavailable, exit 1" {
+	require_sandbox
+	run in_probe_sandbox "probe_ping_range '1 0';
+		setpriv --reuid=nobody --regid=nogroup --clear-groups $PROBE -c 1 --json 127.0.0.1 >'$OUT'"
+	assert_failure 1
+	assert_line --partial "ICMP: icmp unavailable: "
+	assert_line --partial "needs root or a group in net.ipv4.ping_group_range"
+	assert_equal "$(result "$OUT" 127.0.0.1 icmp sent)" 0
+	assert_equal "$(json_eval "$OUT" 'd["icmp_socket"]')" None
+}
+
+@test "probe: --icmp-socket dgram refuses to fall back to raw" {
+	require_sandbox
+	run in_probe_sandbox "probe_ping_range '1 0'; nettune-probe -c 1 --icmp-socket dgram 127.0.0.1"
+	assert_failure 1
+	assert_line --partial "icmp unavailable"
+}
+
+@test "probe: ICMP echo through the 20 ms delay line takes >= 40 ms, both socket kinds" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_delay_line 20; probe_ping_range '0 0';
+		nettune-probe -c 2 -i 0 --icmp-socket dgram --json 10.200.9.2 >'$OUT.dgram';
+		nettune-probe -c 2 -i 0 --icmp-socket raw --json 10.200.9.2 >'$OUT.raw'"
+	assert_success
+	for kind in dgram raw; do
+		assert_equal "$(json_eval "$OUT.$kind" 'd["icmp_socket"]')" "$kind"
+		assert_equal "$(result "$OUT.$kind" 10.200.9.2 icmp received)" 2
+		ge "$(result "$OUT.$kind" 10.200.9.2 icmp min_ms)" 40
+	done
+}
+
+@test "probe: --json has the documented keys and types" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 2 -i 0 -W 1s --json 127.0.0.2:8080 http://127.0.0.2:8080/ 127.0.0.2:8081 >'$OUT'"
+	assert_failure 1
+	run python3 - "$OUT" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d) == ["version", "count", "interval_ms", "timeout_ms", "icmp_socket", "targets",
+                   "bandwidth", "failed_targets"], list(d)
+assert d["version"] == 1 and d["count"] == 2 and d["timeout_ms"] == 1000.0 and d["bandwidth"] is None
+for t in d["targets"]:
+    assert list(t) == ["target", "host", "address", "port", "ok", "error", "results"], list(t)
+    for r in t["results"]:
+        assert list(r) == ["method", "sent", "received", "loss_pct", "min_ms", "median_ms", "p95_ms",
+                           "max_ms", "mean_ms", "stddev_ms", "http_status", "error"], list(r)
+        assert r["method"] in ("icmp", "tcp", "http_ttfb", "http_total")
+        if r["received"]:
+            assert r["min_ms"] <= r["median_ms"] <= r["p95_ms"] <= r["max_ms"], r
+        else:
+            assert r["min_ms"] is None and r["error"], r
+assert [r["method"] for r in d["targets"][1]["results"]] == ["http_ttfb", "http_total"]
+assert d["targets"][0]["port"] == 8080 and d["targets"][1]["port"] == 8080
+assert d["targets"][2]["ok"] is False and d["failed_targets"] == 1
+print("ok")
+PY
+	assert_success
+	assert_output ok
+}
+
+@test "probe: --csv has the documented header and one row per target and method" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 2 -i 0 --csv 127.0.0.2:8080 http://127.0.0.2:8080/status/404 2>/dev/null"
+	assert_success
+	assert_line --index 0 "target,address,method,sent,received,loss_pct,min_ms,median_ms,p95_ms,max_ms,mean_ms,stddev_ms,http_status,sender_bps,receiver_bps,retransmits,error"
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --index 1 --regexp '^127\.0\.0\.2:8080,127\.0\.0\.2,tcp,2,2,0\.0,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,,,,,$'
+	assert_line --index 3 --regexp '^http://127\.0\.0\.2:8080/status/404,127\.0\.0\.2,http_total,2,2,0\.0,([0-9.]+,){6}404,,,,$'
+}
+
+@test "probe: the table shows one line per target and method with loss and notes" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 2 -i 0 127.0.0.2:8080 127.0.0.2:8081 http://127.0.0.2:8080/status/302 2>/dev/null"
+	assert_failure 1
+	assert_line --index 0 --regexp '^TARGET +ADDRESS +METHOD +SENT +RECV +LOSS +MIN_MS +MEDIAN_MS +P95_MS +MAX_MS +NOTE$'
+	assert_line --regexp '^127\.0\.0\.2:8081 +127\.0\.0\.2 +tcp +2 +0 +100\.0% +- +- +- +- +connection refused$'
+	assert_line --regexp '^http://127\.0\.0\.2:8080/status/302 +127\.0\.0\.2 +http_total +2 +2 +0\.0% .* HTTP 302$'
+}
+
+@test "probe: targets from stdin, comments and blank lines allowed" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		printf '# peers\n\n  127.0.0.2:8080   # the fixture\nhttp://127.0.0.2:8080/\n' |
+		nettune-probe -c 1 -i 0 --csv -f - 2>/dev/null | cut -d, -f1,3,5"
+	assert_success
+	assert_output "target,method,received
+127.0.0.2:8080,tcp,1
+http://127.0.0.2:8080/,http_ttfb,1
+http://127.0.0.2:8080/,http_total,1"
+}
+
+@test "probe: --bandwidth runs iperf3 against a loopback server and reports its numbers" {
+	require_sandbox
+	require_cmd iperf3
+	run in_probe_sandbox "probe_iperf3_server 5299;
+		nettune-probe --bandwidth 127.0.0.1:5299 --duration 1 --json >'$OUT'"
+	assert_success
+	run python3 - "$OUT" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))["bandwidth"]
+assert list(b) == ["target", "host", "port", "duration_s", "reverse", "sender_bps", "receiver_bps",
+                   "retransmits", "error"], list(b)
+assert b["target"] == "127.0.0.1:5299" and b["port"] == 5299 and b["duration_s"] == 1
+assert b["sender_bps"] > 1e8 and b["receiver_bps"] > 1e8, b
+assert isinstance(b["retransmits"], int) and b["error"] is None, b
+print("ok")
+PY
+	assert_output ok
+}
+
+@test "probe: --bandwidth reports iperf3's own error when no server listens" {
+	require_sandbox
+	require_cmd iperf3
+	run in_probe_sandbox "nettune-probe --bandwidth 127.0.0.1:5298 --duration 1 -W 500ms"
+	assert_failure 1
+	assert_line --regexp '^BANDWIDTH 127\.0\.0\.1:5298: iperf3: unable to connect to server.*[Cc]onnection refused'
+}
+
+# ---- periodic checks shipped in contrib/ --------------------------------
+
+@test "contrib: the systemd service runs nettune check --prom into node-exporter's textfile dir" {
+	svc="$TUNEKIT_BUILDDIR/contrib/systemd/tunekit-check.service"
+	timer="$TUNEKIT_SRCDIR/contrib/systemd/tunekit-check.timer"
+	[ -f "$svc" ] || skip_or_fail "$svc not generated (run make)"
+	run grep -E '^ExecStart=' "$svc"
+	assert_output --regexp '^ExecStart=/([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom$'
+	grep -qx 'SuccessExitStatus=3' "$svc"
+	grep -qx 'Type=oneshot' "$svc"
+	grep -qx 'OnCalendar=hourly' "$timer"
+	grep -qx 'Unit=tunekit-check.service' "$timer"
+	grep -qx 'WantedBy=timers.target' "$timer"
+	# verify against a stub nettune: the real one is not installed here
+	require_cmd systemd-analyze
+	d=$BATS_TEST_TMPDIR/units
+	mkdir -p "$d"
+	printf '#!/bin/sh\nexit 0\n' >"$d/nettune"
+	chmod +x "$d/nettune"
+	sed "s|^ExecStart=[^ ]*|ExecStart=$d/nettune|" "$svc" >"$d/tunekit-check.service"
+	cp "$timer" "$d/"
+	run systemd-analyze verify --man=no "$d/tunekit-check.service" "$d/tunekit-check.timer"
+	assert_success
+	assert_output ""
+}
+
+@test "contrib: the cron.d file runs the same command and ships commented out" {
+	cron="$TUNEKIT_BUILDDIR/contrib/cron/tunekit"
+	[ -f "$cron" ] || skip_or_fail "$cron not generated (run make)"
+	run grep -vE '^[[:space:]]*(#|$)' "$cron"
+	assert_output "" # nothing active: installing the file enables nothing
+	run grep -E '^#[0-9*]' "$cron"
+	assert_output --regexp '^#[0-9]+ \* \* \* \* root /([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom >/dev/null$'
+}

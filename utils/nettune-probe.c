@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nettune-probe: latency to targets (TCP connect, HTTP time to first byte
+ * and total, ICMP echo) with min/median/p95/max/loss, and bandwidth through
+ * iperf3 when it is installed.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c.h"
+#include "closestream.h"
+#include "fileutil.h"
+#include "iperf3.h"
+#include "json.h"
+#include "msg.h"
+#include "netprobe.h"
+#include "probetarget.h"
+#include "stats.h"
+#include "sysctl.h"
+#include "units.h"
+#include "xalloc.h"
+
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S 1000000000ULL
+#define COUNT_MAX 100000
+#define TARGETS_FILE_MAX (4 << 20)
+
+/* what a target is probed with */
+enum {
+	METHOD_ICMP = 1 << 0,
+	METHOD_TCP = 1 << 1,
+	METHOD_HTTP = 1 << 2,
+};
+
+/* one result row per target: the order of output */
+enum row { ROW_ICMP, ROW_TCP, ROW_HTTP_TTFB, ROW_HTTP_TOTAL, ROW_COUNT };
+static const char *const row_names[ROW_COUNT] = { "icmp", "tcp", "http_ttfb", "http_total" };
+
+enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+struct row_result {
+	int active;
+	unsigned sent, received;
+	double *samples_ms;
+	int http_status; /* last status seen, 0 none */
+	char error[256]; /* last failure, "" none */
+	int have_stats;
+	struct stats st;
+};
+
+struct target {
+	struct probe_target t;
+	unsigned methods;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char address[INET6_ADDRSTRLEN];
+	char *host_header; /* http: "name[:port]" */
+	char error[256];   /* resolution error, "" once resolved */
+	struct row_result rows[ROW_COUNT];
+};
+
+struct bandwidth {
+	struct probe_target t;
+	unsigned seconds;
+	int reverse;
+	int done;           /* iperf3 ran and reported */
+	double sender_bps, receiver_bps, seconds_measured;
+	int have_retransmits;
+	double retransmits;
+	char error[512];
+};
+
+struct options {
+	unsigned count;
+	uint64_t interval_ns, timeout_ns;
+	unsigned methods; /* 0: by the target's form */
+	int family;       /* AF_UNSPEC, AF_INET, AF_INET6 */
+	enum netprobe_icmp_mode icmp_mode;
+	enum format format;
+};
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	FILE *out = stdout;
+	fprintf(out, "Usage:\n %s [options] [TARGET...]\n", msg_progname());
+	fputs("\nMeasure latency to targets: TCP connect time, HTTP time to first byte\n"
+	      "and total, ICMP echo; min/median/p95/max and loss per target and\n"
+	      "method. Bandwidth through iperf3 with --bandwidth.\n", out);
+	fputs("\nTargets:\n"
+	      " HOST                     ICMP echo\n"
+	      " HOST:PORT, [V6ADDR]:PORT TCP connect\n"
+	      " http://HOST[:PORT]/PATH  HTTP GET (time to first byte, total)\n", out);
+	fputs("\nOptions:\n"
+	      " -c, --count N              probes per target and method (default 5)\n"
+	      " -i, --interval DURATION    pause between rounds of probes (default 200ms;\n"
+	      "                              a bare number is seconds)\n"
+	      " -W, --timeout DURATION     time limit of one probe (default 2s)\n"
+	      " -m, --method LIST          probe with tcp,http,icmp (comma list) wherever\n"
+	      "                              they apply, instead of by the target's form\n"
+	      " -f, --targets FILE         read targets from FILE, one a line ('-': stdin)\n"
+	      " -4, --ipv4                 resolve and probe IPv4 only\n"
+	      " -6, --ipv6                 resolve and probe IPv6 only\n"
+	      "     --icmp-socket MODE     auto, dgram (ping socket) or raw (default auto)\n"
+	      " -b, --bandwidth HOST[:PORT] measure throughput with iperf3 -c HOST\n"
+	      "     --duration DURATION    iperf3 test length, whole seconds (default 5s)\n"
+	      " -R, --reverse              iperf3 reverse mode (the server sends)\n"
+	      " -j, --json                 one JSON object (keys in nettune-probe(1))\n"
+	      "     --csv                  CSV with a header line\n"
+	      " -q, --quiet                no notes on failed targets (stderr)\n"
+	      " -v, --verbose              print every probe on stderr\n"
+	      " -h, --help                 display this help\n"
+	      " -V, --version              display version\n", out);
+	fputs("\nExit status: 0 every target answered, 1 a target failed entirely\n"
+	      "(or iperf3 failed), 2 bad usage or targets.\n", out);
+	exit(TK_EXIT_OK);
+}
+
+static void bad_arg(const char *what, const char *arg, const char *why)
+{
+	msg_warn("invalid %s '%s': %s", what, arg, why);
+	usage_hint();
+}
+
+static const char *errno_words(int err)
+{
+	switch (err) {
+	case ETIMEDOUT: return "timeout";
+	case ECONNREFUSED: return "connection refused";
+	case EPROTO: return "malformed HTTP response";
+	case EMSGSIZE: return "HTTP header too long";
+	default: return strerror(err);
+	}
+}
+
+static unsigned parse_methods(const char *arg)
+{
+	unsigned m = 0;
+	char *copy = xstrdup(arg), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "tcp"))
+			m |= METHOD_TCP;
+		else if (!strcmp(tok, "http"))
+			m |= METHOD_HTTP;
+		else if (!strcmp(tok, "icmp"))
+			m |= METHOD_ICMP;
+		else
+			bad_arg("method", tok, "expected tcp, http or icmp");
+	}
+	free(copy);
+	if (!m)
+		bad_arg("method list", arg, "empty");
+	return m;
+}
+
+static uint64_t parse_duration_arg(const char *what, const char *arg, uint64_t min_ns, uint64_t max_ns)
+{
+	uint64_t ns;
+	int rc = units_parse_duration(arg, NS_PER_S, &ns);
+	if (rc)
+		bad_arg(what, arg, rc == -ERANGE ? "too large" : "expected a duration like 200ms or 2s");
+	if (ns < min_ns || ns > max_ns) {
+		char lo[32], hi[32];
+		char *why = xasprintf("out of range %s to %s", units_format_duration(min_ns, lo, sizeof(lo)),
+				      units_format_duration(max_ns, hi, sizeof(hi)));
+		bad_arg(what, arg, why);
+	}
+	return ns;
+}
+
+/* Which methods apply to the target: by its form, or the -m list where it applies. */
+static unsigned methods_for(const struct probe_target *t, unsigned wanted)
+{
+	if (!wanted)
+		return t->http ? METHOD_HTTP : t->port ? METHOD_TCP : METHOD_ICMP;
+	unsigned m = wanted & METHOD_ICMP;
+	if ((wanted & METHOD_TCP) && t->port)
+		m |= METHOD_TCP;
+	if ((wanted & METHOD_HTTP) && t->http)
+		m |= METHOD_HTTP;
+	return m;
+}
+
+static void add_target(struct target **v, size_t *n, const struct probe_target *pt, unsigned wanted)
+{
+	unsigned m = methods_for(pt, wanted);
+	if (!m) {
+		if (pt->line)
+			msg_warn("target '%s' (line %u): none of the methods applies "
+				 "(tcp needs a port, http an http:// URL)", pt->spec, pt->line);
+		else
+			msg_warn("target '%s': none of the methods applies "
+				 "(tcp needs a port, http an http:// URL)", pt->spec);
+		usage_hint();
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	struct target *t = &(*v)[(*n)++];
+	memset(t, 0, sizeof(*t));
+	t->t.spec = xstrdup(pt->spec);
+	t->t.host = xstrdup(pt->host);
+	t->t.path = pt->path ? xstrdup(pt->path) : NULL;
+	t->t.port = pt->port;
+	t->t.http = pt->http;
+	t->t.line = pt->line;
+	t->methods = m;
+	t->rows[ROW_ICMP].active = !!(m & METHOD_ICMP);
+	t->rows[ROW_TCP].active = !!(m & METHOD_TCP);
+	t->rows[ROW_HTTP_TTFB].active = t->rows[ROW_HTTP_TOTAL].active = !!(m & METHOD_HTTP);
+	if (pt->http) {
+		int v6 = strchr(pt->host, ':') != NULL;
+		if (pt->port == 80)
+			t->host_header = xasprintf(v6 ? "[%s]" : "%s", pt->host);
+		else
+			t->host_header = xasprintf(v6 ? "[%s]:%u" : "%s:%u", pt->host, pt->port);
+	}
+}
+
+static void read_targets_file(const char *path, struct target **v, size_t *n, unsigned wanted)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = strcmp(path, "-") ? read_file(path, TARGETS_FILE_MAX, &data, &len)
+				   : read_fd(STDIN_FILENO, TARGETS_FILE_MAX, &data, &len);
+	if (rc)
+		msg_die_errno(TK_EXIT_USAGE, -rc, "cannot read targets file %s", path);
+
+	struct probe_target_list list = { 0 };
+	unsigned line = 0;
+	const char *why = NULL;
+	if (probe_targets_parse_buffer(data, len, &list, &line, &why)) {
+		msg_warn("%s:%u: %s", strcmp(path, "-") ? path : "<stdin>", line, why);
+		exit(TK_EXIT_USAGE);
+	}
+	for (size_t i = 0; i < list.n; i++)
+		add_target(v, n, &list.v[i], wanted);
+	probe_target_list_free(&list);
+	free(data);
+}
+
+static int resolve(const char *host, unsigned port, int family, struct sockaddr_storage *ss,
+		   socklen_t *sslen, char *addr, size_t addrlen, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_STREAM }, *res = NULL;
+	char portstr[8];
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	int rc = getaddrinfo(host, portstr, &hints, &res);
+	if (rc) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	if (getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)addrlen, NULL, 0, NI_NUMERICHOST))
+		snprintf(addr, addrlen, "?");
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void record_ok(struct row_result *r, uint64_t ns)
+{
+	r->samples_ms = xreallocarray(r->samples_ms, r->received + 1, sizeof(double));
+	r->samples_ms[r->received++] = (double)ns / (double)NS_PER_MS;
+}
+
+static void record_fail(struct row_result *r, const char *why)
+{
+	snprintf(r->error, sizeof(r->error), "%s", why);
+}
+
+static void probe_once(struct target *t, struct netprobe_icmp *icmp, const struct options *o, unsigned round)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&t->addr;
+	uint64_t ns = 0;
+	int rc;
+
+	if (t->rows[ROW_ICMP].active) {
+		struct row_result *r = &t->rows[ROW_ICMP];
+		struct netprobe_icmp *s = &icmp[t->addr.ss_family == AF_INET6];
+		if (s->fd >= 0) {
+			r->sent++;
+			rc = netprobe_icmp_echo(s, sa, t->addrlen, o->timeout_ns, &ns);
+			if (rc)
+				record_fail(r, errno_words(-rc));
+			else
+				record_ok(r, ns);
+			msg_verbose("%s icmp #%u: %s %.3f ms", t->t.spec, round + 1, rc ? errno_words(-rc) : "reply",
+				    (double)ns / NS_PER_MS);
+		}
+	}
+	if (t->rows[ROW_TCP].active) {
+		struct row_result *r = &t->rows[ROW_TCP];
+		r->sent++;
+		rc = netprobe_tcp_connect(sa, t->addrlen, o->timeout_ns, &ns, NULL);
+		if (rc)
+			record_fail(r, errno_words(-rc));
+		else
+			record_ok(r, ns);
+		msg_verbose("%s tcp #%u: %s %.3f ms", t->t.spec, round + 1, rc ? errno_words(-rc) : "connected",
+			    (double)ns / NS_PER_MS);
+	}
+	if (t->rows[ROW_HTTP_TTFB].active) {
+		struct row_result *ttfb = &t->rows[ROW_HTTP_TTFB], *total = &t->rows[ROW_HTTP_TOTAL];
+		struct netprobe_http h;
+		ttfb->sent++;
+		total->sent++;
+		rc = netprobe_http_get(sa, t->addrlen, t->host_header, t->t.path, o->timeout_ns, &h);
+		/* a first byte counts once it began a real status line */
+		if (h.first_byte && h.status)
+			record_ok(ttfb, h.ttfb_ns);
+		else
+			record_fail(ttfb, errno_words(rc ? -rc : EPROTO));
+		if (rc)
+			record_fail(total, errno_words(-rc));
+		else
+			record_ok(total, h.total_ns);
+		if (h.status)
+			ttfb->http_status = total->http_status = h.status;
+		msg_verbose("%s http #%u: %s status %d, ttfb %.3f ms, total %.3f ms, %llu body bytes", t->t.spec,
+			    round + 1, rc ? errno_words(-rc) : "ok", h.status, (double)h.ttfb_ns / NS_PER_MS,
+			    (double)h.total_ns / NS_PER_MS, (unsigned long long)h.body_bytes);
+	}
+}
+
+static int gid_in_ping_range(void)
+{
+	char *v = NULL;
+	unsigned long lo, hi;
+	if (sysctl_read("net.ipv4.ping_group_range", &v) || sscanf(v, "%lu %lu", &lo, &hi) != 2) {
+		free(v);
+		return -1;
+	}
+	free(v);
+	gid_t groups[256];
+	int n = getgroups(ARRAY_SIZE(groups), groups);
+	if (getegid() >= lo && getegid() <= hi)
+		return 1;
+	for (int i = 0; i < n; i++)
+		if (groups[i] >= lo && groups[i] <= hi)
+			return 1;
+	return 0;
+}
+
+/* Open the ICMP sockets the targets need; on failure mark their rows. */
+static const char *open_icmp(struct target *v, size_t n, const struct options *o, struct netprobe_icmp icmp[2])
+{
+	const char *kind = NULL;
+	icmp[0].fd = icmp[1].fd = -1;
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET, needed = 0;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].rows[ROW_ICMP].active && !v[i].error[0] && v[i].addr.ss_family == family)
+				needed = 1;
+		if (!needed)
+			continue;
+		int rc = netprobe_icmp_open(&icmp[fam], family, o->icmp_mode);
+		char why[200];
+		if (rc) {
+			int in_range = gid_in_ping_range();
+			snprintf(why, sizeof(why), "icmp unavailable: %s (%s)", strerror(-rc),
+				 o->icmp_mode == NETPROBE_ICMP_RAW ? "a raw socket needs root or CAP_NET_RAW"
+				 : in_range == 0 ? "needs root or a group in net.ipv4.ping_group_range"
+						 : "no ping socket and no raw socket");
+			msg_info("%s: %s", fam ? "ICMPv6" : "ICMP", why);
+			for (size_t i = 0; i < n; i++)
+				if (v[i].rows[ROW_ICMP].active && !v[i].error[0] && v[i].addr.ss_family == family)
+					snprintf(v[i].rows[ROW_ICMP].error, sizeof(v[i].rows[ROW_ICMP].error), "%s", why);
+			continue;
+		}
+		kind = icmp[fam].raw ? "raw" : "dgram";
+		msg_verbose("%s: using a %s socket", fam ? "ICMPv6" : "ICMP",
+			    icmp[fam].raw ? "raw" : "ping (unprivileged)");
+	}
+	return kind;
+}
+
+static void sleep_until(uint64_t deadline_ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / NS_PER_S), .tv_nsec = (long)(deadline_ns % NS_PER_S) };
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* ---- bandwidth through iperf3 ---------------------------------------- */
+
+static int measure_bandwidth(struct bandwidth *bw, const struct options *o)
+{
+	struct iperf3_test test = {
+		.host = bw->t.host,
+		.port = bw->t.port,
+		.seconds = bw->seconds,
+		.reverse = bw->reverse,
+		.family = o->family,
+		.connect_timeout_ns = o->timeout_ns,
+	};
+	struct iperf3_result res;
+	msg_verbose("running iperf3 -c %s for %u s", bw->t.spec, bw->seconds);
+	int rc = iperf3_run(&test, &res, bw->error, sizeof(bw->error));
+	if (rc == -ENOENT)
+		snprintf(bw->error, sizeof(bw->error),
+			 "iperf3 is not installed (--bandwidth runs it; install the iperf3 package)");
+	if (rc)
+		return -1;
+	bw->sender_bps = res.sender_bps;
+	bw->receiver_bps = res.receiver_bps;
+	bw->seconds_measured = res.seconds;
+	bw->have_retransmits = res.have_retransmits;
+	bw->retransmits = res.retransmits;
+	bw->done = 1;
+	return 0;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static int target_failed(const struct target *t)
+{
+	if (t->error[0])
+		return 1;
+	for (int r = 0; r < ROW_COUNT; r++)
+		if (t->rows[r].active && t->rows[r].received)
+			return 0;
+	return 1;
+}
+
+static double loss_pct(const struct row_result *r)
+{
+	return r->sent ? 100.0 * (double)(r->sent - r->received) / (double)r->sent : 100.0;
+}
+
+static const char *row_error(const struct target *t, const struct row_result *r)
+{
+	if (t->error[0])
+		return t->error;
+	return r->received < r->sent || !r->sent ? r->error : "";
+}
+
+static void print_table(const struct target *v, size_t n, const struct bandwidth *bw)
+{
+	int tw = 6, aw = 7;
+	for (size_t i = 0; i < n; i++) {
+		if ((int)strlen(v[i].t.spec) > tw)
+			tw = (int)strlen(v[i].t.spec);
+		if ((int)strlen(v[i].address) > aw)
+			aw = (int)strlen(v[i].address);
+	}
+	if (n) {
+		printf("%-*s  %-*s  %-10s %5s %5s %6s %10s %10s %10s %10s  %s\n", tw, "TARGET", aw, "ADDRESS",
+		       "METHOD", "SENT", "RECV", "LOSS", "MIN_MS", "MEDIAN_MS", "P95_MS", "MAX_MS", "NOTE");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &v[i];
+		for (int ri = 0; ri < ROW_COUNT; ri++) {
+			const struct row_result *r = &t->rows[ri];
+			if (!r->active)
+				continue;
+			char note[200] = "";
+			const char *err = row_error(t, r);
+			if (r->http_status && *err)
+				snprintf(note, sizeof(note), "HTTP %d; %s", r->http_status, err);
+			else if (r->http_status)
+				snprintf(note, sizeof(note), "HTTP %d", r->http_status);
+			else
+				snprintf(note, sizeof(note), "%s", err);
+			printf("%-*s  %-*s  %-10s %5u %5u %5.1f%%", tw, t->t.spec, aw, t->address[0] ? t->address : "-",
+			       row_names[ri], r->sent, r->received, loss_pct(r));
+			if (r->have_stats)
+				printf(" %10.3f %10.3f %10.3f %10.3f", r->st.min, r->st.median, r->st.p95, r->st.max);
+			else
+				printf(" %10s %10s %10s %10s", "-", "-", "-", "-");
+			printf("%s%s\n", *note ? "  " : "", note);
+		}
+	}
+	if (bw) {
+		if (n)
+			putchar('\n');
+		if (bw->done) {
+			char s[32], r[32];
+			printf("BANDWIDTH %s%s: sender %s, receiver %s", bw->t.spec, bw->reverse ? " (reverse)" : "",
+			       units_format_rate((uint64_t)bw->sender_bps, s, sizeof(s)),
+			       units_format_rate((uint64_t)bw->receiver_bps, r, sizeof(r)));
+			if (bw->have_retransmits)
+				printf(", retransmits %.0f", bw->retransmits);
+			printf(", %.1f s\n", bw->seconds_measured);
+		} else {
+			printf("BANDWIDTH %s: %s\n", bw->t.spec, bw->error);
+		}
+	}
+}
+
+/* a string member, null when empty */
+static void json_text(struct json *j, const char *key, const char *s)
+{
+	json_string(j, key, s && *s ? s : NULL);
+}
+
+static void json_ms(struct json *j, const char *key, int have, double ms)
+{
+	if (have)
+		json_double(j, key, ms, 3);
+	else
+		json_null(j, key);
+}
+
+static void json_port(struct json *j, unsigned port)
+{
+	if (port)
+		json_u64(j, "port", port);
+	else
+		json_null(j, "port");
+}
+
+static void print_json(const struct target *v, size_t n, const struct bandwidth *bw, const struct options *o,
+		       const char *icmp_kind, size_t failed)
+{
+	struct json j;
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_u64(&j, "version", 1);
+	json_u64(&j, "count", o->count);
+	json_double(&j, "interval_ms", (double)o->interval_ns / NS_PER_MS, 3);
+	json_double(&j, "timeout_ms", (double)o->timeout_ns / NS_PER_MS, 3);
+	json_text(&j, "icmp_socket", icmp_kind);
+	json_array_begin(&j, "targets");
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &v[i];
+		json_object_begin(&j, NULL);
+		json_string(&j, "target", t->t.spec);
+		json_string(&j, "host", t->t.host);
+		json_text(&j, "address", t->address);
+		json_port(&j, t->t.port);
+		json_bool(&j, "ok", !target_failed(t));
+		json_text(&j, "error", t->error);
+		json_array_begin(&j, "results");
+		for (int ri = 0; ri < ROW_COUNT; ri++) {
+			const struct row_result *r = &t->rows[ri];
+			if (!r->active)
+				continue;
+			json_object_begin(&j, NULL);
+			json_string(&j, "method", row_names[ri]);
+			json_u64(&j, "sent", r->sent);
+			json_u64(&j, "received", r->received);
+			json_double(&j, "loss_pct", loss_pct(r), 1);
+			json_ms(&j, "min_ms", r->have_stats, r->st.min);
+			json_ms(&j, "median_ms", r->have_stats, r->st.median);
+			json_ms(&j, "p95_ms", r->have_stats, r->st.p95);
+			json_ms(&j, "max_ms", r->have_stats, r->st.max);
+			json_ms(&j, "mean_ms", r->have_stats, r->st.mean);
+			json_ms(&j, "stddev_ms", r->have_stats, r->st.stddev);
+			if (r->http_status)
+				json_u64(&j, "http_status", (uint64_t)r->http_status);
+			else
+				json_null(&j, "http_status");
+			json_text(&j, "error", row_error(t, r));
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	if (!bw) {
+		json_null(&j, "bandwidth");
+	} else {
+		json_object_begin(&j, "bandwidth");
+		json_string(&j, "target", bw->t.spec);
+		json_string(&j, "host", bw->t.host);
+		json_port(&j, bw->t.port);
+		json_u64(&j, "duration_s", bw->seconds);
+		json_bool(&j, "reverse", bw->reverse);
+		if (bw->done) {
+			json_double(&j, "sender_bps", bw->sender_bps, 0);
+			json_double(&j, "receiver_bps", bw->receiver_bps, 0);
+		} else {
+			json_null(&j, "sender_bps");
+			json_null(&j, "receiver_bps");
+		}
+		if (bw->done && bw->have_retransmits)
+			json_u64(&j, "retransmits", (uint64_t)bw->retransmits);
+		else
+			json_null(&j, "retransmits");
+		json_text(&j, "error", bw->error);
+		json_object_end(&j);
+	}
+	json_u64(&j, "failed_targets", failed);
+	json_object_end(&j);
+}
+
+static void csv_field(const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static void print_csv(const struct target *v, size_t n, const struct bandwidth *bw)
+{
+	puts("target,address,method,sent,received,loss_pct,min_ms,median_ms,p95_ms,max_ms,mean_ms,stddev_ms,"
+	     "http_status,sender_bps,receiver_bps,retransmits,error");
+	for (size_t i = 0; i < n; i++) {
+		const struct target *t = &v[i];
+		for (int ri = 0; ri < ROW_COUNT; ri++) {
+			const struct row_result *r = &t->rows[ri];
+			if (!r->active)
+				continue;
+			csv_field(t->t.spec, 0);
+			printf("%s,%s,%u,%u,%.1f,", t->address, row_names[ri], r->sent, r->received, loss_pct(r));
+			if (r->have_stats)
+				printf("%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,", r->st.min, r->st.median, r->st.p95, r->st.max,
+				       r->st.mean, r->st.stddev);
+			else
+				fputs(",,,,,,", stdout);
+			if (r->http_status)
+				printf("%d", r->http_status);
+			fputs(",,,,", stdout);
+			csv_field(row_error(t, r), 1);
+		}
+	}
+	if (bw) {
+		csv_field(bw->t.spec, 0);
+		fputs(",bandwidth,,,,,,,,,,,", stdout);
+		if (bw->done) {
+			printf("%.0f,%.0f,", bw->sender_bps, bw->receiver_bps);
+			if (bw->have_retransmits)
+				printf("%.0f", bw->retransmits);
+		} else {
+			fputs(",,", stdout);
+		}
+		putchar(',');
+		csv_field(bw->error, 1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ICMP_SOCKET = 0x100, OPT_DURATION, OPT_CSV };
+	static const struct option longopts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 'W' },
+		{ "method", required_argument, NULL, 'm' },
+		{ "targets", required_argument, NULL, 'f' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ "icmp-socket", required_argument, NULL, OPT_ICMP_SOCKET },
+		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "reverse", no_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, OPT_CSV },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct options o = {
+		.count = 5,
+		.interval_ns = 200 * NS_PER_MS,
+		.timeout_ns = 2 * NS_PER_S,
+		.family = AF_UNSPEC,
+		.icmp_mode = NETPROBE_ICMP_AUTO,
+		.format = FMT_TABLE,
+	};
+	const char *targets_file = NULL, *bw_arg = NULL;
+	uint64_t bw_ns = 5 * NS_PER_S;
+	int reverse = 0, ch;
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+
+	while ((ch = getopt_long(argc, argv, "c:i:W:m:f:46b:RjqvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': {
+			char *end;
+			errno = 0;
+			unsigned long c = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || c < 1 || c > COUNT_MAX)
+				bad_arg("count", optarg, "expected a number from 1 to 100000");
+			o.count = (unsigned)c;
+			break;
+		}
+		case 'i':
+			o.interval_ns = parse_duration_arg("interval", optarg, 0, 3600 * NS_PER_S);
+			break;
+		case 'W':
+			o.timeout_ns = parse_duration_arg("timeout", optarg, NS_PER_MS, 3600 * NS_PER_S);
+			break;
+		case 'm':
+			o.methods = parse_methods(optarg);
+			break;
+		case 'f':
+			targets_file = optarg;
+			break;
+		case '4':
+			o.family = AF_INET;
+			break;
+		case '6':
+			o.family = AF_INET6;
+			break;
+		case OPT_ICMP_SOCKET:
+			if (!strcmp(optarg, "auto"))
+				o.icmp_mode = NETPROBE_ICMP_AUTO;
+			else if (!strcmp(optarg, "dgram"))
+				o.icmp_mode = NETPROBE_ICMP_DGRAM;
+			else if (!strcmp(optarg, "raw"))
+				o.icmp_mode = NETPROBE_ICMP_RAW;
+			else
+				bad_arg("ICMP socket mode", optarg, "expected auto, dgram or raw");
+			break;
+		case 'b':
+			bw_arg = optarg;
+			break;
+		case OPT_DURATION:
+			bw_ns = parse_duration_arg("duration", optarg, NS_PER_S, 86400 * NS_PER_S);
+			if (bw_ns % NS_PER_S)
+				bad_arg("duration", optarg, "iperf3 takes whole seconds");
+			break;
+		case 'R':
+			reverse = 1;
+			break;
+		case 'j':
+			o.format = FMT_JSON;
+			break;
+		case OPT_CSV:
+			o.format = FMT_CSV;
+			break;
+		case 'q':
+			msg_verbosity = -1;
+			break;
+		case 'v':
+			if (msg_verbosity >= 0)
+				msg_verbosity++;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			usage_hint();
+		}
+	}
+
+	struct target *targets = NULL;
+	size_t ntargets = 0;
+	for (int i = optind; i < argc; i++) {
+		struct probe_target pt;
+		const char *why = NULL;
+		if (probe_target_parse(argv[i], strlen(argv[i]), &pt, &why))
+			bad_arg("target", argv[i], why);
+		add_target(&targets, &ntargets, &pt, o.methods);
+		probe_target_free(&pt);
+	}
+	if (targets_file)
+		read_targets_file(targets_file, &targets, &ntargets, o.methods);
+
+	struct bandwidth bwstore, *bw = NULL;
+	if (bw_arg) {
+		const char *why = NULL;
+		memset(&bwstore, 0, sizeof(bwstore));
+		if (probe_target_parse(bw_arg, strlen(bw_arg), &bwstore.t, &why))
+			bad_arg("bandwidth target", bw_arg, why);
+		if (bwstore.t.http)
+			bad_arg("bandwidth target", bw_arg, "expected HOST[:PORT] of an iperf3 server");
+		bwstore.seconds = (unsigned)(bw_ns / NS_PER_S);
+		bwstore.reverse = reverse;
+		bw = &bwstore;
+	} else if (reverse) {
+		msg_warn("--reverse needs --bandwidth");
+		usage_hint();
+	}
+	if (!ntargets && !bw) {
+		msg_warn("no targets (give HOST[:PORT]..., --targets FILE or --bandwidth HOST)");
+		usage_hint();
+	}
+
+	/* resolve once; a target that does not resolve is reported, not fatal */
+	for (size_t i = 0; i < ntargets; i++) {
+		struct target *t = &targets[i];
+		if (resolve(t->t.host, t->t.port, o.family, &t->addr, &t->addrlen, t->address, sizeof(t->address),
+			    t->error, sizeof(t->error))) {
+			t->address[0] = '\0';
+			msg_info("%s", t->error);
+		}
+	}
+
+	struct netprobe_icmp icmp[2];
+	const char *icmp_kind = open_icmp(targets, ntargets, &o, icmp);
+
+	for (unsigned round = 0; round < o.count && ntargets; round++) {
+		uint64_t start = netprobe_now_ns();
+		for (size_t i = 0; i < ntargets; i++)
+			if (!targets[i].error[0])
+				probe_once(&targets[i], icmp, &o, round);
+		if (round + 1 < o.count)
+			sleep_until(start + o.interval_ns);
+	}
+	for (int f = 0; f < 2; f++)
+		netprobe_icmp_close(&icmp[f]);
+
+	size_t failed = 0;
+	for (size_t i = 0; i < ntargets; i++) {
+		struct target *t = &targets[i];
+		for (int ri = 0; ri < ROW_COUNT; ri++) {
+			struct row_result *r = &t->rows[ri];
+			if (r->active && r->received && !stats_summarize(r->samples_ms, r->received, &r->st))
+				r->have_stats = 1;
+		}
+		if (target_failed(t)) {
+			failed++;
+			if (!t->error[0])
+				msg_info("%s: no answer to any probe", t->t.spec);
+		}
+	}
+
+	int bw_failed = 0;
+	if (bw && measure_bandwidth(bw, &o)) {
+		bw_failed = 1;
+		msg_info("%s", bw->error);
+	}
+
+	switch (o.format) {
+	case FMT_JSON:
+		print_json(targets, ntargets, bw, &o, icmp_kind, failed);
+		break;
+	case FMT_CSV:
+		print_csv(targets, ntargets, bw);
+		break;
+	default:
+		print_table(targets, ntargets, bw);
+		break;
+	}
+
+	for (size_t i = 0; i < ntargets; i++) {
+		probe_target_free(&targets[i].t);
+		free(targets[i].host_header);
+		for (int ri = 0; ri < ROW_COUNT; ri++)
+			free(targets[i].rows[ri].samples_ms);
+	}
+	free(targets);
+	if (bw)
+		probe_target_free(&bw->t);
+	return failed || bw_failed ? TK_EXIT_FAILURE : TK_EXIT_OK;
+}
