@@ -47,10 +47,6 @@ int kvconf_parse_line(const char *line, size_t len, struct kv_entry *entry, cons
 		*why = "empty key";
 		return -EINVAL;
 	}
-	if (v == end) {
-		*why = "empty value";
-		return -EINVAL;
-	}
 	for (const char *c = v; c < end; c++) {
 		if ((unsigned char)*c < 0x20 && *c != '\t') {
 			*why = "control character in value";

@@ -3,7 +3,8 @@
  * The sysctl.d line format, as `sysctl -p` reads it: "key = value" or
  * "key=value", blank lines, comments starting with '#' or ';', and a '-'
  * before the key meaning "ignore errors for this key". Keys are stored in
- * canonical dot form (see sysctl.h), values trimmed.
+ * canonical dot form (see sysctl.h), values trimmed. An empty value is
+ * allowed (net.ipv4.ip_local_reserved_ports is empty by default).
  */
 #ifndef TUNEKIT_KVCONF_H
 #define TUNEKIT_KVCONF_H

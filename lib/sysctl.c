@@ -160,6 +160,10 @@ int sysctl_read(const char *key, char **value)
 		if (rc == 0) {
 			while (len > 0 && ((*value)[len - 1] == '\n'))
 				(*value)[--len] = '\0';
+			/* the kernel separates array values with tabs; print them as sysctl(8) does */
+			for (char *t = *value; *t; t++)
+				if (*t == '\t')
+					*t = ' ';
 		}
 	}
 	free(path);
@@ -227,6 +231,19 @@ int sysctl_writable(const char *key)
 		 (st.st_mode & 0222) && access(path, W_OK) == 0;
 	free(path);
 	return ok;
+}
+
+int sysctl_mode(const char *key, unsigned *mode)
+{
+	char *path = sysctl_key_path(key);
+	if (!path)
+		return -EINVAL;
+	struct stat st;
+	int rc = stat(path, &st) < 0 ? -errno : 0;
+	if (!rc)
+		*mode = st.st_mode;
+	free(path);
+	return rc;
 }
 
 void sysctl_value_normalize(const char *in, char *out, size_t outlen)

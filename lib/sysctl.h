@@ -25,7 +25,8 @@ int sysctl_key_parse(const char *key, char *dot, size_t dotlen,
 /* Absolute path of the key's file (allocated), or NULL on a bad key. */
 char *sysctl_key_path(const char *key);
 
-/* Read the key's value, trailing newline removed. 0 or -errno (-EINVAL bad key). */
+/* Read the key's value, trailing newline removed, tabs turned into spaces.
+ * 0 or -errno (-EINVAL bad key). */
 int sysctl_read(const char *key, char **value);
 
 /* Write value to the key. 0 or -errno. */
@@ -36,6 +37,9 @@ int sysctl_exists(const char *key);
 
 /* 1 if the key's file is writable by us (access W_OK and mode has a w bit). */
 int sysctl_writable(const char *key);
+
+/* The mode bits of the key's file (S_IFREG etc.). 0 or -errno. */
+int sysctl_mode(const char *key, unsigned *mode);
 
 /* Collapse runs of blanks to one space and trim: "4096\t87380" -> "4096 87380". */
 void sysctl_value_normalize(const char *in, char *out, size_t outlen);

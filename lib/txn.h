@@ -40,7 +40,10 @@ struct txn_opts {
 	void *after_write_ctx;
 	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
 	unsigned changed;             /* out: number of keys whose value changed */
+	unsigned skipped;             /* out (restore): keys absent or read-only now */
 };
+
+struct snapshot;
 
 /*
  * Validate changes without touching anything: key syntax, allowed prefix,
@@ -66,6 +69,15 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
  */
 int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mode,
 		   struct txn_opts *opts, struct txn_error *err);
+
+/*
+ * Bring the system back to snapshot snap (keys and managed files) as one
+ * transaction: lock, a new "before restore" snapshot, write and read back
+ * every key that differs, restore every managed file that differs; on any
+ * failure undo all of it. Keys that no longer exist or are read-only here
+ * are skipped and counted in opts->skipped.
+ */
+int txn_restore(const struct snapshot *snap, struct txn_opts *opts, struct txn_error *err);
 
 /* Print err as "prog: FILE:LINE: KEY: why" style message (input names the source). */
 void txn_error_print(const struct txn_error *err, const char *input);

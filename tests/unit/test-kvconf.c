@@ -74,7 +74,12 @@ int main(void)
 	bad("net.core.rmem_max 5\n", 1, "no '='");
 	bad("# ok\nnet..x = 1\n", 2, "empty component");
 	bad("= 5\n", 1, "empty key");
-	bad("net.core.rmem_max =\n", 1, "empty value");
+	{
+		struct kv_list el = { 0 };
+		ok(parse("net.ipv4.ip_local_reserved_ports =\n", &el, &e) == 0 && el.n == 1 &&
+		   !strcmp(el.v[0].value, ""), "empty value accepted (ip_local_reserved_ports)");
+		kv_list_free(&el);
+	}
 	bad("net.core.rmem max = 5\n", 1, "space in key");
 	bad("net/../../etc/passwd = x\n", 1, "traversal");
 	bad("/proc/sys/net/x = 1\n", 1, "leading slash");

@@ -119,7 +119,7 @@ int main(void)
 
 	char *v = NULL;
 	is_int(sysctl_read("net.ipv4.tcp_rmem", &v), 0, "read tcp_rmem");
-	is_str(v, "4096\t131072\t6291456", "value without trailing newline");
+	is_str(v, "4096 131072 6291456", "value without trailing newline, tabs as spaces");
 	free(v);
 	v = NULL;
 	is_int(sysctl_read("net.ipv4.conf.eth0/100.rp_filter", &v), 0, "read vlan key in dot form");

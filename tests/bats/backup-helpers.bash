@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nettune-backup suites: a fake /proc tree (TUNEKIT_PROC) and a private
+# --root (TUNEKIT_ROOT) under the test's temp dir, so nothing on the host
+# is read or written.
+
+# fake_system: a fake proc with a few net keys, one non-net key, and an
+# empty root. Sets T, TUNEKIT_PROC, TUNEKIT_ROOT.
+fake_system() {
+	T=$BATS_TEST_TMPDIR
+	export TUNEKIT_PROC=$T/proc TUNEKIT_ROOT=$T/root
+	mkdir -p "$TUNEKIT_ROOT/etc"
+	fake_proc "$TUNEKIT_PROC" \
+		net.core.somaxconn=4096 \
+		net.core.rmem_max=212992 \
+		"net.ipv4.tcp_rmem=4096	131072	6291456" \
+		net.ipv4.tcp_slow_start_after_idle=1 \
+		net.ipv4.tcp_congestion_control=bbr \
+		net.ipv4.ip_local_reserved_ports= \
+		vm.swappiness=60
+	chmod 0444 "$TUNEKIT_PROC/sys/net/core/rmem_max"
+}
+
+# key_value KEY: the value in the fake tree
+key_value() {
+	cat "$TUNEKIT_PROC/sys/$(printf '%s' "$1" | tr . /)"
+}
+
+# tree_hash: one hash of every value in the fake tree (to prove nothing changed)
+tree_hash() {
+	(cd "$TUNEKIT_PROC/sys" && find . -type f -print0 | sort -z | xargs -0 cat | sha256sum)
+}
+
+snapshot_count() {
+	find "$TUNEKIT_ROOT/var/lib/tunekit/snapshots" -mindepth 1 -maxdepth 1 -name '2*' 2>/dev/null | wc -l
+}
+
+PERSISTED() { echo "$TUNEKIT_ROOT/etc/sysctl.d/90-tunekit.conf"; }

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nettune-backup: the command-line face of the safe-change engine.
+ * save, list, show, diff, restore, apply, check, prune.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "c.h"
+#include "closestream.h"
+#include "fileutil.h"
+#include "kvconf.h"
+#include "msg.h"
+#include "paths.h"
+#include "snapshot.h"
+#include "sysctl.h"
+#include "txn.h"
+#include "xalloc.h"
+
+#define INPUT_MAX (16u << 20)
+#define MAX_PREFIXES 32
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	printf("Usage:\n"
+	       " %1$s save [-m NOTE]        snapshot net.* keys and managed files\n"
+	       " %1$s list [--json]         list snapshots, newest last\n"
+	       " %1$s show ID               print a snapshot as sysctl.d lines\n"
+	       " %1$s diff [ID]             live values against a snapshot (default newest)\n"
+	       " %1$s restore [ID] [-n]     go back to a snapshot (default newest)\n"
+	       " %1$s apply [FILE|-] [-n]   apply sysctl.d lines transactionally\n"
+	       " %1$s check [--prom FILE]   compare the persisted file with live values\n"
+	       " %1$s prune --keep N        keep only the newest N snapshots\n",
+	       msg_progname());
+	printf("\nOptions:\n"
+	       " -m, --note NOTE          note stored with the snapshot (save)\n"
+	       " -n, --dry-run            show what would change, change nothing\n"
+	       "     --allow-prefix P     allow keys under P besides net. (apply; repeatable)\n"
+	       "     --json               JSON output (list)\n"
+	       "     --prom FILE          write node_exporter textfile metrics (check)\n"
+	       "     --keep N             snapshots to keep (prune)\n"
+	       "     --root DIR           manage files under DIR (env TUNEKIT_ROOT)\n"
+	       " -q, --quiet              only errors on stderr\n"
+	       " -v, --verbose            say more\n"
+	       " -h, --help               display this help\n"
+	       " -V, --version            display version\n");
+	printf("\nExit status: 0 ok, 1 failure, 2 invalid input, 3 drift or difference found.\n");
+	printf("Snapshots: %s, persisted keys: %s.\n", TK_SNAPSHOT_DIR, TK_SYSCTL_CONF);
+	exit(TK_EXIT_OK);
+}
+
+struct options {
+	const char *note;
+	int dry_run;
+	int json;
+	const char *prom;
+	long keep;
+	const char *prefixes[MAX_PREFIXES + 2];
+	size_t nprefixes;
+};
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Resolve an optional ID argument to a snapshot ID (newest by default). */
+static void pick_id(const char *arg, char *id, size_t len)
+{
+	if (arg) {
+		if (!snapshot_id_valid(arg))
+			msg_die(TK_EXIT_USAGE, "%s: not a snapshot ID (see '%s list')", arg, msg_progname());
+		snprintf(id, len, "%s", arg);
+		return;
+	}
+	int rc = snapshot_latest(id, len);
+	if (rc == -ENOENT)
+		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+}
+
+static void load_or_die(const char *id, struct snapshot *s)
+{
+	int rc = snapshot_load(id, s);
+	if (rc == -ENOENT)
+		msg_die(TK_EXIT_USAGE, "%s: no such snapshot", id);
+	if (rc == -EBADMSG)
+		msg_die(TK_EXIT_FAILURE, "%s: snapshot is corrupt (checksum or format mismatch); refusing to use it", id);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: cannot read snapshot", id);
+}
+
+static int cmd_save(const struct options *o)
+{
+	struct txn_opts topts = { 0 };
+	struct txn_error err;
+	struct kv_list none = { 0 };
+	/* a snapshot is a transaction that changes nothing */
+	topts.note = o->note ? o->note : "manual save";
+	topts.no_persist = 1;
+	int rc = txn_apply(&none, &topts, &err);
+	if (rc) {
+		txn_error_print(&err, NULL);
+		return txn_exit_status(rc);
+	}
+	printf("%s\n", topts.snapshot_id);
+	return TK_EXIT_OK;
+}
+
+static int cmd_list(const struct options *o)
+{
+	struct snapshot_info *v;
+	size_t n;
+	int rc = snapshot_list(&v, &n);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+	char when[32];
+	if (o->json) {
+		printf("{\"snapshots\":[");
+		for (size_t i = 0; i < n; i++) {
+			format_time(v[i].time, when, sizeof(when));
+			printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"epoch\":%lld,\"note\":", i ? "," : "",
+			       v[i].id, when, (long long)v[i].time);
+			json_string(stdout, v[i].note);
+			printf(",\"keys\":%zu,\"valid\":%s}", v[i].nkeys, v[i].valid ? "true" : "false");
+		}
+		printf("]}\n");
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			format_time(v[i].time, when, sizeof(when));
+			printf("%s  %s  %5zu  %s%s\n", v[i].id, when, v[i].nkeys, v[i].note,
+			       v[i].valid ? "" : " [CORRUPT]");
+		}
+	}
+	snapshot_info_free(v, n);
+	return TK_EXIT_OK;
+}
+
+static const char *file_state(const struct snapshot_file *f, char *buf, size_t len)
+{
+	switch (f->type) {
+	case SF_ABSENT:
+		return "absent";
+	case SF_SYMLINK:
+		snprintf(buf, len, "symlink to %s", f->data);
+		return buf;
+	default:
+		snprintf(buf, len, "%zu bytes, mode %04o", f->len, (unsigned)f->mode);
+		return buf;
+	}
+}
+
+static int cmd_show(const char *id)
+{
+	struct snapshot s;
+	load_or_die(id, &s);
+	char when[32], state[4200];
+	format_time(s.time, when, sizeof(when));
+	printf("# tunekit snapshot %s, %s, %s\n", s.id, when, s.note);
+	kvconf_print(stdout, &s.keys);
+	for (size_t i = 0; i < s.nfiles; i++)
+		printf("# file %s: %s\n", s.files[i].path, file_state(&s.files[i], state, sizeof(state)));
+	snapshot_free(&s);
+	return TK_EXIT_OK;
+}
+
+static int cmd_diff(const char *arg)
+{
+	char id[SNAPSHOT_ID_MAX];
+	struct snapshot s;
+	int differ = 0;
+	pick_id(arg, id, sizeof(id));
+	load_or_die(id, &s);
+	for (size_t i = 0; i < s.keys.n; i++) {
+		char *live;
+		if (sysctl_read(s.keys.v[i].key, &live) < 0) {
+			printf("%s: %s -> (absent)\n", s.keys.v[i].key, s.keys.v[i].value);
+			differ = 1;
+			continue;
+		}
+		if (!sysctl_value_equal(live, s.keys.v[i].value)) {
+			printf("%s: %s -> %s\n", s.keys.v[i].key, s.keys.v[i].value, live);
+			differ = 1;
+		}
+		free(live);
+	}
+	for (size_t i = 0; i < s.nfiles; i++) {
+		if (snapshot_file_matches(&s.files[i]))
+			continue;
+		struct snapshot_file live;
+		char a[4200], b[4200];
+		if (snapshot_file_capture(s.files[i].path, &live) == 0) {
+			printf("%s: %s -> %s\n", s.files[i].path, file_state(&s.files[i], a, sizeof(a)),
+			       file_state(&live, b, sizeof(b)));
+			free(live.path);
+			free(live.data);
+		} else {
+			printf("%s: %s -> (unreadable)\n", s.files[i].path, file_state(&s.files[i], a, sizeof(a)));
+		}
+		differ = 1;
+	}
+	snapshot_free(&s);
+	return differ ? TK_EXIT_DRIFT : TK_EXIT_OK;
+}
+
+static int cmd_restore(const char *arg, const struct options *o)
+{
+	char id[SNAPSHOT_ID_MAX];
+	struct snapshot s;
+	struct txn_opts topts = { 0 };
+	struct txn_error err;
+	pick_id(arg, id, sizeof(id));
+	load_or_die(id, &s);
+	topts.dry_run = o->dry_run;
+	topts.report = stdout;
+	int rc = txn_restore(&s, &topts, &err);
+	if (rc) {
+		txn_error_print(&err, NULL);
+		snapshot_free(&s);
+		return txn_exit_status(rc);
+	}
+	if (topts.skipped)
+		msg_verbose("%u keys of the snapshot do not exist or are read-only here; skipped", topts.skipped);
+	if (!o->dry_run)
+		msg_info("restored %s; the state before was saved as %s", id, topts.snapshot_id);
+	snapshot_free(&s);
+	return TK_EXIT_OK;
+}
+
+static int cmd_apply(const char *arg, const struct options *o)
+{
+	const char *name = arg && strcmp(arg, "-") ? arg : "<stdin>";
+	char *buf;
+	size_t len;
+	int rc = arg && strcmp(arg, "-") ? read_file(arg, INPUT_MAX, &buf, &len)
+					  : read_fd(STDIN_FILENO, INPUT_MAX, &buf, &len);
+	if (rc == -EFBIG)
+		msg_die(TK_EXIT_USAGE, "%s: input larger than %u MiB", name, INPUT_MAX >> 20);
+	if (rc < 0)
+		msg_die_errno(rc == -ENOENT ? TK_EXIT_USAGE : TK_EXIT_FAILURE, -rc, "%s", name);
+
+	struct kv_list in = { 0 }, changes = { 0 };
+	struct kv_error kerr;
+	if (kvconf_parse_buffer(buf, len, &in, &kerr) < 0)
+		msg_die(TK_EXIT_USAGE, "%s:%u: %s; nothing changed", name, kerr.line, kerr.why);
+	free(buf);
+
+	/* "-key = value": a key that does not exist here is skipped, as sysctl -p does */
+	for (size_t i = 0; i < in.n; i++) {
+		if (in.v[i].ignore_errors && !sysctl_exists(in.v[i].key)) {
+			msg_verbose("%s:%u: %s: no such key here, ignored ('-' prefix)", name, in.v[i].line,
+				    in.v[i].key);
+			continue;
+		}
+		kv_list_set(&changes, in.v[i].key, in.v[i].value);
+		changes.v[changes.n - 1].line = in.v[i].line;
+	}
+	kv_list_free(&in);
+	if (changes.n == 0) {
+		msg_info("%s: no settings to apply", name);
+		return TK_EXIT_OK;
+	}
+
+	struct txn_opts topts = { 0 };
+	struct txn_error err;
+	const char *prefixes[MAX_PREFIXES + 2];
+	topts.dry_run = o->dry_run;
+	topts.report = stdout;
+	if (o->nprefixes) {
+		size_t k = 0;
+		prefixes[k++] = "net.";
+		for (size_t i = 0; i < o->nprefixes; i++)
+			prefixes[k++] = o->prefixes[i];
+		prefixes[k] = NULL;
+		topts.allow_prefixes = prefixes;
+	}
+	rc = txn_apply(&changes, &topts, &err);
+	kv_list_free(&changes);
+	if (rc) {
+		txn_error_print(&err, name);
+		if (rc == -EINVAL)
+			msg_warn("nothing changed");
+		return txn_exit_status(rc);
+	}
+	if (o->dry_run)
+		msg_info("dry run: %u key%s would change", topts.changed, topts.changed == 1 ? "" : "s");
+	else
+		msg_info("%u key%s changed, persisted to %s; undo with: %s restore %s", topts.changed,
+			 topts.changed == 1 ? "" : "s", TK_SYSCTL_CONF, msg_progname(), topts.snapshot_id);
+	return TK_EXIT_OK;
+}
+
+static int write_prom(const char *path, const struct kv_list *persisted, const char *drifted)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fprintf(f, "# HELP tunekit_sysctl_drift 1 when the live value differs from %s.\n"
+		   "# TYPE tunekit_sysctl_drift gauge\n", TK_SYSCTL_CONF);
+	unsigned total = 0;
+	for (size_t i = 0; i < persisted->n; i++) {
+		fprintf(f, "tunekit_sysctl_drift{key=\"%s\"} %d\n", persisted->v[i].key, drifted[i]);
+		total += (unsigned)drifted[i];
+	}
+	fprintf(f, "# HELP tunekit_sysctl_drifted_keys Number of persisted keys whose live value differs.\n"
+		   "# TYPE tunekit_sysctl_drifted_keys gauge\n"
+		   "tunekit_sysctl_drifted_keys %u\n", total);
+	fprintf(f, "# HELP tunekit_check_timestamp_seconds When the check ran (Unix time).\n"
+		   "# TYPE tunekit_check_timestamp_seconds gauge\n"
+		   "tunekit_check_timestamp_seconds %lld\n", (long long)time(NULL));
+	fclose(f);
+	int rc = atomic_write_file(path, buf, len, 0644);
+	free(buf);
+	return rc;
+}
+
+static int cmd_check(const struct options *o)
+{
+	char *path = tk_path(TK_SYSCTL_CONF);
+	char *buf = NULL;
+	size_t len = 0;
+	struct kv_list persisted = { 0 };
+	int rc = read_file(path, INPUT_MAX, &buf, &len);
+	if (rc < 0 && rc != -ENOENT)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", path);
+	if (rc == 0) {
+		struct kv_error kerr;
+		if (kvconf_parse_buffer(buf, len, &persisted, &kerr) < 0)
+			msg_die(TK_EXIT_USAGE, "%s:%u: %s", path, kerr.line, kerr.why);
+	} else {
+		msg_verbose("%s does not exist: nothing is persisted, nothing to check", path);
+	}
+	free(buf);
+
+	char *drifted = xcalloc(persisted.n + 1, 1);
+	int any = 0;
+	for (size_t i = 0; i < persisted.n; i++) {
+		char *live;
+		const struct kv_entry *e = &persisted.v[i];
+		if (sysctl_read(e->key, &live) < 0) {
+			if (e->ignore_errors)
+				continue;
+			printf("%s: %s -> (absent)\n", e->key, e->value);
+			drifted[i] = any = 1;
+			continue;
+		}
+		if (!sysctl_value_equal(live, e->value)) {
+			printf("%s: %s -> %s\n", e->key, e->value, live);
+			drifted[i] = any = 1;
+		}
+		free(live);
+	}
+	if (o->prom) {
+		rc = write_prom(o->prom, &persisted, drifted);
+		if (rc < 0)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", o->prom);
+	}
+	free(drifted);
+	kv_list_free(&persisted);
+	free(path);
+	return any ? TK_EXIT_DRIFT : TK_EXIT_OK;
+}
+
+static int cmd_prune(const struct options *o)
+{
+	if (o->keep < 1)
+		msg_die(TK_EXIT_USAGE, "prune needs --keep N with N >= 1 (the newest snapshot is never removed)");
+	struct snapshot_info *v;
+	size_t n;
+	int rc = snapshot_list(&v, &n);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+	int status = TK_EXIT_OK;
+	for (size_t i = 0; i + (size_t)o->keep < n; i++) {
+		rc = snapshot_remove(v[i].id);
+		if (rc < 0) {
+			msg_warn_errno(-rc, "%s: cannot remove", v[i].id);
+			status = TK_EXIT_FAILURE;
+		} else {
+			printf("%s\n", v[i].id);
+		}
+	}
+	snapshot_info_free(v, n);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT };
+	static const struct option longopts[] = {
+		{ "note", required_argument, NULL, 'm' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "allow-prefix", required_argument, NULL, OPT_ALLOW },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "prom", required_argument, NULL, OPT_PROM },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct options o = { .keep = -1 };
+	int c;
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+
+	while ((c = getopt_long(argc, argv, "m:nqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			o.note = optarg;
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case OPT_ALLOW: {
+			char dot[SYSCTL_KEY_MAX + 1];
+			const char *why = NULL;
+			char *p = xstrdup(optarg);
+			size_t n = strlen(p);
+			if (n && p[n - 1] == '.')
+				p[n - 1] = '\0';
+			if (o.nprefixes >= MAX_PREFIXES || sysctl_key_parse(p, dot, sizeof(dot), NULL, 0, &why) < 0) {
+				msg_warn("--allow-prefix '%s': %s", optarg, why ? why : "too many prefixes");
+				usage_hint();
+			}
+			free(p);
+			o.prefixes[o.nprefixes++] = xstrdup(dot);
+			break;
+		}
+		case OPT_JSON:
+			o.json = 1;
+			break;
+		case OPT_PROM:
+			o.prom = optarg;
+			break;
+		case OPT_KEEP: {
+			char *end;
+			errno = 0;
+			o.keep = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.keep < 1 || o.keep > INT_MAX) {
+				msg_warn("--keep '%s': not a number >= 1", optarg);
+				usage_hint();
+			}
+			break;
+		}
+		case OPT_ROOT:
+			tk_set_root(optarg);
+			break;
+		case 'q':
+			msg_verbosity = -1;
+			break;
+		case 'v':
+			msg_verbosity++;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			usage_hint();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		msg_warn("no command given");
+		usage_hint();
+	}
+	const char *cmd = argv[0];
+	const char *arg = argc > 1 ? argv[1] : NULL;
+	int max_args = 1;
+	if (!strcmp(cmd, "show") || !strcmp(cmd, "diff") || !strcmp(cmd, "restore") || !strcmp(cmd, "apply"))
+		max_args = 2;
+	if (argc > max_args) {
+		msg_warn("%s: unexpected argument '%s'", cmd, argv[max_args]);
+		usage_hint();
+	}
+	/* options that belong to one command only */
+	struct { int set; const char *opt; const char *cmds; } only[] = {
+		{ o.note != NULL, "--note", "save" },
+		{ o.dry_run, "--dry-run", "apply restore" },
+		{ o.nprefixes > 0, "--allow-prefix", "apply" },
+		{ o.json, "--json", "list" },
+		{ o.prom != NULL, "--prom", "check" },
+		{ o.keep >= 0, "--keep", "prune" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(only); i++) {
+		if (only[i].set && !strstr(only[i].cmds, cmd)) {
+			msg_warn("%s is not an option of '%s' (only: %s)", only[i].opt, cmd, only[i].cmds);
+			usage_hint();
+		}
+	}
+
+	if (!strcmp(cmd, "save"))
+		return cmd_save(&o);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(&o);
+	if (!strcmp(cmd, "show")) {
+		if (!arg) {
+			msg_warn("show needs a snapshot ID");
+			usage_hint();
+		}
+		if (!snapshot_id_valid(arg))
+			msg_die(TK_EXIT_USAGE, "%s: not a snapshot ID (see '%s list')", arg, msg_progname());
+		return cmd_show(arg);
+	}
+	if (!strcmp(cmd, "diff"))
+		return cmd_diff(arg);
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(arg, &o);
+	if (!strcmp(cmd, "apply"))
+		return cmd_apply(arg, &o);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(&o);
+	if (!strcmp(cmd, "prune"))
+		return cmd_prune(&o);
+	msg_warn("unknown command '%s'", cmd);
+	usage_hint();
+}
