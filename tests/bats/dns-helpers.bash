@@ -24,10 +24,14 @@ dns_lab_run() {
 	for i in $DNS_LAB_ADDRS; do
 		ip addr add "127.0.0.$i/8" dev lo
 	done
+	# real-time priority for the lab's servers: on a loaded 2-core machine the
+	# injected delays must not grow with the run queue (they sleep otherwise)
+	local rt=()
+	chrt -f 10 true 2>/dev/null && rt=(chrt -f 10)
 	local dm=(dnsmasq -C /dev/null --no-resolv --no-hosts --bind-interfaces
 		--pid-file= --keep-in-foreground --log-facility=- --local=/#/ --user=root)
-	"${dm[@]}" --listen-address 127.0.0.2 --port 5353 >"$dir/dnsmasq-2.log" 2>&1 &
-	"${dm[@]}" --listen-address 127.0.0.4 --port 53 >"$dir/dnsmasq-4.log" 2>&1 &
+	"${rt[@]}" "${dm[@]}" --listen-address 127.0.0.2 --port 5353 >"$dir/dnsmasq-2.log" 2>&1 &
+	"${rt[@]}" "${dm[@]}" --listen-address 127.0.0.4 --port 53 >"$dir/dnsmasq-4.log" 2>&1 &
 	cat >"$dir/unbound.conf" <<-EOF
 	server:
 	  interface: 127.0.0.3@5353
@@ -49,13 +53,13 @@ dns_lab_run() {
 	remote-control:
 	  control-enable: no
 	EOF
-	unbound -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 &
-	"$fx/udp-delay-relay" 127.0.0.5:53 127.0.0.2:5353 5 >"$dir/relay-5.log" 2>&1 &
-	"$fx/udp-delay-relay" 127.0.0.6:53 127.0.0.3:5353 40 >"$dir/relay-6.log" 2>&1 &
-	"$fx/dns-hostile" 127.0.0.9:53 mixed >"$dir/hostile-9.log" 2>&1 &
-	"$fx/dns-hostile" 127.0.0.10:53 tc >"$dir/hostile-10.log" 2>&1 &
-	"$fx/dns-hostile" 127.0.0.11:53 noedns >"$dir/hostile-11.log" 2>&1 &
-	"$fx/dns-hostile" 127.0.0.12:53 loop >"$dir/hostile-12.log" 2>&1 &
+	"${rt[@]}" unbound -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 &
+	"${rt[@]}" "$fx/udp-delay-relay" 127.0.0.5:53 127.0.0.2:5353 5 >"$dir/relay-5.log" 2>&1 &
+	"${rt[@]}" "$fx/udp-delay-relay" 127.0.0.6:53 127.0.0.3:5353 40 >"$dir/relay-6.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.9:53 mixed >"$dir/hostile-9.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.10:53 tc >"$dir/hostile-10.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.11:53 noedns >"$dir/hostile-11.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.12:53 loop >"$dir/hostile-12.log" 2>&1 &
 	nft -f - <<-EOF
 	table ip tunekit_lab {
 	  chain input {
