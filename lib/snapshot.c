@@ -456,6 +456,14 @@ out:
 
 /* ---- list, latest, remove ----------------------------------------------- */
 
+/* Copy a validated ID (shorter than SNAPSHOT_ID_MAX by snapshot_id_valid). */
+static void copy_id(char dst[SNAPSHOT_ID_MAX], const char *src)
+{
+	size_t n = strnlen(src, SNAPSHOT_ID_MAX - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static int cmp_info(const void *a, const void *b)
 {
 	return strcmp(((const struct snapshot_info *)a)->id, ((const struct snapshot_info *)b)->id);
@@ -478,7 +486,7 @@ int snapshot_list(struct snapshot_info **out, size_t *n)
 		if (!snapshot_id_valid(de->d_name))
 			continue;
 		struct snapshot_info info = { 0 };
-		snprintf(info.id, sizeof(info.id), "%s", de->d_name);
+		copy_id(info.id, de->d_name);
 		struct snapshot s;
 		if (snapshot_load(de->d_name, &s) == 0) {
 			info.time = s.time;
@@ -529,7 +537,7 @@ int snapshot_latest(char *id, size_t len)
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (snapshot_id_valid(de->d_name) && strcmp(de->d_name, best) > 0)
-			snprintf(best, sizeof(best), "%s", de->d_name);
+			copy_id(best, de->d_name);
 	closedir(d);
 	if (!best[0])
 		return -ENOENT;

@@ -295,8 +295,9 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		}
 		rc = sysctl_write(e->key, e->value);
 		if (rc < 0) {
-			set_err(err, e->line, e->key,
-				rc == -EPERM || rc == -EACCES ? "the kernel refused the value" : "write failed", -rc);
+			err->refused = rc == -EPERM || rc == -EINVAL;
+			set_err(err, e->line, e->key, err->refused ? "the kernel refused the value" : "write failed",
+				-rc);
 			free(old);
 			break;
 		}
@@ -313,8 +314,11 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		}
 		free(back);
 	}
-	if (!rc && opts->after_write)
+	int hook_done = 0;
+	if (!rc && opts->after_write) {
 		rc = opts->after_write(opts->after_write_ctx, err);
+		hook_done = rc == 0;
+	}
 	for (size_t i = 0; !rc && i < nfiles; i++) {
 		if (snapshot_file_matches(&files[i]))
 			continue;
@@ -328,6 +332,8 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		rc = persist(changes, err);
 
 	if (rc) {
+		if (hook_done && opts->undo_after_write)
+			opts->undo_after_write(opts->after_write_ctx);
 		rollback(w, nw, snap);
 		/* files written so far go back to what the snapshot saw */
 		for (size_t i = 0; i < nfiles; i++)

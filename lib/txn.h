@@ -23,6 +23,7 @@ struct txn_error {
 	const char *why;   /* static text, or NULL when errnum says it all */
 	int errnum;        /* errno of the failed operation, 0 if none */
 	int rolled_back;   /* 1 when written keys were restored */
+	int refused;       /* 1 when the kernel refused a value (not our privileges) */
 };
 
 struct txn_opts {
@@ -37,6 +38,9 @@ struct txn_opts {
 	 * tool add a non-sysctl step (a qdisc change) to the same transaction.
 	 */
 	int (*after_write)(void *ctx, struct txn_error *err);
+	/* Called when a later step (files, persist) fails after after_write
+	 * succeeded, so the tool can undo its own step too. */
+	void (*undo_after_write)(void *ctx);
 	void *after_write_ctx;
 	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
 	unsigned changed;             /* out: number of keys whose value changed */

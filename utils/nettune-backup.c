@@ -19,6 +19,7 @@
 #include "c.h"
 #include "closestream.h"
 #include "fileutil.h"
+#include "json.h"
 #include "kvconf.h"
 #include "msg.h"
 #include "paths.h"
@@ -46,6 +47,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " -m, --note NOTE          note stored with the snapshot (save)\n"
 	       " -n, --dry-run            show what would change, change nothing\n"
 	       "     --allow-prefix P     allow keys under P besides net. (apply; repeatable)\n"
+	       "     --skip-read-only     skip keys that are read-only here (apply)\n"
 	       "     --json               JSON output (list)\n"
 	       "     --prom FILE          write node_exporter textfile metrics (check)\n"
 	       "     --keep N             snapshots to keep (prune)\n"
@@ -67,21 +69,14 @@ struct options {
 	long keep;
 	const char *prefixes[MAX_PREFIXES + 2];
 	size_t nprefixes;
+	int skip_read_only;
 };
 
-static void json_string(FILE *f, const char *s)
+/* 1 if the key exists but has no write bit (read-only here, e.g. in a netns). */
+static int key_read_only(const char *key)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	unsigned mode;
+	return sysctl_mode(key, &mode) == 0 && !(mode & 0222);
 }
 
 static void format_time(time_t t, char *buf, size_t len)
@@ -144,15 +139,24 @@ static int cmd_list(const struct options *o)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
 	char when[32];
 	if (o->json) {
-		printf("{\"snapshots\":[");
+		struct json j;
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "snapshots");
 		for (size_t i = 0; i < n; i++) {
 			format_time(v[i].time, when, sizeof(when));
-			printf("%s{\"id\":\"%s\",\"time\":\"%s\",\"epoch\":%lld,\"note\":", i ? "," : "",
-			       v[i].id, when, (long long)v[i].time);
-			json_string(stdout, v[i].note);
-			printf(",\"keys\":%zu,\"valid\":%s}", v[i].nkeys, v[i].valid ? "true" : "false");
+			json_object_begin(&j, NULL);
+			json_string(&j, "id", v[i].id);
+			json_string(&j, "time", when);
+			json_i64(&j, "epoch", (int64_t)v[i].time);
+			json_string(&j, "note", v[i].note);
+			json_u64(&j, "keys", v[i].nkeys);
+			json_bool(&j, "valid", v[i].valid);
+			json_object_end(&j);
 		}
-		printf("]}\n");
+		json_array_end(&j);
+		json_object_end(&j);
+		putchar('\n');
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			format_time(v[i].time, when, sizeof(when));
@@ -273,11 +277,19 @@ static int cmd_apply(const char *arg, const struct options *o)
 		msg_die(TK_EXIT_USAGE, "%s:%u: %s; nothing changed", name, kerr.line, kerr.why);
 	free(buf);
 
-	/* "-key = value": a key that does not exist here is skipped, as sysctl -p does */
+	/*
+	 * "-key = value": a key that does not exist or is read-only here is
+	 * skipped, as sysctl -p ignores its errors; --skip-read-only does the
+	 * same for read-only keys on every line (containers, namespaces).
+	 */
 	for (size_t i = 0; i < in.n; i++) {
 		if (in.v[i].ignore_errors && !sysctl_exists(in.v[i].key)) {
 			msg_verbose("%s:%u: %s: no such key here, ignored ('-' prefix)", name, in.v[i].line,
 				    in.v[i].key);
+			continue;
+		}
+		if ((in.v[i].ignore_errors || o->skip_read_only) && key_read_only(in.v[i].key)) {
+			msg_info("%s:%u: %s: read-only here, skipped", name, in.v[i].line, in.v[i].key);
 			continue;
 		}
 		kv_list_set(&changes, in.v[i].key, in.v[i].value);
@@ -414,11 +426,12 @@ static int cmd_prune(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT };
+	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT, OPT_SKIP_RO };
 	static const struct option longopts[] = {
 		{ "note", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "allow-prefix", required_argument, NULL, OPT_ALLOW },
+		{ "skip-read-only", no_argument, NULL, OPT_SKIP_RO },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "prom", required_argument, NULL, OPT_PROM },
 		{ "keep", required_argument, NULL, OPT_KEEP },
@@ -460,6 +473,9 @@ int main(int argc, char **argv)
 		}
 		case OPT_JSON:
 			o.json = 1;
+			break;
+		case OPT_SKIP_RO:
+			o.skip_read_only = 1;
 			break;
 		case OPT_PROM:
 			o.prom = optarg;
@@ -511,6 +527,7 @@ int main(int argc, char **argv)
 		{ o.note != NULL, "--note", "save" },
 		{ o.dry_run, "--dry-run", "apply restore" },
 		{ o.nprefixes > 0, "--allow-prefix", "apply" },
+		{ o.skip_read_only, "--skip-read-only", "apply" },
 		{ o.json, "--json", "list" },
 		{ o.prom != NULL, "--prom", "check" },
 		{ o.keep >= 0, "--keep", "prune" },

@@ -168,6 +168,17 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_output --partial "$T/nope.conf: No such file"
 }
 
+@test "apply: --skip-read-only and '-' lines skip read-only keys and apply the rest" {
+	run --separate-stderr nettune-backup apply --skip-read-only - <<<$'net.core.rmem_max = 1\nnet.core.somaxconn = 100'
+	assert_success
+	assert_output "net.core.somaxconn: 4096 -> 100"
+	[[ $stderr == *"net.core.rmem_max: read-only here, skipped"* ]]
+	run --separate-stderr nettune-backup apply - <<<$'-net.core.rmem_max = 1\nnet.core.somaxconn = 200'
+	assert_success
+	assert_output "net.core.somaxconn: 100 -> 200"
+	[ "$(key_value net.core.rmem_max)" = 212992 ]
+}
+
 @test "apply: --allow-prefix lets keys outside net. through" {
 	run --separate-stderr nettune-backup apply --allow-prefix vm - <<<'vm.swappiness = 10'
 	assert_success

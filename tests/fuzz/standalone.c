@@ -86,6 +86,11 @@ int main(int argc, char **argv)
 		free(exact);
 	}
 	printf("ok %d - %ld mutated inputs without a crash\n", ++t, nseeds ? iterations : 0L);
+	for (int i = 0; i < nseeds; i++)
+		free(seeds[i]);
+	free(seeds);
+	free(lens);
+	free(buf);
 	printf("1..%d\n", t);
 	return 0;
 }

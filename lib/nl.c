@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+/* <net/if.h> first: <linux/if.h> then leaves out what glibc defines */
+#include <net/if.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/ethtool_netlink.h>
+#include <linux/genetlink.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
+
+#include "c.h"
+#include "nl.h"
+#include "xalloc.h"
+
+/*
+ * libmnl 1.0.4 has no MNL_SOCKET_DUMP_SIZE and MNL_SOCKET_BUFFER_SIZE is a
+ * page: the kernel fills dump messages up to 32 KiB, so receive into that.
+ */
+#define NL_RECV_SIZE 32768
+/* our requests carry a header and a few small attributes */
+#define NL_REQ_SIZE 512
+
+/* Copy an NLA_STRING payload (maybe not NUL-terminated) into dst. */
+static int attr_strcpy(const struct nlattr *a, char *dst, size_t len)
+{
+	const char *s = mnl_attr_get_payload(a);
+	size_t n = mnl_attr_get_payload_len(a);
+	size_t slen = strnlen(s, n);
+
+	if (slen >= len)
+		return -EINVAL;
+	memcpy(dst, s, slen);
+	dst[slen] = '\0';
+	return 0;
+}
+
+static int attr_u32(const struct nlattr *a, uint32_t *v)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EINVAL;
+	*v = mnl_attr_get_u32(a);
+	return 0;
+}
+
+static int attr_u8(const struct nlattr *a, uint8_t *v)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+		return -EINVAL;
+	*v = mnl_attr_get_u8(a);
+	return 0;
+}
+
+/* A table of attributes by type; types above max are ignored. */
+struct attr_table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int table_cb(const struct nlattr *a, void *data)
+{
+	struct attr_table *t = data;
+	unsigned int type = mnl_attr_get_type(a);
+
+	if (type <= t->max)
+		t->tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen,
+		       const struct nlattr **tb, unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, hdrlen, table_cb, &t) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			unsigned int max)
+{
+	struct attr_table t = { tb, max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (mnl_attr_parse_nested(nest, table_cb, &t) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static void stats_from64(struct nl_stats *st, const struct nlattr *a)
+{
+	struct rtnl_link_stats64 s;
+	size_t len = mnl_attr_get_payload_len(a);
+
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, mnl_attr_get_payload(a), len < sizeof(s) ? len : sizeof(s));
+	*st = (struct nl_stats){
+		.rx_bytes = s.rx_bytes, .rx_packets = s.rx_packets,
+		.rx_errors = s.rx_errors, .rx_dropped = s.rx_dropped,
+		.tx_bytes = s.tx_bytes, .tx_packets = s.tx_packets,
+		.tx_errors = s.tx_errors, .tx_dropped = s.tx_dropped,
+	};
+}
+
+static void stats_from32(struct nl_stats *st, const struct nlattr *a)
+{
+	struct rtnl_link_stats s;
+	size_t len = mnl_attr_get_payload_len(a);
+
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, mnl_attr_get_payload(a), len < sizeof(s) ? len : sizeof(s));
+	*st = (struct nl_stats){
+		.rx_bytes = s.rx_bytes, .rx_packets = s.rx_packets,
+		.rx_errors = s.rx_errors, .rx_dropped = s.rx_dropped,
+		.tx_bytes = s.tx_bytes, .tx_packets = s.tx_packets,
+		.tx_errors = s.tx_errors, .tx_dropped = s.tx_dropped,
+	};
+}
+
+/* The eight counters we report are the first eight fields of both structs. */
+#define STATS64_MIN (8 * sizeof(uint64_t))
+#define STATS32_MIN (8 * sizeof(uint32_t))
+
+int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *link)
+{
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifm;
+	struct nl_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return -EINVAL;
+	if (parse_attrs(nlh, sizeof(*ifm), tb, IFLA_MAX) < 0)
+		return -EINVAL;
+	ifm = mnl_nlmsg_get_payload(nlh);
+
+	memset(&l, 0, sizeof(l));
+	l.ifindex = ifm->ifi_index;
+	l.flags = ifm->ifi_flags;
+	l.operstate = IF_OPER_UNKNOWN;
+
+	if (!tb[IFLA_IFNAME] || attr_strcpy(tb[IFLA_IFNAME], l.name, sizeof(l.name)) < 0 ||
+	    !l.name[0])
+		return -EINVAL;
+	if (tb[IFLA_MTU] && attr_u32(tb[IFLA_MTU], &l.mtu) < 0)
+		return -EINVAL;
+	if (tb[IFLA_TXQLEN] && attr_u32(tb[IFLA_TXQLEN], &l.txqlen) < 0)
+		return -EINVAL;
+	if (tb[IFLA_OPERSTATE] && attr_u8(tb[IFLA_OPERSTATE], &l.operstate) < 0)
+		return -EINVAL;
+	if (tb[IFLA_QDISC] && attr_strcpy(tb[IFLA_QDISC], l.qdisc, sizeof(l.qdisc)) < 0)
+		return -EINVAL;
+
+	if (tb[IFLA_STATS64] && mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= STATS64_MIN) {
+		stats_from64(&l.stats, tb[IFLA_STATS64]);
+		l.has_stats = 1;
+	} else if (tb[IFLA_STATS] && mnl_attr_get_payload_len(tb[IFLA_STATS]) >= STATS32_MIN) {
+		stats_from32(&l.stats, tb[IFLA_STATS]);
+		l.has_stats = 1;
+	}
+
+	if (tb[IFLA_LINKINFO]) {
+		const struct nlattr *info[IFLA_INFO_MAX + 1];
+
+		if (parse_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) < 0)
+			return -EINVAL;
+		if (info[IFLA_INFO_KIND] &&
+		    attr_strcpy(info[IFLA_INFO_KIND], l.kind, sizeof(l.kind)) < 0)
+			return -EINVAL;
+	}
+
+	*link = l;
+	return 0;
+}
+
+int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *addr)
+{
+	const struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *a;
+	size_t want;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return -EINVAL;
+	if (parse_attrs(nlh, sizeof(*ifa), tb, IFA_MAX) < 0)
+		return -EINVAL;
+	ifa = mnl_nlmsg_get_payload(nlh);
+
+	if (ifa->ifa_family == AF_INET)
+		want = sizeof(struct in_addr);
+	else if (ifa->ifa_family == AF_INET6)
+		want = sizeof(struct in6_addr);
+	else
+		return -EAFNOSUPPORT;
+	if (ifa->ifa_prefixlen > want * 8)
+		return -EINVAL;
+
+	/* IFA_LOCAL is our end of a point-to-point link, IFA_ADDRESS the peer */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || mnl_attr_get_payload_len(a) != want)
+		return -EINVAL;
+
+	memset(addr, 0, sizeof(*addr));
+	addr->ifindex = (int)ifa->ifa_index;
+	addr->family = ifa->ifa_family;
+	addr->prefixlen = ifa->ifa_prefixlen;
+	addr->scope = ifa->ifa_scope;
+	if (!inet_ntop(ifa->ifa_family, mnl_attr_get_payload(a), addr->text, sizeof(addr->text)))
+		return -errno;
+	return 0;
+}
+
+int nl_linkmodes_parse(const struct nlmsghdr *nlh, int32_t *speed_mbps, uint8_t *duplex)
+{
+	const struct nlattr *tb[ETHTOOL_A_LINKMODES_MAX + 1];
+	uint32_t speed = (uint32_t)NL_SPEED_UNKNOWN;
+	uint8_t dup = NL_DUPLEX_UNKNOWN;
+
+	if (parse_attrs(nlh, sizeof(struct genlmsghdr), tb, ETHTOOL_A_LINKMODES_MAX) < 0)
+		return -EINVAL;
+	if (tb[ETHTOOL_A_LINKMODES_SPEED] && attr_u32(tb[ETHTOOL_A_LINKMODES_SPEED], &speed) < 0)
+		return -EINVAL;
+	if (tb[ETHTOOL_A_LINKMODES_DUPLEX] && attr_u8(tb[ETHTOOL_A_LINKMODES_DUPLEX], &dup) < 0)
+		return -EINVAL;
+	/* SPEED_UNKNOWN is (u32)-1; anything past INT32_MAX is as meaningless */
+	*speed_mbps = speed > INT32_MAX ? NL_SPEED_UNKNOWN : (int32_t)speed;
+	*duplex = dup == NL_DUPLEX_HALF || dup == NL_DUPLEX_FULL ? dup : NL_DUPLEX_UNKNOWN;
+	return 0;
+}
+
+int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+
+	if (parse_attrs(nlh, sizeof(struct genlmsghdr), tb, CTRL_ATTR_MAX) < 0)
+		return -EINVAL;
+	if (!tb[CTRL_ATTR_FAMILY_ID] || mnl_attr_validate(tb[CTRL_ATTR_FAMILY_ID], MNL_TYPE_U16) < 0)
+		return -EINVAL;
+	*family_id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return 0;
+}
+
+/*
+ * Send one request and run cb over every reply until the dump ends or the
+ * kernel acknowledges. Requests must carry NLM_F_DUMP or NLM_F_ACK, or the
+ * loop would wait for an end that never comes.
+ */
+static int nl_talk(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	struct mnl_socket *nl;
+	unsigned int portid, seq;
+	char *buf;
+	ssize_t n;
+	int rc;
+
+	nl = mnl_socket_open(bus);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		mnl_socket_close(nl);
+		return rc;
+	}
+	portid = mnl_socket_get_portid(nl);
+	seq = (unsigned int)time(NULL);
+	req->nlmsg_seq = seq;
+
+	buf = xmalloc(NL_RECV_SIZE);
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, NL_RECV_SIZE);
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+		if (rc == MNL_CB_STOP) {
+			rc = 0;
+			break;
+		}
+		if (rc == MNL_CB_ERROR) {
+			/* a callback's own -errno travels in errno; keep a sane fallback */
+			rc = errno ? -errno : -EPROTO;
+			break;
+		}
+	}
+out:
+	free(buf);
+	mnl_socket_close(nl);
+	return rc;
+}
+
+static struct nlmsghdr *put_request(char *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	return nlh;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_links *links = data;
+	struct nl_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	if (nl_link_parse(nlh, &l) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	links->v = xreallocarray(links->v, links->n + 1, sizeof(*links->v));
+	links->v[links->n++] = l;
+	return MNL_CB_OK;
+}
+
+int nl_links_dump(struct nl_links *links)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm;
+	int rc;
+
+	links->v = NULL;
+	links->n = 0;
+	nlh = put_request(buf, RTM_GETLINK, NLM_F_DUMP);
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+
+	rc = nl_talk(NETLINK_ROUTE, nlh, link_cb, links);
+	if (rc < 0)
+		nl_links_free(links);
+	return rc;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_links *links = data;
+	struct nl_link *l;
+	struct nl_addr a;
+	int rc;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return MNL_CB_OK;
+	rc = nl_addr_parse(nlh, &a);
+	if (rc == -EAFNOSUPPORT)
+		return MNL_CB_OK;
+	if (rc < 0) {
+		errno = -rc;
+		return MNL_CB_ERROR;
+	}
+	l = nl_links_find_index(links, a.ifindex);
+	if (!l) /* the link appeared after our link dump */
+		return MNL_CB_OK;
+	l->addrs = xreallocarray(l->addrs, l->naddrs + 1, sizeof(*l->addrs));
+	l->addrs[l->naddrs++] = a;
+	return MNL_CB_OK;
+}
+
+int nl_addrs_dump(struct nl_links *links)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	nlh = put_request(buf, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	return nl_talk(NETLINK_ROUTE, nlh, addr_cb, links);
+}
+
+struct nl_link *nl_links_find(const struct nl_links *links, const char *name)
+{
+	for (size_t i = 0; i < links->n; i++)
+		if (strcmp(links->v[i].name, name) == 0)
+			return &links->v[i];
+	return NULL;
+}
+
+struct nl_link *nl_links_find_index(const struct nl_links *links, int ifindex)
+{
+	for (size_t i = 0; i < links->n; i++)
+		if (links->v[i].ifindex == ifindex)
+			return &links->v[i];
+	return NULL;
+}
+
+void nl_links_free(struct nl_links *links)
+{
+	for (size_t i = 0; i < links->n; i++)
+		free(links->v[i].addrs);
+	free(links->v);
+	links->v = NULL;
+	links->n = 0;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nl_genl_family_parse(nlh, data) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static int genl_family_id(const char *family, uint16_t *id)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+	int rc;
+
+	nlh = put_request(buf, GENL_ID_CTRL, NLM_F_ACK);
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = CTRL_CMD_GETFAMILY;
+	genl->version = 1;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
+	*id = 0;
+	rc = nl_talk(NETLINK_GENERIC, nlh, family_cb, id);
+	if (rc == 0 && *id == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+struct linkmodes {
+	int32_t speed;
+	uint8_t duplex;
+	int seen;
+};
+
+static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct linkmodes *lm = data;
+
+	if (nl_linkmodes_parse(nlh, &lm->speed, &lm->duplex) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	lm->seen = 1;
+	return MNL_CB_OK;
+}
+
+static int speed_genl(const char *name, int32_t *speed, uint8_t *duplex)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	struct linkmodes lm = { NL_SPEED_UNKNOWN, NL_DUPLEX_UNKNOWN, 0 };
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+	struct nlattr *hdr;
+	uint16_t family;
+	int rc;
+
+	rc = genl_family_id(ETHTOOL_GENL_NAME, &family);
+	if (rc < 0)
+		return rc;
+	nlh = put_request(buf, family, NLM_F_ACK);
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = ETHTOOL_MSG_LINKMODES_GET;
+	genl->version = ETHTOOL_GENL_VERSION;
+	hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_LINKMODES_HEADER);
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, name);
+	/* compact bitsets keep the reply of link modes small */
+	mnl_attr_put_u32(nlh, ETHTOOL_A_HEADER_FLAGS, ETHTOOL_FLAG_COMPACT_BITSETS);
+	mnl_attr_nest_end(nlh, hdr);
+
+	rc = nl_talk(NETLINK_GENERIC, nlh, linkmodes_cb, &lm);
+	if (rc < 0)
+		return rc;
+	if (!lm.seen)
+		return -ENODATA;
+	*speed = lm.speed;
+	*duplex = lm.duplex;
+	return 0;
+}
+
+static int ethtool_ioctl(const char *name, void *cmd)
+{
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return -ENODEV;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	ifr.ifr_data = cmd;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static void set_speed(uint32_t speed, uint8_t dup, int32_t *speed_mbps, uint8_t *duplex)
+{
+	*speed_mbps = speed > INT32_MAX ? NL_SPEED_UNKNOWN : (int32_t)speed;
+	*duplex = dup == NL_DUPLEX_HALF || dup == NL_DUPLEX_FULL ? dup : NL_DUPLEX_UNKNOWN;
+}
+
+static int speed_ioctl(const char *name, int32_t *speed_mbps, uint8_t *duplex)
+{
+	/* the header plus room for three masks of up to 127 words each */
+	union {
+		struct ethtool_link_settings s;
+		uint32_t words[sizeof(struct ethtool_link_settings) / 4 + 3 * 127];
+	} req;
+	struct ethtool_cmd old;
+	int rc;
+
+	/* ETHTOOL_GLINKSETTINGS handshake: the kernel answers the mask size first */
+	memset(&req, 0, sizeof(req));
+	req.s.cmd = ETHTOOL_GLINKSETTINGS;
+	rc = ethtool_ioctl(name, &req);
+	if (rc == 0 && req.s.link_mode_masks_nwords < 0) {
+		int8_t nwords = (int8_t)-req.s.link_mode_masks_nwords;
+
+		memset(&req, 0, sizeof(req));
+		req.s.cmd = ETHTOOL_GLINKSETTINGS;
+		req.s.link_mode_masks_nwords = nwords;
+		rc = ethtool_ioctl(name, &req);
+		if (rc == 0 && req.s.link_mode_masks_nwords > 0) {
+			set_speed(req.s.speed, req.s.duplex, speed_mbps, duplex);
+			return 0;
+		}
+	}
+	if (rc == -ENODEV)
+		return rc;
+
+	memset(&old, 0, sizeof(old));
+	old.cmd = ETHTOOL_GSET;
+	rc = ethtool_ioctl(name, &old);
+	if (rc < 0)
+		return rc;
+	set_speed(ethtool_cmd_speed(&old), old.duplex, speed_mbps, duplex);
+	return 0;
+}
+
+int nl_link_speed(const char *name, int32_t *speed_mbps, uint8_t *duplex)
+{
+	int rc = speed_genl(name, speed_mbps, duplex);
+
+	if (rc == 0 || rc == -ENODEV)
+		return rc;
+	return speed_ioctl(name, speed_mbps, duplex);
+}
+
+int nl_link_driver(const char *name, char *driver, size_t len)
+{
+	struct ethtool_drvinfo info;
+	size_t n;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	info.cmd = ETHTOOL_GDRVINFO;
+	rc = ethtool_ioctl(name, &info);
+	if (rc < 0)
+		return rc;
+	n = strnlen(info.driver, sizeof(info.driver));
+	if (n == 0)
+		return -ENODATA;
+	if (n >= len)
+		return -ENAMETOOLONG;
+	memcpy(driver, info.driver, n);
+	driver[n] = '\0';
+	return 0;
+}
+
+const char *nl_operstate_name(uint8_t operstate)
+{
+	static const char *const names[] = {
+		[IF_OPER_UNKNOWN] = "UNKNOWN",
+		[IF_OPER_NOTPRESENT] = "NOTPRESENT",
+		[IF_OPER_DOWN] = "DOWN",
+		[IF_OPER_LOWERLAYERDOWN] = "LOWERLAYERDOWN",
+		[IF_OPER_TESTING] = "TESTING",
+		[IF_OPER_DORMANT] = "DORMANT",
+		[IF_OPER_UP] = "UP",
+	};
+
+	if (operstate < ARRAY_SIZE(names) && names[operstate])
+		return names[operstate];
+	return "UNKNOWN";
+}
+
+const char *nl_duplex_name(uint8_t duplex)
+{
+	switch (duplex) {
+	case NL_DUPLEX_HALF:
+		return "half";
+	case NL_DUPLEX_FULL:
+		return "full";
+	default:
+		return "unknown";
+	}
+}
+
+const char *nl_scope_name(uint8_t scope, char *buf, size_t len)
+{
+	switch (scope) {
+	case RT_SCOPE_UNIVERSE:
+		return "global";
+	case RT_SCOPE_SITE:
+		return "site";
+	case RT_SCOPE_LINK:
+		return "link";
+	case RT_SCOPE_HOST:
+		return "host";
+	case RT_SCOPE_NOWHERE:
+		return "nowhere";
+	default:
+		snprintf(buf, len, "%u", scope);
+		return buf;
+	}
+}
+
+size_t nl_flag_names(unsigned int flags, const char **names, size_t max)
+{
+	/* the order ip-link(8) prints them in */
+	static const struct {
+		unsigned int flag;
+		const char *name;
+	} table[] = {
+		{ IFF_LOOPBACK, "LOOPBACK" }, { IFF_BROADCAST, "BROADCAST" },
+		{ IFF_POINTOPOINT, "POINTOPOINT" }, { IFF_MULTICAST, "MULTICAST" },
+		{ IFF_NOARP, "NOARP" }, { IFF_ALLMULTI, "ALLMULTI" },
+		{ IFF_PROMISC, "PROMISC" }, { IFF_UP, "UP" },
+		{ IFF_LOWER_UP, "LOWER_UP" }, { IFF_DORMANT, "DORMANT" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if ((flags & table[i].flag) && n < max)
+			names[n++] = table[i].name;
+	return n;
+}

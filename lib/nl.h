@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Network link information over netlink (libmnl): links with their
+ * counters (RTM_GETLINK), addresses (RTM_GETADDR), speed and duplex
+ * (ethtool generic netlink, SIOCETHTOOL as fallback) and the driver name.
+ * Read-only: nothing here needs privileges. Functions return 0 or -errno.
+ */
+#ifndef TUNEKIT_NL_H
+#define TUNEKIT_NL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct nlmsghdr;
+
+#define NL_SPEED_UNKNOWN (-1)  /* as SPEED_UNKNOWN of <linux/ethtool.h> */
+#define NL_DUPLEX_HALF 0
+#define NL_DUPLEX_FULL 1
+#define NL_DUPLEX_UNKNOWN 255  /* as DUPLEX_UNKNOWN */
+#define NL_QDISC_MAX 32
+#define NL_KIND_MAX 32
+#define NL_DRIVER_MAX 32
+
+/* The counters of IFLA_STATS64 (IFLA_STATS when the kernel lacks it). */
+struct nl_stats {
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+
+/* One address of RTM_GETADDR, as text without the prefix length. */
+struct nl_addr {
+	int ifindex;
+	uint8_t family;    /* AF_INET or AF_INET6 */
+	uint8_t prefixlen;
+	uint8_t scope;     /* RT_SCOPE_* */
+	char text[INET6_ADDRSTRLEN];
+};
+
+struct nl_link {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	unsigned int flags;       /* IFF_* of ifinfomsg, IFF_LOWER_UP included */
+	uint32_t mtu;
+	uint32_t txqlen;
+	uint8_t operstate;        /* IF_OPER_* */
+	char qdisc[NL_QDISC_MAX]; /* root qdisc kind, "" when none reported */
+	char kind[NL_KIND_MAX];   /* IFLA_INFO_KIND ("veth"), "" for none */
+	int has_stats;            /* stats valid */
+	struct nl_stats stats;
+	struct nl_addr *addrs;    /* filled by nl_addrs_dump() */
+	size_t naddrs;
+};
+
+/* Links in the order of the kernel's dump (ifindex order). */
+struct nl_links {
+	struct nl_link *v;
+	size_t n;
+};
+
+/* Dump every link of this network namespace into *links (zeroed first). */
+int nl_links_dump(struct nl_links *links);
+/* Dump the IPv4 and IPv6 addresses and attach them to their links. */
+int nl_addrs_dump(struct nl_links *links);
+/* The link called name, or NULL. */
+struct nl_link *nl_links_find(const struct nl_links *links, const char *name);
+/* The link with this ifindex, or NULL. */
+struct nl_link *nl_links_find_index(const struct nl_links *links, int ifindex);
+/* Free what the dumps allocated; *links is empty afterwards. */
+void nl_links_free(struct nl_links *links);
+
+/*
+ * Speed in Mbit/s and duplex of one link: ethtool netlink
+ * (ETHTOOL_MSG_LINKMODES_GET), else the SIOCETHTOOL ioctl. A driver that
+ * does not know gives NL_SPEED_UNKNOWN / NL_DUPLEX_UNKNOWN with 0; a link
+ * without ethtool support (lo) gives -EOPNOTSUPP.
+ */
+int nl_link_speed(const char *name, int32_t *speed_mbps, uint8_t *duplex);
+/* Driver name through SIOCETHTOOL ETHTOOL_GDRVINFO ("veth", "virtio_net"). */
+int nl_link_driver(const char *name, char *driver, size_t len);
+
+/* "UP", "DOWN", "LOWERLAYERDOWN"... as ip(8) prints IF_OPER_*. */
+const char *nl_operstate_name(uint8_t operstate);
+/* "half", "full" or "unknown". */
+const char *nl_duplex_name(uint8_t duplex);
+/* "global", "site", "link", "host", "nowhere" or the number as text in buf. */
+const char *nl_scope_name(uint8_t scope, char *buf, size_t len);
+/* Names of the set IFF_* flags ("UP", "LOWER_UP"...) in a fixed order; returns the count. */
+size_t nl_flag_names(unsigned int flags, const char **names, size_t max);
+
+/* Parsers of one netlink message, shared by the dumps and the unit tests. */
+/* RTM_NEWLINK into *link (addresses untouched); -EINVAL when malformed. */
+int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *link);
+/* RTM_NEWADDR into *addr; -EAFNOSUPPORT for families other than v4/v6. */
+int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *addr);
+/* ETHTOOL_MSG_LINKMODES_GET_REPLY (a genlmsghdr follows nlh). */
+int nl_linkmodes_parse(const struct nlmsghdr *nlh, int32_t *speed_mbps, uint8_t *duplex);
+/* CTRL_CMD_NEWFAMILY reply: the generic netlink family id. */
+int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id);
+
+#endif

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "c.h"
+#include "json.h"
+#include "kvconf.h"
+#include "msg.h"
+#include "sysctl.h"
+#include "tuner.h"
+#include "xalloc.h"
+
+static void rec_free(struct tuner_rec *e)
+{
+	free(e->key);
+	free(e->value);
+	free(e->why);
+}
+
+void tuner_set(struct tuner_recs *r, const char *key, enum tuner_cmp cmp, const char *why,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	char *value;
+	struct tuner_rec *e = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&value, fmt, ap) < 0)
+		msg_die(TK_EXIT_FAILURE, "out of memory");
+	va_end(ap);
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].key, key)) {
+			e = &r->v[i];
+			rec_free(e);
+			break;
+		}
+	if (!e) {
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 8;
+			r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
+		}
+		e = &r->v[r->n++];
+	}
+	e->key = xstrdup(key);
+	e->value = value;
+	e->cmp = cmp;
+	e->why = xstrdup(why ? why : "");
+}
+
+void tuner_free(struct tuner_recs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		rec_free(&r->v[i]);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static void remove_at(struct tuner_recs *r, size_t i)
+{
+	rec_free(&r->v[i]);
+	memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof(*r->v));
+	r->n--;
+}
+
+size_t tuner_drop_absent(struct tuner_recs *r, int quiet)
+{
+	size_t dropped = 0;
+	for (size_t i = 0; i < r->n;) {
+		if (sysctl_exists(r->v[i].key)) {
+			i++;
+			continue;
+		}
+		if (!quiet)
+			msg_warn("%s does not exist here (kernel or network namespace): left out",
+				 r->v[i].key);
+		remove_at(r, i);
+		dropped++;
+	}
+	return dropped;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct tuner_rec *)a)->key, ((const struct tuner_rec *)b)->key);
+}
+
+static void sort_recs(const struct tuner_recs *r)
+{
+	if (r->n > 1)
+		qsort(r->v, r->n, sizeof(*r->v), cmp_rec);
+}
+
+void tuner_print(const struct tuner_recs *r, FILE *out)
+{
+	sort_recs(r);
+	for (size_t i = 0; i < r->n; i++)
+		fprintf(out, "%s = %s\n", r->v[i].key, r->v[i].value);
+}
+
+void tuner_explain(const struct tuner_recs *r, FILE *out)
+{
+	sort_recs(r);
+	for (size_t i = 0; i < r->n; i++)
+		fprintf(out, "# %s = %s: %s\n", r->v[i].key, r->v[i].value, r->v[i].why);
+}
+
+/* Parse up to n blank-separated unsigned numbers; count or -EINVAL. */
+static int parse_u64s(const char *s, uint64_t *v, size_t n)
+{
+	size_t i = 0;
+	const char *p = s;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (!isdigit((unsigned char)*p) || i == n)
+			return -EINVAL;
+		uint64_t x = 0;
+		while (isdigit((unsigned char)*p)) {
+			unsigned d = (unsigned)(*p - '0');
+			if (x > (UINT64_MAX - d) / 10)
+				return -ERANGE;
+			x = x * 10 + d;
+			p++;
+		}
+		if (*p && !isspace((unsigned char)*p))
+			return -EINVAL;
+		v[i++] = x;
+	}
+	return (int)i;
+}
+
+int tuner_meets(const struct tuner_rec *rec, const char *live)
+{
+	if (rec->cmp == TUNER_EQUAL)
+		return sysctl_value_equal(live, rec->value);
+	uint64_t want[8], have[8];
+	int nw = parse_u64s(rec->value, want, ARRAY_SIZE(want));
+	int nh = parse_u64s(live, have, ARRAY_SIZE(have));
+	if (nw <= 0 || nh != nw)
+		return sysctl_value_equal(live, rec->value);
+	for (int i = 0; i < nw; i++)
+		if (have[i] < want[i])
+			return 0;
+	return 1;
+}
+
+static void prom_label(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			putc(*s, out);
+	}
+}
+
+size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out)
+{
+	struct json w;
+	size_t short_keys = 0;
+
+	sort_recs(r);
+	if (fmt == TUNER_JSON) {
+		json_init(&w, out);
+		json_object_begin(&w, NULL);
+		json_string(&w, "tool", tool);
+		json_array_begin(&w, "keys");
+	} else if (fmt == TUNER_PROM) {
+		fputs("# HELP tunekit_tuner_key_ok 1 when the live sysctl meets the recommendation\n"
+		      "# TYPE tunekit_tuner_key_ok gauge\n", out);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tuner_rec *e = &r->v[i];
+		char *live = NULL;
+		int rc = sysctl_read(e->key, &live);
+		int ok = rc == 0 && tuner_meets(e, live);
+		if (!ok)
+			short_keys++;
+		const char *ge = e->cmp == TUNER_AT_LEAST ? ">= " : "";
+		switch (fmt) {
+		case TUNER_TEXT:
+			if (rc < 0)
+				fprintf(out, "drift %s unreadable: %s (want %s%s)\n", e->key,
+					strerror(-rc), ge, e->value);
+			else if (ok)
+				fprintf(out, "ok %s = %s\n", e->key, live);
+			else
+				fprintf(out, "drift %s = %s (want %s%s)\n", e->key, live, ge, e->value);
+			break;
+		case TUNER_JSON:
+			json_object_begin(&w, NULL);
+			json_string(&w, "key", e->key);
+			json_string(&w, "live", rc == 0 ? live : NULL);
+			json_string(&w, "want", e->value);
+			json_string(&w, "compare", e->cmp == TUNER_AT_LEAST ? "at_least" : "equal");
+			json_bool(&w, "ok", ok);
+			json_object_end(&w);
+			break;
+		case TUNER_PROM:
+			fprintf(out, "tunekit_tuner_key_ok{tool=\"");
+			prom_label(out, tool);
+			fprintf(out, "\",key=\"");
+			prom_label(out, e->key);
+			fprintf(out, "\"} %d\n", ok);
+			break;
+		}
+		free(live);
+	}
+	if (fmt == TUNER_JSON) {
+		json_array_end(&w);
+		json_u64(&w, "drift", short_keys);
+		json_bool(&w, "ok", short_keys == 0);
+		json_object_end(&w);
+	} else if (fmt == TUNER_PROM) {
+		fprintf(out, "# HELP tunekit_tuner_drift_keys keys whose live value falls short\n"
+			     "# TYPE tunekit_tuner_drift_keys gauge\n"
+			     "tunekit_tuner_drift_keys{tool=\"");
+		prom_label(out, tool);
+		fprintf(out, "\"} %zu\n", short_keys);
+	}
+	return short_keys;
+}
+
+int tuner_read_u64s(const char *key, uint64_t *v, size_t n)
+{
+	char *s;
+	int rc = sysctl_read(key, &s);
+	if (rc < 0)
+		return rc;
+	rc = parse_u64s(s, v, n);
+	free(s);
+	return rc;
+}
+
+int tuner_read_u64(const char *key, uint64_t *v)
+{
+	int rc = tuner_read_u64s(key, v, 1);
+	if (rc < 0)
+		return rc;
+	return rc == 1 ? 0 : -EINVAL;
+}
+
+static void explain_failure(int rc, const struct txn_error *err)
+{
+	/* a write the kernel refused (not our missing privileges) */
+	if (rc == -EPERM && err->refused && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
+		char *allowed = NULL;
+		sysctl_read("net.ipv4.tcp_allowed_congestion_control", &allowed);
+		msg_warn("%s: the kernel refused the algorithm (EPERM): inside a network "
+			 "namespace only the algorithms in net.ipv4.tcp_allowed_congestion_control "
+			 "(%s) can be set; nothing was changed",
+			 err->key, allowed ? allowed : "unknown");
+		free(allowed);
+		return;
+	}
+	txn_error_print(err, NULL);
+}
+
+/* 1 if the key exists with no write bit at all (read-only in this netns) */
+static int key_read_only(const char *key)
+{
+	char *path = sysctl_key_path(key);
+	struct stat st;
+	int ro = path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & 0222);
+	free(path);
+	return ro;
+}
+
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet)
+{
+	struct kv_list changes = { 0 };
+	struct txn_error err;
+	int rc;
+
+	for (size_t i = 0; i < r->n;) {
+		/* mode bits, not access(2): an unprivileged caller gets "needs root" from txn */
+		if (!key_read_only(r->v[i].key)) {
+			i++;
+			continue;
+		}
+		if (!quiet)
+			msg_warn("%s is read-only here (network namespace?): left out", r->v[i].key);
+		remove_at(r, i);
+	}
+	sort_recs(r);
+	for (size_t i = 0; i < r->n; i++)
+		kv_list_set(&changes, r->v[i].key, r->v[i].value);
+	memset(&err, 0, sizeof(err));
+	if (!opts->report)
+		opts->report = stdout;
+	rc = txn_apply(&changes, opts, &err);
+	kv_list_free(&changes);
+	if (rc < 0) {
+		explain_failure(rc, &err);
+		return txn_exit_status(rc);
+	}
+	if (!quiet && !opts->dry_run && opts->snapshot_id[0])
+		msg_info("%u key(s) changed; undo with: nettune-backup restore %s", opts->changed,
+			 opts->snapshot_id);
+	return TK_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What nettune-buffers, nettune-cc and nettune-queues share: a list of
+ * recommended sysctl values, each with how a live value is judged against
+ * it, printed as sysctl.d lines, checked against the live system, or
+ * applied through the transaction engine (txn.h).
+ */
+#ifndef TUNEKIT_TUNER_H
+#define TUNEKIT_TUNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "txn.h"
+
+enum tuner_cmp {
+	TUNER_EQUAL,    /* the live value must equal the recommendation */
+	TUNER_AT_LEAST, /* each number of the live value must be >= ours */
+};
+
+struct tuner_rec {
+	char *key;      /* canonical dot form */
+	char *value;
+	enum tuner_cmp cmp;
+	char *why;      /* one line for --explain */
+};
+
+struct tuner_recs {
+	struct tuner_rec *v;
+	size_t n, cap;
+};
+
+enum tuner_format { TUNER_TEXT, TUNER_JSON, TUNER_PROM };
+
+/* Add or replace key's recommendation; value printf-style. */
+void tuner_set(struct tuner_recs *r, const char *key, enum tuner_cmp cmp, const char *why,
+	       const char *fmt, ...) __attribute__((__format__(__printf__, 5, 6)));
+void tuner_free(struct tuner_recs *r);
+
+/*
+ * Drop the keys this system does not have (absent under the sysctl root,
+ * e.g. netdev_budget inside a network namespace), saying so on stderr
+ * unless quiet. Returns how many were dropped.
+ */
+size_t tuner_drop_absent(struct tuner_recs *r, int quiet);
+
+/* "key = value" lines sorted by key: what sysctl -p - and nettune-backup apply - read. */
+void tuner_print(const struct tuner_recs *r, FILE *out);
+/* "# key = value: why" lines (for --explain, on stderr). */
+void tuner_explain(const struct tuner_recs *r, FILE *out);
+
+/* 1 when live meets rec (see enum tuner_cmp), 0 when it falls short. */
+int tuner_meets(const struct tuner_rec *rec, const char *live);
+
+/*
+ * Compare every recommendation with the live value and print one record a
+ * line ("ok KEY = LIVE" / "drift KEY = LIVE (want [>=] VALUE)"), a JSON
+ * object, or node_exporter text. Returns the number of keys that fall short.
+ */
+size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out);
+
+/* Read a key as up to n unsigned numbers; returns how many, or -errno. */
+int tuner_read_u64s(const char *key, uint64_t *v, size_t n);
+/* Read a key holding one unsigned number. 0 or -errno (-EINVAL: not a number). */
+int tuner_read_u64(const char *key, uint64_t *v);
+
+/*
+ * Apply r through txn_apply (opts may carry an after_write step). Keys that
+ * are read-only here (network namespace) are left out with a warning.
+ * Prints the changes ("key: old -> new") on stdout and any failure on
+ * stderr, and returns the exit status for main().
+ */
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet);
+
+#endif

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# nettune-cc: congestion control, qdisc choice, root qdisc replacement.
+
+load helpers
+load tuners-helpers
+
+setup() {
+	tuners_fake "$BATS_TEST_TMPDIR"
+}
+
+@test "cc: --help names every command and option; --version; bad input exits 2" {
+	run nettune-cc --help
+	assert_success
+	for w in show recommend apply check --profile --cc --qdisc --qdisc-ifaces --sockets --explain --json --prom --dry-run --root; do
+		assert_output --partial -- "$w"
+	done
+	run nettune-cc --version
+	assert_output --regexp '^nettune-cc from tunekit '
+	run nettune-cc --profile fastest recommend
+	assert_failure 2
+	run nettune-cc --qdisc 'f q' recommend
+	assert_failure 2
+	run nettune-cc --qdisc-ifaces eth0 recommend
+	assert_failure 2
+	assert_output --partial "--qdisc-ifaces is for apply"
+}
+
+@test "cc recommend: BBR; without fq it says so, explains BBR paces itself, leaves default_qdisc" {
+	run --separate-stderr nettune-cc recommend
+	assert_success
+	assert_output "net.ipv4.tcp_congestion_control = bbr
+net.ipv4.tcp_mtu_probing = 1
+net.ipv4.tcp_no_metrics_save = 1
+net.ipv4.tcp_slow_start_after_idle = 0
+net.ipv4.tcp_window_scaling = 1"
+	[[ "$stderr" == *"qdisc fq is not available in this kernel"* ]]
+	[[ "$stderr" == *"TCP paces BBR flows itself"* ]]
+}
+
+@test "cc recommend: fq where the kernel has sch_fq (modules.builtin under --root)" {
+	mkdir -p "$TUNEKIT_ROOT/lib/modules/$(uname -r)"
+	echo kernel/net/sched/sch_fq.ko >"$TUNEKIT_ROOT/lib/modules/$(uname -r)/modules.builtin"
+	run --separate-stderr nettune-cc recommend
+	assert_success
+	assert_line "net.core.default_qdisc = fq"
+	assert_line "net.ipv4.tcp_congestion_control = bbr"
+	[[ "$stderr" != *"not available"* ]]
+}
+
+@test "cc recommend: CUBIC when bbr is not in the kernel; latency profile picks fq_codel and notsent_lowat" {
+	echo 'reno cubic' >"$TUNEKIT_PROC/sys/net/ipv4/tcp_available_congestion_control"
+	mkdir -p "$TUNEKIT_ROOT/lib/modules/$(uname -r)"
+	echo 'kernel/net/sched/sch_fq_codel.ko.zst: ' >"$TUNEKIT_ROOT/lib/modules/$(uname -r)/modules.dep"
+	run --separate-stderr nettune-cc recommend --profile latency
+	assert_success
+	assert_line "net.ipv4.tcp_congestion_control = cubic"
+	assert_line "net.core.default_qdisc = fq_codel"
+	assert_line "net.ipv4.tcp_no_metrics_save = 0"
+	assert_line "net.ipv4.tcp_notsent_lowat = 131072"
+	[[ "$stderr" == *"bbr is not available in this kernel"* ]]
+	run --separate-stderr nettune-cc recommend --profile throughput
+	refute_line --partial default_qdisc
+	assert_line "net.ipv4.tcp_no_metrics_save = 1"
+}
+
+@test "cc recommend --cc: an algorithm the kernel lacks is a usage error" {
+	run --separate-stderr nettune-cc recommend --cc vegas
+	assert_failure 2
+	assert_output ""
+	[[ "$stderr" == *"congestion control 'vegas' is not available in this kernel (reno cubic bbr)"* ]]
+}
+
+@test "cc check: exit 3 on drift, json and prom forms" {
+	run --separate-stderr nettune-cc check
+	assert_failure 3
+	assert_line "drift net.ipv4.tcp_congestion_control = cubic (want bbr)"
+	run --separate-stderr nettune-cc check --json
+	assert_failure 3
+	run python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tool"], d["drift"], d["ok"])' <<<"$output"
+	assert_output "nettune-cc 4 False"
+}
+
+@test "cc apply against a fake /proc: default_qdisc (not per netns) is written and persisted" {
+	require_root
+	run --separate-stderr nettune-cc apply --qdisc pfifo
+	assert_success
+	assert_line "net.core.default_qdisc: pfifo_fast -> pfifo"
+	assert_line "net.ipv4.tcp_congestion_control: cubic -> bbr"
+	[ "$(fake_value net.core.default_qdisc)" = pfifo ]
+	run --separate-stderr nettune-cc check --qdisc pfifo
+	assert_success
+}
+
+@test "cc show: algorithms, default_qdisc, root qdisc of each interface (sandbox)" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24 && tc qdisc replace dev tkc0 root pfifo_fast && nettune-cc show'
+	assert_success
+	assert_line --regexp '^available .*bbr'
+	assert_line --regexp '^allowed '
+	assert_line "qdisc lo noqueue"
+	assert_line "qdisc tkc0 pfifo_fast"
+}
+
+@test "cc show --sockets: the algorithm each connection uses, from sock_diag" {
+	require_sandbox
+	require_tcp_flow
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox "echo bbr > /proc/sys/net/ipv4/tcp_congestion_control
+		'$TCP_FLOW' sink 127.0.0.1 5002 2 >/dev/null &
+		sleep 0.2
+		'$TCP_FLOW' source 127.0.0.1 5002 2 reno &
+		sleep 0.5
+		nettune-cc show --sockets
+		nettune-cc show --json > /tmp/cc.json
+		wait
+		python3 -c 'import json; d=json.load(open(\"/tmp/cc.json\")); print(\"json\", d[\"connections\"])'"
+	assert_success
+	assert_line "connections bbr 1"
+	assert_line "connections reno 1"
+	assert_line --regexp '^socket 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:5002 ESTAB reno$'
+	assert_line --regexp '^socket 127\.0\.0\.1:5002 127\.0\.0\.1:[0-9]+ ESTAB bbr$'
+	assert_line "json {'bbr': 1, 'reno': 1}"
+}
+
+@test "cc apply --qdisc-ifaces: sysctls and the root qdisc change in one transaction (tc sees it)" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
+		tc qdisc replace dev tkc0 root pfifo_fast
+		nettune-cc apply --profile latency --qdisc pfifo --qdisc-ifaces tkc0
+		tc qdisc show dev tkc0
+		cat /proc/sys/net/ipv4/tcp_slow_start_after_idle /proc/sys/net/ipv4/tcp_notsent_lowat
+		grep -c "^net" /etc/sysctl.d/90-tunekit.conf'
+	assert_success
+	assert_line "qdisc dev tkc0: pfifo_fast -> pfifo"
+	assert_line "net.ipv4.tcp_slow_start_after_idle: 1 -> 0"
+	assert_line --regexp '^qdisc pfifo [0-9a-f]+: root '
+	assert_line 0
+	assert_line 131072
+	assert_line 6
+}
+
+@test "cc apply: an unknown qdisc kind fails cleanly and rolls every sysctl back" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
+		tc qdisc replace dev tkc0 root pfifo_fast
+		before=$(tc qdisc show dev tkc0)
+		nettune-cc apply --profile throughput --qdisc nosuchq --qdisc-ifaces tkc0; echo "rc=$?"
+		[ "$(tc qdisc show dev tkc0)" = "$before" ] && echo qdisc-unchanged
+		cat /proc/sys/net/ipv4/tcp_slow_start_after_idle /proc/sys/net/ipv4/tcp_no_metrics_save
+		test -e /etc/sysctl.d/90-tunekit.conf || echo not-persisted'
+	assert_line "rc=1"
+	assert_line qdisc-unchanged
+	assert_line 1
+	assert_line 0
+	assert_line not-persisted
+	[[ "$stderr" == *"qdisc dev tkc0: qdisc nosuchq is not available in this kernel"* ]]
+}
+
+@test "cc apply: a missing interface is a usage error before anything changes" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain 'nettune-cc apply --qdisc pfifo --qdisc-ifaces lo,nosuch0; echo "rc=$?"; cat /proc/sys/net/ipv4/tcp_slow_start_after_idle; tc qdisc show dev lo'
+	assert_line "rc=2"
+	assert_line 1
+	assert_line --partial "qdisc noqueue 0: root"
+	[[ "$stderr" == *"nosuch0: no such interface; nothing changed"* ]]
+}
+
+@test "cc apply: an algorithm not allowed in the namespace is reported as EPERM plainly" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain 'echo reno > /proc/sys/net/ipv4/tcp_congestion_control
+		allowed=$(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control)
+		case " $allowed " in *" cubic "*) echo "cubic-allowed"; exit 0;; esac
+		nettune-cc apply --cc cubic; echo "rc=$?"
+		cat /proc/sys/net/ipv4/tcp_congestion_control /proc/sys/net/ipv4/tcp_slow_start_after_idle'
+	[[ "$output" == *cubic-allowed* ]] && skip "cubic is allowed on this host"
+	assert_line "rc=1"
+	assert_line reno
+	assert_line 1
+	[[ "$stderr" == *"the kernel refused the algorithm (EPERM)"*"tcp_allowed_congestion_control"* ]]
+}
+
+@test "cc recommend | sysctl -p -: the lines are what sysctl(8) reads (sandbox)" {
+	require_sandbox
+	require_cmd sysctl
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox 'nettune-cc recommend --profile latency 2>/dev/null | sysctl -q -p - && cat /proc/sys/net/ipv4/tcp_notsent_lowat /proc/sys/net/ipv4/tcp_mtu_probing && nettune-cc check --profile latency >/dev/null && echo check-ok'
+	assert_success
+	assert_line 131072
+	assert_line 1
+	assert_line check-ok
+}

@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nettune-cc: TCP congestion control and the queueing discipline under it.
+ * Recommends BBR with fq where both exist (CUBIC otherwise), and on apply
+ * also replaces the root qdisc of existing interfaces, which default_qdisc
+ * alone never touches.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c.h"
+#include "closestream.h"
+#include "json.h"
+#include "msg.h"
+#include "paths.h"
+#include "qdisc.h"
+#include "sockdiag.h"
+#include "sysctl.h"
+#include "tuner.h"
+#include "xalloc.h"
+
+#define KEY_AVAILABLE "net.ipv4.tcp_available_congestion_control"
+#define KEY_ALLOWED "net.ipv4.tcp_allowed_congestion_control"
+#define KEY_CC "net.ipv4.tcp_congestion_control"
+#define KEY_QDISC "net.core.default_qdisc"
+
+enum profile { PROFILE_BALANCED, PROFILE_THROUGHPUT, PROFILE_LATENCY };
+static const char *const profile_names[] = { "balanced", "throughput", "latency" };
+
+struct ctl {
+	enum profile profile;
+	const char *cc;        /* --cc: instead of the choice */
+	const char *qdisc;     /* --qdisc: instead of the choice */
+	char **ifaces;         /* --qdisc-ifaces, NULL-terminated */
+	size_t nifaces;
+	int explain, json, prom, dry_run, sockets;
+};
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	FILE *out = stdout;
+	fprintf(out, "Usage:\n %s [options] show|recommend|apply|check\n", msg_progname());
+	fputs("\nChoose the TCP congestion control and the qdisc: BBR with fq where both\n"
+	      "exist, CUBIC otherwise; idle restart, window scaling, metrics and MTU\n"
+	      "probing per profile.\n", out);
+	fputs("\nCommands:\n"
+	      " show          algorithms, default_qdisc, root qdisc per interface, and\n"
+	      "                 how many connections use each algorithm\n"
+	      " recommend     print sysctl.d lines (nothing changed)\n"
+	      " apply         apply them as one transaction, and replace the root qdisc\n"
+	      "                 of --qdisc-ifaces in the same transaction (needs root)\n"
+	      " check         exit 3 when live values differ from the recommendation\n", out);
+	fputs("\nOptions:\n"
+	      " -p, --profile NAME       throughput, latency or balanced (default)\n"
+	      " -c, --cc ALGO            use this algorithm instead of the choice\n"
+	      " -Q, --qdisc KIND         use this qdisc instead of the choice\n"
+	      " -I, --qdisc-ifaces LIST  apply: replace the root qdisc of these\n"
+	      "                            interfaces (comma separated)\n"
+	      " -s, --sockets            show: one line per connection\n"
+	      " -e, --explain            say why each value, on stderr\n"
+	      " -j, --json               show, check: one JSON object\n"
+	      "     --prom               check: node_exporter textfile format\n"
+	      " -n, --dry-run            apply: print what would change, change nothing\n"
+	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d,\n"
+	      "                            /lib/modules for the qdisc probe)\n"
+	      " -q, --quiet              fewer messages\n"
+	      " -v, --verbose            more messages\n"
+	      " -h, --help               display this help\n"
+	      " -V, --version            display version\n", out);
+	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
+	exit(TK_EXIT_OK);
+}
+
+static void bad_arg(const char *opt, const char *arg)
+{
+	msg_warn("invalid %s argument '%s'", opt, arg);
+	usage_hint();
+}
+
+/* 1 if word is one of the blank-separated words of list */
+static int has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t");
+		size_t len = strcspn(p, " \t");
+		if (len == n && !strncmp(p, word, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static char *read_normalized(const char *key)
+{
+	char *v = NULL;
+	if (sysctl_read(key, &v) == 0)
+		sysctl_value_normalize(v, v, strlen(v) + 1);
+	return v;
+}
+
+/* ---- recommend ------------------------------------------------------ */
+
+/* The qdisc the recommendation wants (NULL: none), and why. */
+static const char *choose_qdisc(const struct ctl *ctl, const char *cc, int quiet)
+{
+	if (ctl->qdisc)
+		return ctl->qdisc;
+	if (qdisc_kind_available("fq"))
+		return "fq";
+	if (!quiet) {
+		msg_info("qdisc fq is not available in this kernel (no sch_fq built in or as a module)");
+		if (!strcmp(cc, "bbr"))
+			msg_info("BBR does not need it: since Linux 4.13 TCP paces BBR flows itself "
+				 "(internal pacing), at some extra CPU cost");
+	}
+	if (ctl->profile != PROFILE_THROUGHPUT && qdisc_kind_available("fq_codel"))
+		return "fq_codel";
+	return NULL;
+}
+
+static const char *recommend(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+{
+	char *avail = read_normalized(KEY_AVAILABLE);
+	const char *cc = NULL, *qdisc;
+
+	if (ctl->cc) {
+		cc = ctl->cc;
+	} else if (avail && has_word(avail, "bbr")) {
+		cc = "bbr";
+	} else if (avail && has_word(avail, "cubic")) {
+		cc = "cubic";
+		if (!quiet)
+			msg_info("bbr is not available in this kernel (tcp_bbr): CUBIC instead");
+	} else if (!quiet) {
+		msg_warn("neither bbr nor cubic is available (%s): congestion control left as is",
+			 avail ? avail : "tcp_available_congestion_control unreadable");
+	}
+	if (cc)
+		tuner_set(recs, KEY_CC, TUNER_EQUAL,
+			  strcmp(cc, "bbr") ? "the kernel's default loss-based algorithm" :
+			  "BBR models bandwidth and RTT instead of reacting to loss", "%s", cc);
+	qdisc = choose_qdisc(ctl, cc ? cc : "", quiet);
+	if (qdisc)
+		tuner_set(recs, KEY_QDISC, TUNER_EQUAL,
+			  "qdisc for interfaces created from now on (apply --qdisc-ifaces for existing ones)",
+			  "%s", qdisc);
+	tuner_set(recs, "net.ipv4.tcp_slow_start_after_idle", TUNER_EQUAL,
+		  "keep cwnd across idle periods (keep-alive connections resume at speed)", "0");
+	tuner_set(recs, "net.ipv4.tcp_window_scaling", TUNER_EQUAL,
+		  "windows above 64 KiB (RFC 7323)", "1");
+	tuner_set(recs, "net.ipv4.tcp_mtu_probing", TUNER_EQUAL,
+		  "probe the path MTU after an ICMP black hole is detected", "1");
+	if (ctl->profile == PROFILE_LATENCY) {
+		tuner_set(recs, "net.ipv4.tcp_no_metrics_save", TUNER_EQUAL,
+			  "latency: new connections start from the cached RTT and cwnd", "0");
+		tuner_set(recs, "net.ipv4.tcp_notsent_lowat", TUNER_EQUAL,
+			  "latency: keep at most 128 KiB of unsent data queued in each socket", "131072");
+	} else {
+		tuner_set(recs, "net.ipv4.tcp_no_metrics_save", TUNER_EQUAL,
+			  "each connection starts fresh (no stale ssthresh from an earlier loss)", "1");
+	}
+	free(avail);
+	return qdisc;
+}
+
+/* ---- show ----------------------------------------------------------- */
+
+struct cc_count {
+	char name[16];
+	uint64_t n;
+};
+
+static int cmp_count(const void *a, const void *b)
+{
+	return strcmp(((const struct cc_count *)a)->name, ((const struct cc_count *)b)->name);
+}
+
+static int show(const struct ctl *ctl)
+{
+	static const struct {
+		const char *label, *key;
+	} keys[] = {
+		{ "available", KEY_AVAILABLE },
+		{ "allowed", KEY_ALLOWED },
+		{ "congestion_control", KEY_CC },
+		{ "default_qdisc", KEY_QDISC },
+	};
+	struct qdisc_root *roots = NULL;
+	struct sockdiag_conn *conns = NULL;
+	size_t nroots = 0, nconns = 0, ncounts = 0;
+	struct cc_count *counts = NULL;
+	struct json w;
+	int rc, status = TK_EXIT_OK;
+
+	if (ctl->json) {
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		char *v = read_normalized(keys[i].key);
+		if (ctl->json)
+			json_string(&w, keys[i].label, v);
+		else
+			printf("%s %s\n", keys[i].label, v ? v : "(absent)");
+		free(v);
+	}
+
+	rc = qdisc_root_list(&roots, &nroots);
+	if (rc < 0) {
+		msg_warn_errno(-rc, "root qdisc dump");
+		status = TK_EXIT_FAILURE;
+	}
+	if (ctl->json)
+		json_array_begin(&w, "qdiscs");
+	for (size_t i = 0; i < nroots; i++) {
+		if (ctl->json) {
+			json_object_begin(&w, NULL);
+			json_string(&w, "iface", roots[i].ifname);
+			json_string(&w, "kind", roots[i].kind);
+			json_bool(&w, "default", roots[i].handle == 0);
+			json_object_end(&w);
+		} else {
+			printf("qdisc %s %s\n", roots[i].ifname, roots[i].kind);
+		}
+	}
+	if (ctl->json)
+		json_array_end(&w);
+	qdisc_root_list_free(roots, nroots);
+
+	rc = sockdiag_tcp_list(SOCKDIAG_ALL_STATES, &conns, &nconns);
+	if (rc < 0) {
+		msg_warn_errno(-rc, "sock_diag dump");
+		status = TK_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < nconns; i++) {
+		const char *name = conns[i].cong[0] ? conns[i].cong : "unknown";
+		size_t j;
+		if (conns[i].state == 10 /* LISTEN */)
+			continue;
+		for (j = 0; j < ncounts && strcmp(counts[j].name, name); j++)
+			;
+		if (j == ncounts) {
+			counts = xreallocarray(counts, ncounts + 1, sizeof(*counts));
+			memset(&counts[ncounts], 0, sizeof(*counts));
+			snprintf(counts[ncounts].name, sizeof(counts[ncounts].name), "%s", name);
+			ncounts++;
+		}
+		counts[j].n++;
+	}
+	if (ncounts > 1)
+		qsort(counts, ncounts, sizeof(*counts), cmp_count);
+	if (ctl->json)
+		json_object_begin(&w, "connections");
+	for (size_t i = 0; i < ncounts; i++) {
+		if (ctl->json)
+			json_u64(&w, counts[i].name, counts[i].n);
+		else
+			printf("connections %s %" PRIu64 "\n", counts[i].name, counts[i].n);
+	}
+	if (ctl->json)
+		json_object_end(&w);
+	if (ctl->sockets) {
+		if (ctl->json)
+			json_array_begin(&w, "sockets");
+		for (size_t i = 0; i < nconns; i++) {
+			const struct sockdiag_conn *c = &conns[i];
+			const char *state = sockdiag_state_name(c->state);
+			if (c->state == 10)
+				continue;
+			if (ctl->json) {
+				json_object_begin(&w, NULL);
+				json_string(&w, "local", c->local);
+				json_string(&w, "peer", c->peer);
+				json_string(&w, "state", state);
+				json_string(&w, "cc", c->cong[0] ? c->cong : NULL);
+				json_object_end(&w);
+			} else {
+				printf("socket %s %s %s %s\n", c->local, c->peer, state,
+				       c->cong[0] ? c->cong : "unknown");
+			}
+		}
+		if (ctl->json)
+			json_array_end(&w);
+	}
+	if (ctl->json)
+		json_object_end(&w);
+	free(counts);
+	free(conns);
+	return status;
+}
+
+/* ---- apply: the qdisc step inside the transaction ------------------- */
+
+struct qdisc_step {
+	const struct ctl *ctl;
+	const char *kind;
+	struct qdisc_root *saved; /* one per interface */
+	size_t done;              /* how many were replaced */
+	char why[256];
+};
+
+/* Put back what was already replaced, newest first. */
+static void undo_qdiscs(void *arg)
+{
+	struct qdisc_step *st = arg;
+	while (st->done > 0) {
+		const struct qdisc_root *back = &st->saved[--st->done];
+		int rc = qdisc_restore_root(back);
+		if (rc < 0)
+			msg_warn_errno(-rc, "%s: cannot put back qdisc %s", back->ifname, back->kind);
+	}
+}
+
+static int replace_qdiscs(void *arg, struct txn_error *err)
+{
+	struct qdisc_step *st = arg;
+	char kmsg[200];
+
+	for (size_t i = 0; i < st->ctl->nifaces; i++) {
+		const struct qdisc_root *old = &st->saved[i];
+		int rc = qdisc_replace_root(old->ifindex, st->kind, kmsg, sizeof(kmsg));
+		if (rc < 0) {
+			if (rc == -ENOENT)
+				snprintf(st->why, sizeof(st->why), "qdisc %s is not available in this kernel",
+					 st->kind);
+			else if (rc == -EPERM)
+				snprintf(st->why, sizeof(st->why), "replacing qdisc %s needs root or "
+					 "CAP_NET_ADMIN", st->kind);
+			else
+				snprintf(st->why, sizeof(st->why), "cannot replace the root qdisc with %s%s%s",
+					 st->kind, kmsg[0] ? ": " : "", kmsg);
+			undo_qdiscs(st);
+			snprintf(err->key, sizeof(err->key), "qdisc dev %s", old->ifname);
+			err->why = st->why;
+			err->errnum = rc == -ENOENT || rc == -EPERM ? 0 : -rc;
+			return rc;
+		}
+		st->done++;
+	}
+	return 0;
+}
+
+static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
+{
+	struct qdisc_step st = { .ctl = ctl, .kind = kind };
+	struct txn_opts opts = { .dry_run = ctl->dry_run, .note = "nettune-cc apply" };
+	int rc;
+
+	if (ctl->nifaces) {
+		if (!kind)
+			msg_die(TK_EXIT_USAGE, "no qdisc to put on %s: qdisc fq is not available in this "
+				"kernel; name one with --qdisc", ctl->ifaces[0]);
+		st.saved = xcalloc(ctl->nifaces, sizeof(*st.saved));
+		for (size_t i = 0; i < ctl->nifaces; i++) {
+			rc = qdisc_root_get(ctl->ifaces[i], &st.saved[i]);
+			if (rc == -ENODEV)
+				msg_die(TK_EXIT_USAGE, "%s: no such interface; nothing changed", ctl->ifaces[i]);
+			if (rc < 0)
+				msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: root qdisc", ctl->ifaces[i]);
+		}
+		opts.after_write = replace_qdiscs;
+		opts.undo_after_write = undo_qdiscs;
+		opts.after_write_ctx = &st;
+	}
+	rc = tuner_apply(recs, &opts, msg_verbosity < 0);
+	if (rc == TK_EXIT_OK)
+		for (size_t i = 0; i < ctl->nifaces; i++)
+			printf("qdisc dev %s: %s -> %s%s\n", st.saved[i].ifname, st.saved[i].kind, kind,
+			       ctl->dry_run ? " (dry run)" : "");
+	for (size_t i = 0; i < ctl->nifaces; i++)
+		qdisc_root_free(&st.saved[i]);
+	free(st.saved);
+	return rc;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+static void parse_ifaces(struct ctl *ctl, const char *arg)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!*tok || strlen(tok) >= IF_NAMESIZE || strchr(tok, '/') || !strcmp(tok, ".") ||
+		    !strcmp(tok, ".."))
+			bad_arg("--qdisc-ifaces", arg);
+		ctl->ifaces = xreallocarray(ctl->ifaces, ctl->nifaces + 2, sizeof(char *));
+		ctl->ifaces[ctl->nifaces++] = xstrdup(tok);
+		ctl->ifaces[ctl->nifaces] = NULL;
+	}
+	free(copy);
+	if (!ctl->nifaces)
+		bad_arg("--qdisc-ifaces", arg);
+}
+
+static int valid_name(const char *s, size_t max)
+{
+	if (!*s || strlen(s) >= max)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = CHAR_MAX + 1, OPT_PROM };
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "cc", required_argument, NULL, 'c' },
+		{ "qdisc", required_argument, NULL, 'Q' },
+		{ "qdisc-ifaces", required_argument, NULL, 'I' },
+		{ "sockets", no_argument, NULL, 's' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prom", no_argument, NULL, OPT_PROM },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { .profile = PROFILE_BALANCED };
+	int c, rc, found;
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+	while ((c = getopt_long(argc, argv, "p:c:Q:I:sejnqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			found = 0;
+			for (size_t i = 0; i < ARRAY_SIZE(profile_names); i++)
+				if (!strcmp(optarg, profile_names[i])) {
+					ctl.profile = (enum profile)i;
+					found = 1;
+				}
+			if (!found)
+				bad_arg("--profile", optarg);
+			break;
+		case 'c':
+			if (!valid_name(optarg, 16))
+				bad_arg("--cc", optarg);
+			ctl.cc = optarg;
+			break;
+		case 'Q':
+			if (!valid_name(optarg, QDISC_KIND_MAX))
+				bad_arg("--qdisc", optarg);
+			ctl.qdisc = optarg;
+			break;
+		case 'I':
+			parse_ifaces(&ctl, optarg);
+			break;
+		case 's':
+			ctl.sockets = 1;
+			break;
+		case 'e':
+			ctl.explain = 1;
+			break;
+		case 'j':
+			ctl.json = 1;
+			break;
+		case OPT_PROM:
+			ctl.prom = 1;
+			break;
+		case 'n':
+			ctl.dry_run = 1;
+			break;
+		case OPT_ROOT:
+			tk_set_root(optarg);
+			break;
+		case 'q':
+			msg_verbosity = -1;
+			break;
+		case 'v':
+			msg_verbosity++;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			usage_hint();
+		}
+	}
+	if (optind != argc - 1) {
+		msg_warn(optind == argc ? "no command given" : "too many arguments");
+		usage_hint();
+	}
+	const char *cmd = argv[optind];
+	int is_rec = !strcmp(cmd, "recommend"), is_apply = !strcmp(cmd, "apply"),
+	    is_check = !strcmp(cmd, "check");
+	if (!is_rec && !is_apply && !is_check && strcmp(cmd, "show")) {
+		msg_warn("unknown command '%s'", cmd);
+		usage_hint();
+	}
+	if (ctl.prom && !is_check) {
+		msg_warn("--prom is for check");
+		usage_hint();
+	}
+	if (ctl.nifaces && !is_apply) {
+		msg_warn("--qdisc-ifaces is for apply");
+		usage_hint();
+	}
+	if (!strcmp(cmd, "show"))
+		return show(&ctl);
+
+	if (ctl.cc) {
+		char *avail = read_normalized(KEY_AVAILABLE);
+		if (avail && !has_word(avail, ctl.cc)) {
+			msg_warn("congestion control '%s' is not available in this kernel (%s)", ctl.cc, avail);
+			free(avail);
+			return TK_EXIT_USAGE;
+		}
+		free(avail);
+	}
+	struct tuner_recs recs = { 0 };
+	int quiet = msg_verbosity < 0 || is_check;
+	const char *kind = recommend(&ctl, &recs, quiet);
+	tuner_drop_absent(&recs, quiet);
+	if (ctl.explain)
+		tuner_explain(&recs, stderr);
+	if (is_rec) {
+		tuner_print(&recs, stdout);
+		rc = TK_EXIT_OK;
+	} else if (is_check) {
+		size_t drift = tuner_check(&recs, msg_progname(),
+					   ctl.json ? TUNER_JSON : ctl.prom ? TUNER_PROM : TUNER_TEXT, stdout);
+		rc = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+	} else {
+		rc = apply(&ctl, &recs, kind);
+	}
+	tuner_free(&recs);
+	for (size_t i = 0; i < ctl.nifaces; i++)
+		free(ctl.ifaces[i]);
+	free(ctl.ifaces);
+	return rc;
+}

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nettune-queues: size the input backlog and the NAPI budget from the
+ * kernel's own drop and squeeze counters (/proc/net/softnet_stat), and
+ * report how interrupts and RPS spread over the CPUs.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "c.h"
+#include "closestream.h"
+#include "fileutil.h"
+#include "irqstat.h"
+#include "json.h"
+#include "msg.h"
+#include "paths.h"
+#include "softnet.h"
+#include "sysctl.h"
+#include "tuner.h"
+#include "units.h"
+#include "xalloc.h"
+
+#define KEY_BACKLOG "net.core.netdev_max_backlog"
+#define KEY_BUDGET "net.core.netdev_budget"
+#define KEY_USECS "net.core.netdev_budget_usecs"
+#define KEY_WEIGHT "net.core.dev_weight"
+
+#define DEFAULT_MAX_BACKLOG 250000
+#define DEFAULT_MAX_BUDGET 3000
+/* softirq time per run: well below 50 ms, or user space starves */
+#define MAX_BUDGET_USECS 16000
+/* the original script's CPU rule: 1000 a CPU, at most 30000 */
+#define CPUS_RULE_PER_CPU 1000
+#define CPUS_RULE_CAP 30000
+
+enum rule { RULE_DROPS, RULE_CPUS };
+
+struct ctl {
+	uint64_t interval_ms;
+	uint64_t max_backlog;
+	uint64_t max_budget;
+	enum rule rule;
+	int explain, json, prom, dry_run;
+};
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	FILE *out = stdout;
+	fprintf(out, "Usage:\n %s [options] show|recommend|apply|check\n", msg_progname());
+	fputs("\nSize netdev_max_backlog and the NAPI budget from the drop and squeeze\n"
+	      "counters of /proc/net/softnet_stat; report IRQ and RPS spread.\n", out);
+	fputs("\nCommands:\n"
+	      " show          backlog and budget sysctls, softnet_stat per CPU, IRQs per queue\n"
+	      " recommend     sample twice; print sysctl.d lines (nothing when all is well)\n"
+	      " apply         apply the recommendation as one transaction (needs root)\n"
+	      " check         exit 3 when drops or squeezes call for a change\n", out);
+	fputs("\nOptions:\n"
+	      " -i, --interval SECONDS   time between the two samples (default 2;\n"
+	      "                            0: counters since boot)\n"
+	      " -R, --rule drops|cpus    drops: from the counters (default); cpus: the\n"
+	      "                            original's 1000 a CPU, budget 600, weight 64\n"
+	      "     --max-backlog N      highest backlog to recommend (default 250000)\n"
+	      "     --max-budget N       highest netdev_budget to recommend (default 3000)\n"
+	      " -e, --explain            say why each value, on stderr\n"
+	      " -j, --json               show, check: one JSON object\n"
+	      "     --prom               check: node_exporter textfile format\n"
+	      " -n, --dry-run            apply: print what would change, change nothing\n"
+	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d)\n"
+	      " -q, --quiet              fewer messages\n"
+	      " -v, --verbose            more messages\n"
+	      " -h, --help               display this help\n"
+	      " -V, --version            display version\n", out);
+	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
+	exit(TK_EXIT_OK);
+}
+
+static void bad_arg(const char *opt, const char *arg)
+{
+	msg_warn("invalid %s argument '%s'", opt, arg);
+	usage_hint();
+}
+
+/* ---- samples -------------------------------------------------------- */
+
+static void read_softnet(struct softnet_stat *s)
+{
+	unsigned line = 0;
+	int rc = softnet_read(s, &line);
+	if (rc == -EINVAL)
+		msg_die(TK_EXIT_FAILURE, "%s/net/softnet_stat: line %u: not the softnet_stat format",
+			tk_proc(), line);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s/net/softnet_stat", tk_proc());
+}
+
+static void sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Two samples interval apart (or one against zero); cpus out: rows seen. */
+static void sample(const struct ctl *ctl, struct softnet_delta *d, size_t *cpus)
+{
+	struct softnet_stat a = { 0 }, b = { 0 };
+	if (ctl->interval_ms) {
+		read_softnet(&a);
+		sleep_ms(ctl->interval_ms);
+	}
+	read_softnet(&b);
+	softnet_diff(&a, &b, d);
+	*cpus = b.n;
+	softnet_free(&a);
+	softnet_free(&b);
+}
+
+/* ---- recommend ------------------------------------------------------ */
+
+static int read_key(const char *key, uint64_t *v, int quiet)
+{
+	int rc = tuner_read_u64(key, v);
+	if (rc < 0 && !quiet)
+		msg_warn("%s: %s", key, rc == -ENOENT ? "does not exist here (kernel or network namespace)" :
+			 strerror(-rc));
+	return rc;
+}
+
+static void rule_drops(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+{
+	struct softnet_delta d;
+	size_t cpus;
+	uint64_t backlog, budget, usecs;
+	char span[64], why[256];
+
+	sample(ctl, &d, &cpus);
+	if (ctl->interval_ms)
+		snprintf(span, sizeof(span), "in %" PRIu64 ".%03" PRIu64 " s", ctl->interval_ms / 1000,
+			 ctl->interval_ms % 1000);
+	else
+		snprintf(span, sizeof(span), "since boot");
+	msg_verbose("%s on %zu CPU(s): %" PRIu64 " processed, %" PRIu64 " dropped, %" PRIu64
+		    " time squeezes", span, cpus, d.processed, d.dropped, d.time_squeeze);
+
+	if (d.dropped) {
+		if (read_key(KEY_BACKLOG, &backlog, quiet) < 0)
+			return;
+		uint64_t want = backlog + (backlog + 3) / 4; /* x1.25, rounded up */
+		if (want > ctl->max_backlog)
+			want = ctl->max_backlog;
+		if (want <= backlog) {
+			if (!quiet)
+				msg_warn("%" PRIu64 " packets dropped %s but %s is already %" PRIu64
+					 " (--max-backlog %" PRIu64 "): the CPUs cannot keep up; spread "
+					 "the load (RPS, IRQ affinity) instead", d.dropped, span,
+					 KEY_BACKLOG, backlog, ctl->max_backlog);
+			return;
+		}
+		snprintf(why, sizeof(why), "%" PRIu64 " packets dropped %s on %zu CPU(s) with a full "
+			 "backlog: raise it by 1.25", d.dropped, span, d.cpus_dropping);
+		tuner_set(recs, KEY_BACKLOG, TUNER_AT_LEAST, why, "%" PRIu64, want);
+		if (!quiet)
+			msg_info("%s", why);
+		return;
+	}
+	if (d.time_squeeze) {
+		int have_budget = read_key(KEY_BUDGET, &budget, quiet) == 0;
+		int have_usecs = read_key(KEY_USECS, &usecs, quiet) == 0;
+		snprintf(why, sizeof(why), "%" PRIu64 " time squeezes %s without drops: NAPI ran out of "
+			 "budget or time with packets waiting; raise both", d.time_squeeze, span);
+		if (have_budget && budget < ctl->max_budget) {
+			uint64_t want = budget * 2 > ctl->max_budget ? ctl->max_budget : budget * 2;
+			tuner_set(recs, KEY_BUDGET, TUNER_AT_LEAST, why, "%" PRIu64, want);
+		}
+		if (have_usecs && usecs < MAX_BUDGET_USECS) {
+			uint64_t want = usecs * 2 > MAX_BUDGET_USECS ? MAX_BUDGET_USECS : usecs * 2;
+			tuner_set(recs, KEY_USECS, TUNER_AT_LEAST, why, "%" PRIu64, want);
+		}
+		if (!quiet)
+			msg_info("%s", recs->n ? why : "time squeezes seen but budget and budget_usecs "
+						   "are at their caps");
+		return;
+	}
+	if (!quiet)
+		msg_info("no drops and no time squeezes %s on %zu CPU(s): nothing to change", span, cpus);
+}
+
+static void rule_cpus(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+{
+	struct softnet_stat s = { 0 };
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t cpus, cur, want;
+	char why[128];
+
+	/* softnet_stat has a row per online CPU (and follows TUNEKIT_PROC) */
+	if (softnet_read(&s, NULL) == 0 && s.n)
+		cpus = s.n;
+	else
+		cpus = online > 0 ? (uint64_t)online : 1;
+	softnet_free(&s);
+
+	want = cpus * CPUS_RULE_PER_CPU;
+	if (want > CPUS_RULE_CAP)
+		want = CPUS_RULE_CAP;
+	if (want > ctl->max_backlog)
+		want = ctl->max_backlog;
+	snprintf(why, sizeof(why), "rule cpus: %d a CPU x %" PRIu64 " CPU(s), at most %d",
+		 CPUS_RULE_PER_CPU, cpus, CPUS_RULE_CAP);
+	const struct {
+		const char *key;
+		uint64_t value;
+		const char *why;
+	} rules[] = {
+		{ KEY_BACKLOG, want, why },
+		{ KEY_BUDGET, 600, "rule cpus: the original script's budget" },
+		{ KEY_WEIGHT, 64, "rule cpus: the original script's weight" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		if (read_key(rules[i].key, &cur, quiet) < 0)
+			continue;
+		if (cur >= rules[i].value) {
+			msg_verbose("%s is %" PRIu64 ", not lowered to %" PRIu64, rules[i].key, cur,
+				    rules[i].value);
+			continue;
+		}
+		tuner_set(recs, rules[i].key, TUNER_AT_LEAST, rules[i].why, "%" PRIu64, rules[i].value);
+	}
+}
+
+/* ---- IRQs, RPS, irqbalance ------------------------------------------ */
+
+static int irqbalance_running(void)
+{
+	DIR *d = opendir(tk_proc());
+	struct dirent *e;
+	int found = 0;
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		char *rel = xasprintf("%s/comm", e->d_name), *path = tk_proc_path(rel), *comm;
+		size_t len;
+		if (read_file(path, 256, &comm, &len) == 0) {
+			found = !strncmp(comm, "irqbalance", 10) && (comm[10] == '\n' || !comm[10]);
+			free(comm);
+		}
+		free(rel);
+		free(path);
+	}
+	closedir(d);
+	return found;
+}
+
+/* the device's bus name: "virtio2" for eth0 on virtio_net ("" if none) */
+static void bus_name(const char *ifname, char *out, size_t len)
+{
+	char link[PATH_MAX], *path = xasprintf("/sys/class/net/%s/device", ifname);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	free(path);
+	out[0] = '\0';
+	if (n > 0) {
+		link[n] = '\0';
+		const char *base = strrchr(link, '/');
+		base = base ? base + 1 : link;
+		if (strlen(base) < len)
+			memcpy(out, base, strlen(base) + 1);
+	}
+}
+
+static int name_matches(const char *irqname, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (!n || strncmp(irqname, prefix, n))
+		return 0;
+	return irqname[n] == '\0' || strchr("-_@:", irqname[n]) != NULL;
+}
+
+static int irq_of_iface(const struct irq_row *r, const char *ifname, const char *bus)
+{
+	return name_matches(r->name, ifname) || (bus[0] && name_matches(r->name, bus));
+}
+
+static char *read_sys(const char *fmt, const char *a, const char *b)
+{
+	char *path = xasprintf(fmt, a, b), *data = NULL;
+	size_t len;
+	if (read_file(path, 4096, &data, &len) == 0)
+		data[strcspn(data, "\n")] = '\0';
+	free(path);
+	return data;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Interfaces other than lo, sorted; NULL-terminated. */
+static char **list_ifaces(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	size_t n = 0;
+	char **v;
+	if (!ifs)
+		return xcalloc(1, sizeof(char *));
+	for (struct if_nameindex *i = ifs; i->if_index; i++)
+		n++;
+	v = xcalloc(n + 1, sizeof(char *));
+	n = 0;
+	for (struct if_nameindex *i = ifs; i->if_index; i++)
+		if (strcmp(i->if_name, "lo"))
+			v[n++] = xstrdup(i->if_name);
+	if_freenameindex(ifs);
+	qsort(v, n, sizeof(*v), cmp_str);
+	return v;
+}
+
+static void free_ifaces(char **v)
+{
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/*
+ * Print IRQ rows and RPS/XPS masks (print), and advise on stderr when one
+ * CPU takes every interrupt of an interface (advise).
+ */
+static void show_spread(const struct ctl *ctl, struct json *w, int print, int advise)
+{
+	struct irq_table t;
+	unsigned line = 0;
+	int have_irqs = irqstat_read(&t, &line) == 0;
+	int balance = irqbalance_running();
+	char **ifs = list_ifaces();
+
+	if (!have_irqs)
+		msg_verbose("%s/interrupts: not readable", tk_proc());
+	if (print && ctl->json) {
+		json_bool(w, "irqbalance", balance);
+		json_array_begin(w, "irqs");
+	} else if (print) {
+		printf("irqbalance %s\n", balance ? "running" : "not-running");
+	}
+	for (char **ifn = ifs; *ifn; ifn++) {
+		char bus[64];
+		bus_name(*ifn, bus, sizeof(bus));
+		unsigned busiest_cpu = 0, irqs = 0;
+		uint64_t total = 0, per_cpu_max = 0;
+		uint64_t *sum = have_irqs ? xcalloc(t.ncpu ? t.ncpu : 1, sizeof(uint64_t)) : NULL;
+		for (size_t i = 0; have_irqs && i < t.n; i++) {
+			const struct irq_row *r = &t.rows[i];
+			if (!irq_of_iface(r, *ifn, bus))
+				continue;
+			irqs++;
+			if (!print) {
+				/* counted only */
+			} else if (ctl->json) {
+				json_object_begin(w, NULL);
+				json_u64(w, "irq", r->irq);
+				json_string(w, "iface", *ifn);
+				json_string(w, "name", r->name);
+				json_array_begin(w, "counts");
+				for (unsigned c = 0; c < t.ncpu; c++)
+					json_u64(w, NULL, r->counts[c]);
+				json_array_end(w);
+				json_object_end(w);
+			} else {
+				printf("irq %u %s %s", r->irq, *ifn, r->name);
+				for (unsigned c = 0; c < t.ncpu; c++)
+					printf(" cpu%u=%" PRIu64, c, r->counts[c]);
+				putchar('\n');
+			}
+			for (unsigned c = 0; c < t.ncpu; c++) {
+				sum[c] += r->counts[c];
+				total += r->counts[c];
+			}
+		}
+		for (unsigned c = 0; have_irqs && c < t.ncpu; c++)
+			if (sum[c] > per_cpu_max) {
+				per_cpu_max = sum[c];
+				busiest_cpu = c;
+			}
+		free(sum);
+		if (advise && have_irqs && t.ncpu > 1 && irqs && total >= 1000 && per_cpu_max == total) {
+			char *rps = read_sys("/sys/class/net/%s/queues/%s/rps_cpus", *ifn, "rx-0");
+			int rps_off = !rps || strspn(rps, "0,") == strlen(rps);
+			msg_warn("%s: all %" PRIu64 " interrupts of its %u IRQ(s) land on CPU %u%s",
+				 *ifn, total, irqs, busiest_cpu,
+				 balance ? "" : " and irqbalance is not running");
+			if (rps_off)
+				msg_warn("%s: consider RPS (echo MASK > /sys/class/net/%s/queues/rx-0/rps_cpus) "
+					 "or IRQ affinity (/proc/irq/N/smp_affinity_list)%s", *ifn, *ifn,
+					 balance ? "" : ", or start irqbalance");
+			free(rps);
+		}
+	}
+	if (print && ctl->json) {
+		json_array_end(w);
+		json_array_begin(w, "rps");
+	}
+	for (char **ifn = ifs; print && *ifn; ifn++) {
+		char *qdir = xasprintf("/sys/class/net/%s/queues", *ifn);
+		DIR *d = opendir(qdir);
+		struct dirent *e;
+		char **qs = NULL;
+		size_t nq = 0;
+		while (d && (e = readdir(d))) {
+			if (strncmp(e->d_name, "rx-", 3) && strncmp(e->d_name, "tx-", 3))
+				continue;
+			qs = xreallocarray(qs, nq + 1, sizeof(*qs));
+			qs[nq++] = xstrdup(e->d_name);
+		}
+		if (d)
+			closedir(d);
+		qsort(qs, nq, sizeof(*qs), cmp_str);
+		for (size_t i = 0; i < nq; i++) {
+			int rx = qs[i][0] == 'r';
+			char *mask = read_sys(rx ? "/sys/class/net/%s/queues/%s/rps_cpus" :
+					      "/sys/class/net/%s/queues/%s/xps_cpus", *ifn, qs[i]);
+			if (mask && ctl->json) {
+				json_object_begin(w, NULL);
+				json_string(w, "iface", *ifn);
+				json_string(w, "queue", qs[i]);
+				json_string(w, rx ? "rps_cpus" : "xps_cpus", mask);
+				json_object_end(w);
+			} else if (mask) {
+				printf("%s %s %s %s\n", rx ? "rps" : "xps", *ifn, qs[i], mask);
+			}
+			free(mask);
+			free(qs[i]);
+		}
+		free(qs);
+		free(qdir);
+	}
+	if (print && ctl->json)
+		json_array_end(w);
+	free_ifaces(ifs);
+	if (have_irqs)
+		irqstat_free(&t);
+}
+
+/* ---- show ----------------------------------------------------------- */
+
+static int show(const struct ctl *ctl)
+{
+	static const struct {
+		const char *key, *unit;
+	} keys[] = {
+		{ KEY_WEIGHT, "packets" },
+		{ KEY_BACKLOG, "packets" },
+		{ KEY_BUDGET, "packets" },
+		{ KEY_USECS, "us" },
+	};
+	struct softnet_stat s = { 0 };
+	struct json w;
+
+	read_softnet(&s);
+	if (ctl->json) {
+		json_init(&w, stdout);
+		json_object_begin(&w, NULL);
+		json_object_begin(&w, "sysctls");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		char *val = NULL;
+		sysctl_read(keys[i].key, &val);
+		if (ctl->json)
+			json_string(&w, keys[i].key, val);
+		else if (val)
+			printf("%s = %s %s\n", keys[i].key, val, keys[i].unit);
+		else
+			printf("%s = (absent)\n", keys[i].key);
+		free(val);
+	}
+	if (ctl->json) {
+		json_object_end(&w);
+		json_array_begin(&w, "cpus");
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		const struct softnet_cpu *c = &s.cpus[i];
+		if (ctl->json) {
+			json_object_begin(&w, NULL);
+			json_u64(&w, "cpu", c->cpu);
+			json_u64(&w, "processed", c->processed);
+			json_u64(&w, "dropped", c->dropped);
+			json_u64(&w, "time_squeeze", c->time_squeeze);
+			json_u64(&w, "received_rps", c->received_rps);
+			json_u64(&w, "flow_limit", c->flow_limit);
+			json_u64(&w, "backlog_len", c->backlog_len);
+			json_object_end(&w);
+		} else {
+			printf("cpu %u processed %" PRIu32 " dropped %" PRIu32 " time_squeeze %" PRIu32
+			       " received_rps %" PRIu32 " flow_limit %" PRIu32 "\n", c->cpu,
+			       c->processed, c->dropped, c->time_squeeze, c->received_rps, c->flow_limit);
+		}
+	}
+	if (ctl->json)
+		json_array_end(&w);
+	softnet_free(&s);
+	show_spread(ctl, &w, 1, 0);
+	if (ctl->json)
+		json_object_end(&w);
+	return TK_EXIT_OK;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	enum { OPT_ROOT = CHAR_MAX + 1, OPT_PROM, OPT_MAX_BACKLOG, OPT_MAX_BUDGET };
+	static const struct option longopts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "rule", required_argument, NULL, 'R' },
+		{ "max-backlog", required_argument, NULL, OPT_MAX_BACKLOG },
+		{ "max-budget", required_argument, NULL, OPT_MAX_BUDGET },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "prom", no_argument, NULL, OPT_PROM },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { .interval_ms = 2000, .max_backlog = DEFAULT_MAX_BACKLOG,
+			   .max_budget = DEFAULT_MAX_BUDGET };
+	uint64_t v;
+	int c, rc;
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+	while ((c = getopt_long(argc, argv, "i:R:ejnqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (units_parse_duration(optarg, 1000000000ULL, &v) < 0 || v > 3600000000000ULL)
+				bad_arg("--interval", optarg);
+			ctl.interval_ms = v / 1000000;
+			if (v && !ctl.interval_ms)
+				ctl.interval_ms = 1;
+			break;
+		case 'R':
+			if (!strcmp(optarg, "drops"))
+				ctl.rule = RULE_DROPS;
+			else if (!strcmp(optarg, "cpus"))
+				ctl.rule = RULE_CPUS;
+			else
+				bad_arg("--rule", optarg);
+			break;
+		case OPT_MAX_BACKLOG:
+			if (units_parse_size(optarg, &ctl.max_backlog) < 0 || !ctl.max_backlog ||
+			    ctl.max_backlog > INT_MAX)
+				bad_arg("--max-backlog", optarg);
+			break;
+		case OPT_MAX_BUDGET:
+			if (units_parse_size(optarg, &ctl.max_budget) < 0 || !ctl.max_budget ||
+			    ctl.max_budget > INT_MAX)
+				bad_arg("--max-budget", optarg);
+			break;
+		case 'e':
+			ctl.explain = 1;
+			break;
+		case 'j':
+			ctl.json = 1;
+			break;
+		case OPT_PROM:
+			ctl.prom = 1;
+			break;
+		case 'n':
+			ctl.dry_run = 1;
+			break;
+		case OPT_ROOT:
+			tk_set_root(optarg);
+			break;
+		case 'q':
+			msg_verbosity = -1;
+			break;
+		case 'v':
+			msg_verbosity++;
+			break;
+		case 'h':
+			usage();
+		case 'V':
+			print_version();
+		default:
+			usage_hint();
+		}
+	}
+	if (optind != argc - 1) {
+		msg_warn(optind == argc ? "no command given" : "too many arguments");
+		usage_hint();
+	}
+	const char *cmd = argv[optind];
+	int is_rec = !strcmp(cmd, "recommend"), is_apply = !strcmp(cmd, "apply"),
+	    is_check = !strcmp(cmd, "check");
+	if (!is_rec && !is_apply && !is_check && strcmp(cmd, "show")) {
+		msg_warn("unknown command '%s'", cmd);
+		usage_hint();
+	}
+	if (ctl.prom && !is_check) {
+		msg_warn("--prom is for check");
+		usage_hint();
+	}
+	if (!strcmp(cmd, "show"))
+		return show(&ctl);
+
+	struct tuner_recs recs = { 0 };
+	int quiet = msg_verbosity < 0 || (is_check && (ctl.json || ctl.prom));
+	if (ctl.rule == RULE_CPUS)
+		rule_cpus(&ctl, &recs, quiet);
+	else
+		rule_drops(&ctl, &recs, quiet);
+	tuner_drop_absent(&recs, quiet);
+	if (ctl.explain)
+		tuner_explain(&recs, stderr);
+	if (is_rec) {
+		tuner_print(&recs, stdout);
+		if (!quiet && recs.n)
+			show_spread(&ctl, NULL, 0, 1);
+		rc = TK_EXIT_OK;
+	} else if (is_check) {
+		size_t drift = tuner_check(&recs, msg_progname(),
+					   ctl.json ? TUNER_JSON : ctl.prom ? TUNER_PROM : TUNER_TEXT, stdout);
+		rc = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+	} else if (!recs.n) {
+		rc = TK_EXIT_OK;
+	} else {
+		struct txn_opts opts = { .dry_run = ctl.dry_run, .note = "nettune-queues apply" };
+		rc = tuner_apply(&recs, &opts, msg_verbosity < 0);
+	}
+	tuner_free(&recs);
+	return rc;
+}
