@@ -69,8 +69,8 @@ dns_lab_run() {
 	}
 	EOF
 	local want="127.0.0.2:5353 127.0.0.3:5353 127.0.0.4:53 127.0.0.5:53 127.0.0.6:53
-		127.0.0.9:53 127.0.0.10:53 127.0.0.11:53 127.0.0.12:53" a n
-	for n in $(seq 100); do
+		127.0.0.9:53 127.0.0.10:53 127.0.0.11:53 127.0.0.12:53" a _
+	for _ in $(seq 100); do
 		local listening missing=0
 		listening=$(ss -Hlun | awk '{print $4}')
 		for a in $want; do
