@@ -325,7 +325,8 @@ static int walk_dir(const char *dir, const char *dotkey,
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(names, n, sizeof(*names), cmp_names);
 
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {

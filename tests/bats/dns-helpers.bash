@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nettune-dns suite: a resolver lab inside tests/sandbox (private network and
+# mount namespace, plus a PID namespace so nothing outlives it).
+#
+#   127.0.0.2:5353  dnsmasq, NXDOMAIN for every name (backend of .5)
+#   127.0.0.3:5353  unbound: lab.test static (NXDOMAIN, www.lab.test A),
+#                   everything else REFUSED (backend of .6)
+#   127.0.0.4:53    dnsmasq; nftables drops ~30% of the queries to it
+#   127.0.0.5:53    udp-delay-relay +5 ms  -> 127.0.0.2:5353
+#   127.0.0.6:53    udp-delay-relay +40 ms -> 127.0.0.3:5353
+#   127.0.0.9:53    dns-hostile mixed (UDP + TCP)
+#   127.0.0.10:53   dns-hostile tc      (TC=1 over UDP, answers over TCP)
+#   127.0.0.11:53   dns-hostile noedns  (FORMERR to EDNS queries)
+#   127.0.0.12:53   dns-hostile loop    (only compression loops)
+
+DNS_LAB_ADDRS="2 3 4 5 6 9 10 11 12"
+
+# dns_lab_run DIR BUILDDIR WATCHPID: start the lab (run as init of the
+# sandbox's PID namespace), touch DIR/ready, then live as long as the host
+# process WATCHPID does (the kernel kills the whole namespace when it ends).
+dns_lab_run() {
+	local dir=$1 fx=$2/tests/fixtures watch=$3 i
+	set -e
+	for i in $DNS_LAB_ADDRS; do
+		ip addr add "127.0.0.$i/8" dev lo
+	done
+	# real-time priority for the lab's servers: on a loaded 2-core machine the
+	# injected delays must not grow with the run queue (they sleep otherwise)
+	local rt=()
+	chrt -f 10 true 2>/dev/null && rt=(chrt -f 10)
+	local dm=(dnsmasq -C /dev/null --no-resolv --no-hosts --bind-interfaces
+		--pid-file= --keep-in-foreground --log-facility=- --local=/#/ --user=root)
+	"${rt[@]}" "${dm[@]}" --listen-address 127.0.0.2 --port 5353 >"$dir/dnsmasq-2.log" 2>&1 &
+	"${rt[@]}" "${dm[@]}" --listen-address 127.0.0.4 --port 53 >"$dir/dnsmasq-4.log" 2>&1 &
+	cat >"$dir/unbound.conf" <<-EOF
+	server:
+	  interface: 127.0.0.3@5353
+	  port: 5353
+	  do-daemonize: no
+	  username: ""
+	  chroot: ""
+	  pidfile: ""
+	  use-syslog: no
+	  logfile: ""
+	  verbosity: 0
+	  do-ip6: no
+	  num-threads: 1
+	  access-control: 127.0.0.0/8 allow
+	  module-config: "iterator"
+	  local-zone: "." refuse
+	  local-zone: "lab.test." static
+	  local-data: "www.lab.test. 60 IN A 192.0.2.80"
+	remote-control:
+	  control-enable: no
+	EOF
+	"${rt[@]}" unbound -d -c "$dir/unbound.conf" >"$dir/unbound.log" 2>&1 &
+	"${rt[@]}" "$fx/udp-delay-relay" 127.0.0.5:53 127.0.0.2:5353 5 >"$dir/relay-5.log" 2>&1 &
+	"${rt[@]}" "$fx/udp-delay-relay" 127.0.0.6:53 127.0.0.3:5353 40 >"$dir/relay-6.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.9:53 mixed >"$dir/hostile-9.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.10:53 tc >"$dir/hostile-10.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.11:53 noedns >"$dir/hostile-11.log" 2>&1 &
+	"${rt[@]}" "$fx/dns-hostile" 127.0.0.12:53 loop >"$dir/hostile-12.log" 2>&1 &
+	nft -f - <<-EOF
+	table ip tunekit_lab {
+	  chain input {
+	    type filter hook input priority 0; policy accept;
+	    ip daddr 127.0.0.4 udp dport 53 numgen random mod 100 < 30 drop
+	  }
+	}
+	EOF
+	local want="127.0.0.2:5353 127.0.0.3:5353 127.0.0.4:53 127.0.0.5:53 127.0.0.6:53
+		127.0.0.9:53 127.0.0.10:53 127.0.0.11:53 127.0.0.12:53" a _
+	for _ in $(seq 100); do
+		local listening missing=0
+		listening=$(ss -Hlun | awk '{print $4}')
+		for a in $want; do
+			grep -qx "$a" <<<"$listening" || missing=1
+		done
+		[ "$missing" -eq 0 ] && break
+		sleep 0.05
+	done
+	[ "$missing" -eq 0 ] || { echo "lab: not every server is listening" >&2; exit 1; }
+	touch "$dir/ready"
+	while [ -d "/proc/$watch" ]; do
+		sleep 0.5
+	done
+}
+
+# dns_lab_start: in setup_file. Sets DNS_LAB_DIR; DNS_LAB_PID (in the file)
+# when the lab runs.
+dns_lab_start() {
+	export DNS_LAB_DIR=$BATS_FILE_TMPDIR/lab
+	mkdir -p "$DNS_LAB_DIR"
+	local need
+	for need in dnsmasq unbound nft nsenter ss; do
+		if ! command -v "$need" >/dev/null 2>&1; then
+			echo "$need is not installed" >"$DNS_LAB_DIR/why"
+			return 0
+		fi
+	done
+	[ -x "$TUNEKIT_BUILDDIR/tests/fixtures/udp-delay-relay" ] ||
+		{ echo "fixtures not built (make check builds them)" >"$DNS_LAB_DIR/why"; return 0; }
+	if [ "$(id -u)" -ne 0 ] || ! "$SANDBOX" true 2>/dev/null; then
+		echo "tests/sandbox does not work here (needs root, unshare and overlayfs)" >"$DNS_LAB_DIR/why"
+		return 0
+	fi
+	# no inherited descriptor may stay open, or bats waits for the lab forever
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec "$SANDBOX" unshare --pid --fork --kill-child bash -c \
+			"source '$TUNEKIT_SRCDIR/tests/bats/dns-helpers.bash'; dns_lab_run '$DNS_LAB_DIR' '$TUNEKIT_BUILDDIR' $$"
+	) </dev/null >"$DNS_LAB_DIR/lab.log" 2>&1 &
+	echo $! >"$DNS_LAB_DIR/pid"
+	local i
+	for i in $(seq 200); do
+		[ -e "$DNS_LAB_DIR/ready" ] && return 0
+		kill -0 "$(cat "$DNS_LAB_DIR/pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "the lab did not start: $(cat "$DNS_LAB_DIR/lab.log")" >"$DNS_LAB_DIR/why"
+}
+
+# dns_lab_stop: unshare --fork blocks SIGTERM; SIGKILL takes the namespace
+# down with it (--kill-child).
+dns_lab_stop() {
+	[ -e "$DNS_LAB_DIR/pid" ] && kill -KILL "$(cat "$DNS_LAB_DIR/pid")" 2>/dev/null
+	return 0
+}
+
+# require_lab: in setup of a test that needs the lab.
+require_lab() {
+	if [ -e "$DNS_LAB_DIR/why" ] || [ ! -e "$DNS_LAB_DIR/ready" ]; then
+		skip_or_fail "$(cat "$DNS_LAB_DIR/why" 2>/dev/null || echo "the lab did not start")"
+	fi
+	DNS_LAB_PID=$(cat "$DNS_LAB_DIR/pid")
+}
+
+# lab CMD...: run CMD inside the lab's network and mount namespace.
+lab() {
+	nsenter -t "$DNS_LAB_PID" -n -m -- "$@"
+}
+
+# jget JSON EXPR: evaluate a Python expression over the parsed JSON as `j`
+# ("s" is the servers list keyed by "server").
+jget() {
+	python3 -c '
+import json, sys
+j = json.loads(sys.argv[1])
+s = {x["server"]: x for x in j.get("servers", [])}
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# fake_root DIR: an empty --root tree plus a fake /proc (restore never
+# touches the host's sysctls).
+fake_root() {
+	local dir=$1
+	mkdir -p "$dir/root/etc" "$dir/root/var/lib/tunekit" "$dir/root/run/lock"
+	fake_proc "$dir/proc" net.core.somaxconn=4096
+	export TUNEKIT_PROC=$dir/proc
+}

@@ -1,0 +1,1298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nettune-dns: measure DNS resolvers with our own client, pick the best,
+ * apply it through the engine, check it from cron.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "c.h"
+#include "closestream.h"
+#include "dnsclient.h"
+#include "dnswire.h"
+#include "fileutil.h"
+#include "msg.h"
+#include "paths.h"
+#include "textdiff.h"
+#include "txn.h"
+#include "units.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+#define RESOLV_MAX_NS      3        /* glibc MAXNS */
+#define MAX_SERVERS        64
+#define RESOLVED_RUN_DIR   "/run/systemd/resolve"
+#define RESOLVED_UPLINK    "/run/systemd/resolve/resolv.conf"
+#define MANAGED_COMMENT    "# nameservers set by nettune-dns (tunekit)"
+
+/* Built-in public resolvers, measured next to the system's own by default. */
+static const char *const builtin_servers[] = {
+	"1.1.1.1", "8.8.8.8", "9.9.9.9", "208.67.222.222",
+};
+
+enum command { CMD_BENCH, CMD_BEST, CMD_APPLY, CMD_CHECK };
+enum names_mode { NAMES_MISS, NAMES_HIT, NAMES_FILE };
+enum output { OUT_TABLE, OUT_JSON, OUT_CSV };
+enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF };
+
+enum rcode_slot { RC_NOERROR, RC_FORMERR, RC_SERVFAIL, RC_NXDOMAIN, RC_NOTIMP, RC_REFUSED, RC_OTHER, RC_N };
+static const char *const rcode_keys[RC_N] = {
+	"noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "other",
+};
+
+struct resolver {
+	struct dns_server srv;
+	char label[64];
+	unsigned sent, answered, timeouts, errors, last_error;
+	unsigned rcodes[RC_N];
+	unsigned tcp, edns_retry, mismatched, malformed;
+	double *rtt_ms;
+	size_t nrtt;
+	double min, median, p95, mean, stddev, loss_pct, fail_pct;
+	int hijack;          /* -1 unknown, 0 no, 1 yes */
+	int qualified;
+	int rank;            /* 1.. among qualified, 0 if not */
+	char reason[96];
+};
+
+struct config {
+	enum command cmd;
+	unsigned count;
+	uint64_t timeout_ns;
+	unsigned parallel;
+	const char *domain;
+	enum names_mode names;
+	const char *name_file;
+	uint16_t qtype;
+	int edns;
+	int builtin;
+	double max_loss, max_fail, max_ms;
+	enum output out;
+	const char *prom;
+	enum apply_mode apply_mode;
+	int route_all, dry_run, reload; /* reload: -1 auto, 0 no, 1 yes */
+	char **file_names;
+	size_t nfile_names;
+};
+
+static void __attribute__((__noreturn__)) usage(void)
+{
+	printf("Usage:\n"
+	       " %1$s bench [options] [SERVER[:PORT]...]\n"
+	       " %1$s best  [options] [SERVER[:PORT]...]\n"
+	       " %1$s apply [options] [SERVER[:PORT]...]\n"
+	       " %1$s check [options] [SERVER[:PORT]...]\n",
+	       msg_progname());
+	fputs("\nMeasure DNS resolvers with tunekit's own client, pick the best one,\n"
+	      "apply it safely (snapshot first) and check it from cron.\n", stdout);
+	fputs("\nCommands:\n"
+	      " bench          measure each resolver (default: the system's and built-in ones)\n"
+	      " best           rank them and print the winner; exit 1 if none qualifies\n"
+	      " apply          write the winner (or the given servers) into systemd-resolved\n"
+	      "                or /etc/resolv.conf, after a health check\n"
+	      " check          the configured resolvers answer within --max-ms; exit 3 if not\n",
+	      stdout);
+	fputs("\nMeasurement:\n"
+	      " -c, --count <n>          queries per resolver (default 20; check: 5)\n"
+	      " -t, --timeout <time>     wait per attempt, e.g. 500ms (default 2s); a timeout is a loss\n"
+	      " -P, --parallel <n>       queries in flight at once (default 8)\n"
+	      "     --cache-miss         random names under --domain (default)\n"
+	      "     --cache-hit          one name, repeated (after one warm-up query)\n"
+	      "     --name-file <file>   names to query, one a line\n"
+	      "     --domain <name>      domain for random names (default example.com)\n"
+	      "     --type <type>        query type (default A)\n"
+	      "     --no-edns            send no EDNS0 OPT record\n"
+	      "     --no-builtin         without SERVER: only the system's resolvers\n"
+	      "     --max-loss <pct>     disqualify above this loss (default 5)\n"
+	      "     --max-fail <pct>     disqualify above this SERVFAIL+REFUSED share (default 5)\n"
+	      "     --max-ms <ms>        check: highest acceptable median (default 100)\n",
+	      stdout);
+	fputs("\nOutput:\n"
+	      "     --json               one JSON object (keys in nettune-dns(1))\n"
+	      "     --csv                bench: CSV with a header line\n"
+	      "     --prom <file>        check: write node_exporter textfile metrics\n"
+	      " -q, --quiet              fewer messages\n"
+	      " -v, --verbose            more messages\n",
+	      stdout);
+	fputs("\nApply:\n"
+	      "     --resolved           write " TK_RESOLVED_DROPIN "\n"
+	      "     --resolv-conf        rewrite " TK_RESOLV_CONF " (a plain file)\n"
+	      "     --route-all          add Domains=~. to the drop-in\n"
+	      "     --reload             reload systemd-resolved even under --root\n"
+	      "     --no-reload          never reload systemd-resolved\n"
+	      " -n, --dry-run            show the diff, change nothing\n"
+	      "     --root <dir>         files live under this directory\n",
+	      stdout);
+	fputs("\n -h, --help               display this help\n"
+	      " -V, --version            display version\n", stdout);
+	exit(TK_EXIT_OK);
+}
+
+static TK_NORETURN TK_PRINTF(1, 2) void bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", msg_progname());
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	usage_hint();
+}
+
+static unsigned parse_uint(const char *s, const char *opt, unsigned lo, unsigned hi)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || v < lo || v > hi)
+		bad_usage("invalid %s: '%s' (%u-%u)", opt, s, lo, hi);
+	return (unsigned)v;
+}
+
+static double parse_pct(const char *s, const char *opt, double hi)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || !(v >= 0 && v <= hi))
+		bad_usage("invalid %s: '%s'", opt, s);
+	return v;
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+static void random_label(char *out, size_t n)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	uint8_t r[32];
+	if (n > sizeof(r))
+		n = sizeof(r);
+	if (dns_random(r, n) < 0)
+		msg_die_errno(TK_EXIT_FAILURE, errno, "getrandom");
+	for (size_t i = 0; i < n; i++)
+		out[i] = alnum[r[i] % 36];
+	out[n] = '\0';
+}
+
+/* "abc123.example.com." */
+static char *random_name(const char *domain)
+{
+	char lab[16];
+	random_label(lab, 12);
+	size_t dl = strlen(domain);
+	return xasprintf("%s.%s%s", lab, domain, dl && domain[dl - 1] == '.' ? "" : ".");
+}
+
+static void load_name_file(struct config *c)
+{
+	char *data;
+	size_t len;
+	int rc = read_file(c->name_file, 1 << 20, &data, &len);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_USAGE, -rc, "%s", c->name_file);
+	unsigned lineno = 0;
+	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		lineno++;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t l = strlen(line);
+		while (l && (line[l - 1] == ' ' || line[l - 1] == '\t' || line[l - 1] == '\r'))
+			line[--l] = '\0';
+		if (!l || *line == '#')
+			continue;
+		uint8_t w[DNS_MAX_NAME];
+		size_t wl;
+		if (dns_name_from_text(line, w, &wl) < 0) {
+			msg_warn("%s: line %u: invalid name '%s'", c->name_file, lineno, line);
+			usage_hint();
+		}
+		c->file_names = xreallocarray(c->file_names, c->nfile_names + 1, sizeof(char *));
+		c->file_names[c->nfile_names++] = xstrdup(line);
+	}
+	free(data);
+	if (!c->nfile_names)
+		bad_usage("%s: no names", c->name_file);
+}
+
+/* ---- statistics ------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void compute_stats(struct resolver *r, const struct config *c)
+{
+	size_t n = r->nrtt;
+	unsigned lost = r->timeouts + r->errors;
+	r->loss_pct = r->sent ? 100.0 * lost / r->sent : 0;
+	r->fail_pct = r->sent ? 100.0 * (r->rcodes[RC_SERVFAIL] + r->rcodes[RC_REFUSED]) / r->sent : 0;
+	if (n) {
+		qsort(r->rtt_ms, n, sizeof(double), cmp_double);
+		r->min = r->rtt_ms[0];
+		r->median = n % 2 ? r->rtt_ms[n / 2] : (r->rtt_ms[n / 2 - 1] + r->rtt_ms[n / 2]) / 2;
+		size_t k = (size_t)ceil(0.95 * (double)n);
+		r->p95 = r->rtt_ms[k ? k - 1 : 0];
+		double sum = 0, sq = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += r->rtt_ms[i];
+		r->mean = sum / (double)n;
+		for (size_t i = 0; i < n; i++)
+			sq += (r->rtt_ms[i] - r->mean) * (r->rtt_ms[i] - r->mean);
+		r->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
+	}
+	r->qualified = 0;
+	if (!r->answered)
+		snprintf(r->reason, sizeof(r->reason), "no answers");
+	else if (r->loss_pct > c->max_loss)
+		snprintf(r->reason, sizeof(r->reason), "loss %.1f%% > %g%%", r->loss_pct, c->max_loss);
+	else if (r->fail_pct > c->max_fail)
+		snprintf(r->reason, sizeof(r->reason), "SERVFAIL/REFUSED %.1f%% > %g%%", r->fail_pct,
+			 c->max_fail);
+	else if (r->malformed)
+		snprintf(r->reason, sizeof(r->reason), "%u malformed replies", r->malformed);
+	else if (r->hijack == 1)
+		snprintf(r->reason, sizeof(r->reason), "NXDOMAIN hijacked");
+	else if (c->cmd == CMD_CHECK && r->median > c->max_ms)
+		snprintf(r->reason, sizeof(r->reason), "median %.2f ms > %g ms", r->median, c->max_ms);
+	else
+		r->qualified = 1;
+	if (r->qualified)
+		r->reason[0] = '\0';
+}
+
+/* ---- measuring ------------------------------------------------------- */
+
+static enum rcode_slot rcode_slot(unsigned rcode)
+{
+	return rcode <= DNS_RCODE_REFUSED ? (enum rcode_slot)rcode : RC_OTHER;
+}
+
+static void run_queries(struct dns_query *q, size_t n, const struct config *c)
+{
+	struct dns_client_opts o = {
+		.parallel = c->parallel, .timeout_ns = c->timeout_ns, .edns = c->edns, .rd = 1,
+	};
+	int rc = dns_client_run(q, n, &o);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "DNS client");
+}
+
+static void measure(struct resolver *rs, size_t nr, const struct config *c)
+{
+	size_t nq = (size_t)c->count * nr;
+	struct dns_query *q = xcalloc(nq ? nq : 1, sizeof(*q));
+	char **names = xcalloc(nq ? nq : 1, sizeof(char *));
+	/* phase 1: NXDOMAIN hijack probe (and the cache-hit warm-up) */
+	size_t np = nr * (c->names == NAMES_HIT ? 2 : 1);
+	struct dns_query *pq = xcalloc(np, sizeof(*pq));
+	char **pnames = xcalloc(np, sizeof(char *));
+	char *hit = NULL;
+
+	if (c->names == NAMES_HIT) {
+		size_t dl = strlen(c->domain);
+		hit = xasprintf("%s%s", c->domain, dl && c->domain[dl - 1] == '.' ? "" : ".");
+	}
+	for (size_t i = 0; i < nr; i++) {
+		pnames[i] = random_name(c->domain);
+		pq[i] = (struct dns_query){ .server = &rs[i].srv, .name = pnames[i], .qtype = DNS_TYPE_A };
+		if (hit)
+			pq[nr + i] = (struct dns_query){ .server = &rs[i].srv, .name = hit, .qtype = c->qtype };
+	}
+	run_queries(pq, np, c);
+	for (size_t i = 0; i < nr; i++) {
+		rs[i].hijack = pq[i].status != DNSQ_ANSWERED ? -1
+			       : pq[i].rcode == DNS_RCODE_NOERROR && pq[i].answer_addrs > 0;
+	}
+
+	/* phase 2: the measured queries, servers interleaved */
+	for (size_t k = 0; k < c->count; k++) {
+		for (size_t i = 0; i < nr; i++) {
+			size_t idx = k * nr + i;
+			const char *name;
+			if (c->names == NAMES_MISS)
+				name = names[idx] = random_name(c->domain);
+			else if (c->names == NAMES_HIT)
+				name = hit;
+			else
+				name = c->file_names[k % c->nfile_names];
+			q[idx] = (struct dns_query){ .server = &rs[i].srv, .name = name, .qtype = c->qtype };
+		}
+	}
+	run_queries(q, nq, c);
+
+	for (size_t i = 0; i < nr; i++) {
+		struct resolver *r = &rs[i];
+		r->rtt_ms = xcalloc(c->count ? c->count : 1, sizeof(double));
+		for (size_t k = 0; k < c->count; k++) {
+			const struct dns_query *x = &q[k * nr + i];
+			r->sent++;
+			r->mismatched += x->mismatched;
+			r->malformed += x->malformed;
+			r->tcp += x->tcp;
+			r->edns_retry += x->edns_retry;
+			switch (x->status) {
+			case DNSQ_ANSWERED:
+				r->answered++;
+				r->rcodes[rcode_slot(x->rcode)]++;
+				r->rtt_ms[r->nrtt++] = (double)x->rtt_ns / 1e6;
+				break;
+			case DNSQ_ERROR:
+				r->errors++;
+				r->last_error = (unsigned)-x->error;
+				break;
+			default:
+				r->timeouts++;
+				break;
+			}
+		}
+		compute_stats(r, c);
+		if (r->errors && msg_verbosity >= 0)
+			msg_warn_errno((int)r->last_error, "%s: %u of %u queries failed", r->label,
+				       r->errors, r->sent);
+	}
+	for (size_t i = 0; i < nq; i++)
+		free(names[i]);
+	for (size_t i = 0; i < nr; i++)
+		free(pnames[i]);
+	free(names);
+	free(pnames);
+	free(hit);
+	free(q);
+	free(pq);
+}
+
+/* Qualified first by median, p95, then the rest in input order. */
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct resolver *x = *(const struct resolver *const *)a;
+	const struct resolver *y = *(const struct resolver *const *)b;
+	if (x->qualified != y->qualified)
+		return y->qualified - x->qualified;
+	if (!x->qualified)
+		return x < y ? -1 : x > y;
+	if (x->median != y->median)
+		return x->median < y->median ? -1 : 1;
+	if (x->p95 != y->p95)
+		return x->p95 < y->p95 ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static struct resolver **rank(struct resolver *rs, size_t nr)
+{
+	struct resolver **order = xcalloc(nr ? nr : 1, sizeof(*order));
+	for (size_t i = 0; i < nr; i++)
+		order[i] = &rs[i];
+	qsort(order, nr, sizeof(*order), cmp_rank);
+	int k = 0;
+	for (size_t i = 0; i < nr; i++)
+		order[i]->rank = order[i]->qualified ? ++k : 0;
+	return order;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static void json_ms(FILE *f, const char *key, const struct resolver *r, double v)
+{
+	if (r->nrtt)
+		fprintf(f, "\"%s\":%.3f,", key, v);
+	else
+		fprintf(f, "\"%s\":null,", key);
+}
+
+/* Labels and reasons are ours (addresses, digits, ASCII words): no escaping needed
+ * beyond quotes and backslashes, which never occur; keep the guard anyway. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *names_mode_name(const struct config *c)
+{
+	return c->names == NAMES_MISS ? "cache-miss" : c->names == NAMES_HIT ? "cache-hit" : "name-file";
+}
+
+static void print_json(FILE *f, struct resolver **order, size_t nr, const struct config *c,
+		       const struct resolver *best)
+{
+	const char *tn = dns_type_name(c->qtype);
+	char addr[INET6_ADDRSTRLEN + 8];
+	fprintf(f, "{\"command\":\"%s\",\"names\":\"%s\",\"domain\":",
+		c->cmd == CMD_BENCH ? "bench" : c->cmd == CMD_BEST ? "best"
+					     : c->cmd == CMD_APPLY ? "apply" : "check",
+		names_mode_name(c));
+	json_str(f, c->domain);
+	if (tn)
+		fprintf(f, ",\"type\":\"%s\"", tn);
+	else
+		fprintf(f, ",\"type\":\"TYPE%u\"", c->qtype);
+	fprintf(f, ",\"count\":%u,\"timeout_ms\":%.0f,\"parallel\":%u,\"edns\":%s,"
+		   "\"max_loss_pct\":%g,\"max_fail_pct\":%g",
+		c->count, (double)c->timeout_ns / 1e6, c->parallel, c->edns ? "true" : "false",
+		c->max_loss, c->max_fail);
+	if (c->cmd == CMD_CHECK)
+		fprintf(f, ",\"max_ms\":%g", c->max_ms);
+	if (c->cmd == CMD_BEST || c->cmd == CMD_APPLY) {
+		fputs(",\"best\":", f);
+		if (best)
+			json_str(f, best->label);
+		else
+			fputs("null", f);
+	}
+	if (c->cmd == CMD_CHECK) {
+		int all = nr > 0;
+		for (size_t i = 0; i < nr; i++)
+			all &= order[i]->qualified;
+		fprintf(f, ",\"ok\":%s", all ? "true" : "false");
+	}
+	fputs(",\"servers\":[", f);
+	for (size_t i = 0; i < nr; i++) {
+		const struct resolver *r = order[i];
+		fputs(i ? ",{" : "{", f);
+		fputs("\"server\":", f);
+		json_str(f, r->label);
+		fputs(",\"address\":", f);
+		json_str(f, dns_server_addr(&r->srv, addr, sizeof(addr)));
+		fprintf(f, ",\"port\":%u,\"sent\":%u,\"answered\":%u,\"lost\":%u,\"timeouts\":%u,"
+			   "\"errors\":%u,\"loss_pct\":%.1f,",
+			dns_server_port(&r->srv), r->sent, r->answered, r->timeouts + r->errors,
+			r->timeouts, r->errors, r->loss_pct);
+		json_ms(f, "min_ms", r, r->min);
+		json_ms(f, "median_ms", r, r->median);
+		json_ms(f, "p95_ms", r, r->p95);
+		json_ms(f, "mean_ms", r, r->mean);
+		json_ms(f, "stddev_ms", r, r->stddev);
+		fputs("\"rcodes\":{", f);
+		for (int k = 0; k < RC_N; k++)
+			fprintf(f, "%s\"%s\":%u", k ? "," : "", rcode_keys[k], r->rcodes[k]);
+		fprintf(f, "},\"tcp_fallbacks\":%u,\"edns_fallbacks\":%u,\"mismatched\":%u,"
+			   "\"malformed\":%u,\"hijack\":%s,\"qualified\":%s,",
+			r->tcp, r->edns_retry, r->mismatched, r->malformed,
+			r->hijack < 0 ? "null" : r->hijack ? "true" : "false",
+			r->qualified ? "true" : "false");
+		if (r->rank)
+			fprintf(f, "\"rank\":%d,", r->rank);
+		else
+			fputs("\"rank\":null,", f);
+		fputs("\"reason\":", f);
+		json_str(f, r->reason);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+static void print_csv(FILE *f, struct resolver **order, size_t nr)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	fputs("server,address,port,sent,answered,lost,timeouts,errors,loss_pct,min_ms,median_ms,"
+	      "p95_ms,mean_ms,stddev_ms,noerror,formerr,servfail,nxdomain,notimp,refused,other,"
+	      "tcp_fallbacks,edns_fallbacks,mismatched,malformed,hijack,qualified,rank,reason\n", f);
+	for (size_t i = 0; i < nr; i++) {
+		const struct resolver *r = order[i];
+		fprintf(f, "%s,%s,%u,%u,%u,%u,%u,%u,%.1f,", r->label,
+			dns_server_addr(&r->srv, addr, sizeof(addr)), dns_server_port(&r->srv),
+			r->sent, r->answered, r->timeouts + r->errors, r->timeouts, r->errors,
+			r->loss_pct);
+		if (r->nrtt)
+			fprintf(f, "%.3f,%.3f,%.3f,%.3f,%.3f,", r->min, r->median, r->p95, r->mean,
+				r->stddev);
+		else
+			fputs(",,,,,", f);
+		for (int k = 0; k < RC_N; k++)
+			fprintf(f, "%u,", r->rcodes[k]);
+		fprintf(f, "%u,%u,%u,%u,%s,%s,", r->tcp, r->edns_retry, r->mismatched, r->malformed,
+			r->hijack < 0 ? "" : r->hijack ? "yes" : "no", r->qualified ? "yes" : "no");
+		if (r->rank)
+			fprintf(f, "%d", r->rank);
+		fprintf(f, ",%s\n", r->reason);
+	}
+}
+
+static void fmt_ms(char *buf, size_t len, const struct resolver *r, double v)
+{
+	if (r->nrtt)
+		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void print_table(FILE *f, struct resolver **order, size_t nr)
+{
+	fprintf(f, "%-22s %5s %6s %7s %7s %7s %7s %7s %5s %5s %5s %5s %5s %4s %5s %6s  %s\n",
+		"SERVER", "SENT", "LOSS%", "MIN", "P50", "P95", "MEAN", "STDDEV", "NOERR",
+		"NXDOM", "SRVFL", "REFSD", "OTHER", "TCP", "MISM", "HIJACK", "STATUS");
+	for (size_t i = 0; i < nr; i++) {
+		const struct resolver *r = order[i];
+		char mn[16], md[16], p9[16], me[16], sd[16], status[120];
+		fmt_ms(mn, sizeof(mn), r, r->min);
+		fmt_ms(md, sizeof(md), r, r->median);
+		fmt_ms(p9, sizeof(p9), r, r->p95);
+		fmt_ms(me, sizeof(me), r, r->mean);
+		fmt_ms(sd, sizeof(sd), r, r->stddev);
+		if (r->qualified)
+			snprintf(status, sizeof(status), "ok #%d", r->rank);
+		else
+			snprintf(status, sizeof(status), "no: %s", r->reason);
+		fprintf(f, "%-22s %5u %6.1f %7s %7s %7s %7s %7s %5u %5u %5u %5u %5u %4u %5u %6s  %s\n",
+			r->label, r->sent, r->loss_pct, mn, md, p9, me, sd, r->rcodes[RC_NOERROR],
+			r->rcodes[RC_NXDOMAIN], r->rcodes[RC_SERVFAIL], r->rcodes[RC_REFUSED],
+			r->rcodes[RC_OTHER] + r->rcodes[RC_FORMERR] + r->rcodes[RC_NOTIMP], r->tcp,
+			r->mismatched + r->malformed,
+			r->hijack < 0 ? "?" : r->hijack ? "yes" : "no", status);
+	}
+}
+
+/* ---- servers --------------------------------------------------------- */
+
+static int add_server(struct resolver *rs, size_t *nr, const struct dns_server *s)
+{
+	for (size_t i = 0; i < *nr; i++)
+		if (dns_server_equal(&rs[i].srv, s))
+			return 0;
+	if (*nr >= MAX_SERVERS)
+		return -E2BIG;
+	memset(&rs[*nr], 0, sizeof(rs[*nr]));
+	rs[*nr].srv = *s;
+	rs[*nr].hijack = -1;
+	dns_server_format(s, 0, rs[*nr].label, sizeof(rs[*nr].label));
+	(*nr)++;
+	return 1;
+}
+
+/* "nameserver" addresses of a resolv.conf under the root, in order. */
+static size_t resolv_conf_servers(const char *abs, struct dns_server *out, size_t max)
+{
+	char *path = tk_path(abs), *data;
+	size_t len, n = 0;
+	if (read_file(path, 1 << 20, &data, &len) < 0) {
+		free(path);
+		return 0;
+	}
+	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char word[16], addr[80];
+		if (sscanf(line, " %15s %79s", word, addr) == 2 && !strcmp(word, "nameserver")) {
+			if (dns_server_parse(addr, &out[n]) == 0)
+				n++;
+			else
+				msg_verbose("%s: skipping nameserver '%s'", path, addr);
+		}
+	}
+	free(data);
+	free(path);
+	return n;
+}
+
+static int is_resolved_stub(const struct dns_server *s)
+{
+	char a[INET6_ADDRSTRLEN];
+	dns_server_addr(s, a, sizeof(a));
+	return !strcmp(a, "127.0.0.53") || !strcmp(a, "127.0.0.54");
+}
+
+/* The system's resolvers: resolv.conf, plus resolved's upstreams behind its stub. */
+static void system_servers(struct resolver *rs, size_t *nr)
+{
+	struct dns_server s[MAX_SERVERS];
+	size_t n = resolv_conf_servers(TK_RESOLV_CONF, s, MAX_SERVERS);
+	int stub = 0;
+	for (size_t i = 0; i < n; i++) {
+		add_server(rs, nr, &s[i]);
+		stub |= is_resolved_stub(&s[i]);
+	}
+	if (stub) {
+		n = resolv_conf_servers(RESOLVED_UPLINK, s, MAX_SERVERS);
+		for (size_t i = 0; i < n; i++)
+			add_server(rs, nr, &s[i]);
+	}
+}
+
+static size_t collect_servers(struct resolver *rs, char **args, int nargs, const struct config *c)
+{
+	size_t nr = 0;
+	struct dns_server s;
+	for (int i = 0; i < nargs; i++) {
+		if (dns_server_parse(args[i], &s) < 0)
+			bad_usage("invalid server '%s': want ADDRESS, ADDRESS:PORT or [IPV6]:PORT", args[i]);
+		if (add_server(rs, &nr, &s) < 0)
+			bad_usage("too many servers (at most %d)", MAX_SERVERS);
+	}
+	if (nargs)
+		return nr;
+	system_servers(rs, &nr);
+	for (size_t i = 0; c->builtin && i < ARRAY_SIZE(builtin_servers); i++) {
+		dns_server_parse(builtin_servers[i], &s);
+		add_server(rs, &nr, &s);
+	}
+	return nr;
+}
+
+/* best/apply: resolved's own stub can never be an upstream */
+static size_t drop_stubs(struct resolver *rs, size_t nr)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < nr; i++) {
+		if (is_resolved_stub(&rs[i].srv)) {
+			msg_verbose("%s: systemd-resolved's stub, not a candidate", rs[i].label);
+			continue;
+		}
+		rs[k++] = rs[i];
+	}
+	return k;
+}
+
+/* ---- resolv.conf ownership ------------------------------------------- */
+
+enum owner {
+	OWNER_MISSING, OWNER_PLAIN, OWNER_RESOLVED_STUB, OWNER_RESOLVED_UPLINK,
+	OWNER_RESOLVED_STATIC, OWNER_RESOLVED_FILE, OWNER_NETWORKMANAGER, OWNER_RESOLVCONF,
+	OWNER_UNKNOWN_LINK,
+};
+
+static const char *owner_text(enum owner o)
+{
+	switch (o) {
+	case OWNER_MISSING: return "missing (a plain file will be created)";
+	case OWNER_PLAIN: return "a plain file";
+	case OWNER_RESOLVED_STUB: return "systemd-resolved (stub-resolv.conf)";
+	case OWNER_RESOLVED_UPLINK: return "systemd-resolved (uplink resolv.conf)";
+	case OWNER_RESOLVED_STATIC: return "systemd-resolved (static stub)";
+	case OWNER_RESOLVED_FILE: return "systemd-resolved (a copy of its file)";
+	case OWNER_NETWORKMANAGER: return "NetworkManager";
+	case OWNER_RESOLVCONF: return "resolvconf";
+	case OWNER_UNKNOWN_LINK: return "an unrecognised symlink";
+	}
+	return "?";
+}
+
+static int owner_is_resolved(enum owner o)
+{
+	return o == OWNER_RESOLVED_STUB || o == OWNER_RESOLVED_UPLINK ||
+	       o == OWNER_RESOLVED_STATIC || o == OWNER_RESOLVED_FILE;
+}
+
+/* Resolve a symlink target to an absolute path, as seen from /etc, lexically. */
+static void normalize_target(const char *target, char *out, size_t len)
+{
+	char buf[PATH_MAX * 2];
+	char *parts[256];
+	size_t np = 0;
+	snprintf(buf, sizeof(buf), "%s%s", target[0] == '/' ? "" : "/etc/", target);
+	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, "..")) {
+			if (np)
+				np--;
+			continue;
+		}
+		if (np < ARRAY_SIZE(parts))
+			parts[np++] = p;
+	}
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < np && o < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "/%s", parts[i]);
+	if (!strncmp(out, "/var/run/", 9))
+		memmove(out, out + 4, strlen(out + 4) + 1);
+}
+
+static enum owner detect_owner(char *link_target, size_t len)
+{
+	char *path = tk_path(TK_RESOLV_CONF), *data = NULL;
+	struct stat st;
+	enum owner o;
+	size_t dlen;
+
+	link_target[0] = '\0';
+	if (lstat(path, &st) < 0) {
+		o = OWNER_MISSING;
+	} else if (S_ISLNK(st.st_mode)) {
+		char raw[PATH_MAX];
+		ssize_t n = readlink(path, raw, sizeof(raw) - 1);
+		raw[n > 0 ? n : 0] = '\0';
+		normalize_target(raw, link_target, len);
+		if (!strcmp(link_target, "/run/systemd/resolve/stub-resolv.conf"))
+			o = OWNER_RESOLVED_STUB;
+		else if (!strcmp(link_target, RESOLVED_UPLINK))
+			o = OWNER_RESOLVED_UPLINK;
+		else if (!strcmp(link_target, "/usr/lib/systemd/resolv.conf") ||
+			 !strcmp(link_target, "/lib/systemd/resolv.conf"))
+			o = OWNER_RESOLVED_STATIC;
+		else if (!strcmp(link_target, "/run/NetworkManager/resolv.conf") ||
+			 !strcmp(link_target, "/run/NetworkManager/no-stub-resolv.conf"))
+			o = OWNER_NETWORKMANAGER;
+		else if (!strcmp(link_target, "/run/resolvconf/resolv.conf") ||
+			 !strcmp(link_target, "/etc/resolvconf/run/resolv.conf"))
+			o = OWNER_RESOLVCONF;
+		else
+			o = OWNER_UNKNOWN_LINK;
+	} else if (read_file(path, 1 << 20, &data, &dlen) == 0) {
+		if (strstr(data, "# Generated by NetworkManager"))
+			o = OWNER_NETWORKMANAGER;
+		else if (strstr(data, "generated by resolvconf"))
+			o = OWNER_RESOLVCONF;
+		else if (strstr(data, "managed by man:systemd-resolved"))
+			o = OWNER_RESOLVED_FILE;
+		else
+			o = OWNER_PLAIN;
+	} else {
+		o = OWNER_PLAIN;
+	}
+	free(data);
+	free(path);
+	return o;
+}
+
+/* ---- apply ----------------------------------------------------------- */
+
+static char *resolved_dropin(struct resolver **chosen, size_t n, const struct config *c)
+{
+	char *dns = xstrdup(""), *out;
+	for (size_t i = 0; i < n; i++) {
+		char *t = xasprintf("%s%s%s", dns, i ? " " : "", chosen[i]->label);
+		free(dns);
+		dns = t;
+	}
+	out = xasprintf("# Written by nettune-dns (tunekit): resolvers measured and ranked.\n"
+			"# Undo: nettune-backup restore, or remove this file.\n"
+			"[Resolve]\n"
+			"DNS=%s\n%s",
+			dns, c->route_all ? "Domains=~.\n" : "");
+	free(dns);
+	return out;
+}
+
+/* Old resolv.conf with its nameserver lines replaced, everything else kept. */
+static char *resolv_conf_rewrite(const char *old, struct resolver **chosen, size_t n)
+{
+	size_t cap = (old ? strlen(old) : 0) + 256 + n * 64, o = 0;
+	char *out = xmalloc(cap), *copy = xstrdup(old ? old : "");
+	int placed = 0;
+	char addr[INET6_ADDRSTRLEN];
+
+#define EMIT_NS()                                                                     \
+	do {                                                                          \
+		o += (size_t)snprintf(out + o, cap - o, "%s\n", MANAGED_COMMENT);     \
+		for (size_t i = 0; i < n; i++)                                        \
+			o += (size_t)snprintf(out + o, cap - o, "nameserver %s\n",    \
+					      dns_server_addr(&chosen[i]->srv, addr,   \
+							      sizeof(addr)));          \
+		placed = 1;                                                           \
+	} while (0)
+
+	for (char *line = copy, *nl; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		char word[16] = "";
+		sscanf(line, " %15s", word);
+		if (!strcmp(word, "nameserver") || !strcmp(line, MANAGED_COMMENT)) {
+			if (!placed)
+				EMIT_NS();
+			continue;
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%s\n", line);
+	}
+	if (!placed)
+		EMIT_NS();
+#undef EMIT_NS
+	free(copy);
+	return out;
+}
+
+static int run_systemctl(void)
+{
+	const char *prog = getenv("TUNEKIT_SYSTEMCTL");
+	char *argv[] = { (char *)(prog && *prog ? prog : "systemctl"),
+			 (char *)"try-reload-or-restart", (char *)"systemd-resolved.service", NULL };
+	pid_t pid;
+	int st, rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ECHILD;
+}
+
+static int resolved_running(void)
+{
+	char *p = tk_path(RESOLVED_RUN_DIR);
+	struct stat st;
+	int r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return r;
+}
+
+static int apply_file(const char *abs, const char *data, const struct config *c)
+{
+	char *path = tk_path(abs), *old = NULL;
+	size_t olen;
+	int rc = read_file(path, 1 << 20, &old, &olen);
+	if (rc < 0 && rc != -ENOENT)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", path);
+	if (old && !strcmp(old, data)) {
+		msg_info("%s: already up to date", path);
+		free(old);
+		free(path);
+		return TK_EXIT_OK;
+	}
+	if (c->dry_run) {
+		rc = text_diff(stdout, abs, old, data);
+		if (rc < 0)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "diff %s", path);
+		free(old);
+		free(path);
+		return TK_EXIT_OK;
+	}
+	struct txn_opts o = { .note = "nettune-dns apply" };
+	struct txn_error err = { 0 };
+	rc = txn_apply_file(abs, data, strlen(data), 0644, &o, &err);
+	if (rc == -EPERM || rc == -EACCES) {
+		msg_warn("%s: needs root or CAP_NET_ADMIN", path);
+		return TK_EXIT_FAILURE;
+	}
+	if (rc < 0) {
+		if (err.why || err.errnum)
+			txn_error_print(&err, path);
+		msg_warn_errno(-rc, "%s", path);
+		return txn_exit_status(rc);
+	}
+	msg_info("%s: written%s%s", path, o.snapshot_id[0] ? ", snapshot " : "", o.snapshot_id);
+	free(old);
+	free(path);
+	return TK_EXIT_OK;
+}
+
+static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct config *c)
+{
+	char target[PATH_MAX];
+	enum owner owner = detect_owner(target, sizeof(target));
+	enum apply_mode mode = c->apply_mode;
+
+	msg_verbose("%s: %s%s%s", TK_RESOLV_CONF, owner_text(owner), target[0] ? " -> " : "", target);
+	if (owner == OWNER_NETWORKMANAGER)
+		msg_die(TK_EXIT_FAILURE, "%s is managed by NetworkManager: set the servers there "
+			"(nmcli connection modify ID ipv4.dns ADDR ipv4.ignore-auto-dns yes)", TK_RESOLV_CONF);
+	if (owner == OWNER_RESOLVCONF)
+		msg_die(TK_EXIT_FAILURE, "%s is managed by resolvconf: set the servers in "
+			"/etc/resolvconf/resolv.conf.d or the interface configuration", TK_RESOLV_CONF);
+	if (owner == OWNER_UNKNOWN_LINK)
+		msg_die(TK_EXIT_FAILURE, "%s is a symlink to %s, which nettune-dns does not "
+			"recognise: refusing to change it", TK_RESOLV_CONF, target);
+	if (mode == APPLY_AUTO)
+		mode = owner_is_resolved(owner) ? APPLY_RESOLVED : APPLY_RESOLV_CONF;
+	if (mode == APPLY_RESOLV_CONF && owner_is_resolved(owner))
+		msg_die(TK_EXIT_FAILURE, "%s belongs to %s: use --resolved (or remove the link first)",
+			TK_RESOLV_CONF, owner_text(owner));
+	if (mode == APPLY_RESOLVED && !owner_is_resolved(owner))
+		msg_warn("%s is %s: the drop-in takes effect only where systemd-resolved is used",
+			 TK_RESOLV_CONF, owner_text(owner));
+
+	for (size_t i = 0; i < nr; i++) {
+		if (is_resolved_stub(&rs[i].srv) && explicit)
+			bad_usage("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
+		if (mode == APPLY_RESOLV_CONF && dns_server_port(&rs[i].srv) != 53)
+			bad_usage("%s: resolv.conf cannot name a port other than 53", rs[i].label);
+	}
+	if (explicit && nr > RESOLV_MAX_NS)
+		bad_usage("at most %d servers", RESOLV_MAX_NS);
+	nr = drop_stubs(rs, nr);
+	if (!nr)
+		msg_die(TK_EXIT_FAILURE, "no candidate resolvers");
+
+	measure(rs, nr, c);
+	struct resolver **order = rank(rs, nr), *chosen[RESOLV_MAX_NS];
+	size_t nchosen = 0;
+	if (explicit) {
+		int bad = 0;
+		for (size_t i = 0; i < nr; i++) {
+			if (!rs[i].qualified) {
+				msg_warn("%s failed the health check: %s", rs[i].label, rs[i].reason);
+				bad = 1;
+			}
+			chosen[nchosen++] = &rs[i];
+		}
+		if (bad)
+			msg_die(TK_EXIT_FAILURE, "refusing to apply: a server failed its health check");
+	} else {
+		for (size_t i = 0; i < nr && nchosen < RESOLV_MAX_NS; i++)
+			if (order[i]->qualified)
+				chosen[nchosen++] = order[i];
+		if (!nchosen) {
+			for (size_t i = 0; i < nr; i++)
+				msg_warn("%s: %s", order[i]->label, order[i]->reason);
+			msg_die(TK_EXIT_FAILURE, "refusing to apply: no resolver passed the health check");
+		}
+	}
+	if (c->out == OUT_JSON)
+		print_json(stdout, order, nr, c, chosen[0]);
+	free(order);
+
+	int rc;
+	if (mode == APPLY_RESOLVED) {
+		char *data = resolved_dropin(chosen, nchosen, c);
+		rc = apply_file(TK_RESOLVED_DROPIN, data, c);
+		free(data);
+		if (rc == TK_EXIT_OK && !c->dry_run && c->reload != 0 && resolved_running()) {
+			if (tk_root()[0] && c->reload < 0) {
+				msg_info("systemd-resolved runs under %s: not reloading it (--reload to do so)",
+					 tk_root());
+			} else {
+				int r = run_systemctl();
+				if (r < 0) {
+					msg_warn_errno(-r, "systemctl try-reload-or-restart systemd-resolved");
+					rc = TK_EXIT_FAILURE;
+				} else {
+					msg_info("systemd-resolved reloaded");
+				}
+			}
+		}
+	} else {
+		char *path = tk_path(TK_RESOLV_CONF), *old = NULL;
+		size_t olen;
+		int r = read_file(path, 1 << 20, &old, &olen);
+		if (r < 0 && r != -ENOENT)
+			msg_die_errno(TK_EXIT_FAILURE, -r, "%s", path);
+		char *data = resolv_conf_rewrite(old, chosen, nchosen);
+		rc = apply_file(TK_RESOLV_CONF, data, c);
+		free(data);
+		free(old);
+		free(path);
+	}
+	return rc;
+}
+
+/* ---- check ----------------------------------------------------------- */
+
+/* The configured resolvers: the drop-in's DNS=, else resolv.conf. */
+static size_t configured_servers(struct resolver *rs)
+{
+	size_t nr = 0;
+	char *path = tk_path(TK_RESOLVED_DROPIN), *data;
+	size_t len;
+	if (read_file(path, 1 << 20, &data, &len) == 0) {
+		for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "DNS=", 4))
+				continue;
+			for (char *s2 = NULL, *w = strtok_r(line + 4, " \t", &s2); w;
+			     w = strtok_r(NULL, " \t", &s2)) {
+				struct dns_server s;
+				if (dns_server_parse(w, &s) == 0)
+					add_server(rs, &nr, &s);
+			}
+		}
+		free(data);
+	}
+	free(path);
+	if (!nr) {
+		struct dns_server s[MAX_SERVERS];
+		size_t n = resolv_conf_servers(TK_RESOLV_CONF, s, MAX_SERVERS);
+		for (size_t i = 0; i < n; i++)
+			add_server(rs, &nr, &s[i]);
+	}
+	return nr;
+}
+
+static void prom_metric(FILE *f, const char *name, const char *help, struct resolver *rs,
+			size_t nr, int which)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	for (size_t i = 0; i < nr; i++) {
+		const struct resolver *r = &rs[i];
+		double v;
+		switch (which) {
+		case 0: v = r->qualified; break;
+		case 1: v = r->nrtt ? r->median / 1e3 : NAN; break;
+		case 2: v = r->nrtt ? r->p95 / 1e3 : NAN; break;
+		default: v = r->loss_pct / 100; break;
+		}
+		if (isnan(v))
+			fprintf(f, "%s{server=\"%s\"} NaN\n", name, r->label);
+		else
+			fprintf(f, "%s{server=\"%s\"} %.6f\n", name, r->label, v);
+	}
+}
+
+static int write_prom(const char *file, struct resolver *rs, size_t nr)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	prom_metric(f, "tunekit_dns_check_ok", "1 when the resolver answered within the limits.", rs, nr, 0);
+	prom_metric(f, "tunekit_dns_median_seconds", "Median query time.", rs, nr, 1);
+	prom_metric(f, "tunekit_dns_p95_seconds", "95th percentile query time.", rs, nr, 2);
+	prom_metric(f, "tunekit_dns_loss_ratio", "Share of queries without an answer.", rs, nr, 3);
+	fprintf(f, "# HELP tunekit_dns_check_timestamp_seconds When the check ran.\n"
+		   "# TYPE tunekit_dns_check_timestamp_seconds gauge\n"
+		   "tunekit_dns_check_timestamp_seconds %lld\n", (long long)time(NULL));
+	if (fclose(f))
+		return -errno;
+	int rc = atomic_write_file(file, buf, len, 0644);
+	free(buf);
+	return rc;
+}
+
+static int cmd_check(struct resolver *rs, size_t nr, const struct config *c)
+{
+	if (!nr)
+		msg_die(TK_EXIT_DRIFT, "no resolver configured in %s%s", tk_root(), TK_RESOLV_CONF);
+	measure(rs, nr, c);
+	struct resolver **order = xcalloc(nr, sizeof(*order));
+	int ok = 1;
+	for (size_t i = 0; i < nr; i++) {
+		order[i] = &rs[i];
+		ok &= rs[i].qualified;
+	}
+	if (c->out == OUT_JSON) {
+		print_json(stdout, order, nr, c, NULL);
+	} else {
+		for (size_t i = 0; i < nr; i++) {
+			const struct resolver *r = &rs[i];
+			if (r->nrtt)
+				printf("%s %s median %.2f ms p95 %.2f ms loss %.1f%%%s%s%s\n", r->label,
+				       r->qualified ? "ok" : "FAIL", r->median, r->p95, r->loss_pct,
+				       r->qualified ? "" : " (", r->reason, r->qualified ? "" : ")");
+			else
+				printf("%s FAIL: %s\n", r->label, r->reason);
+		}
+	}
+	free(order);
+	if (c->prom) {
+		int rc = write_prom(c->prom, rs, nr);
+		if (rc < 0)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", c->prom);
+	}
+	return ok ? TK_EXIT_OK : TK_EXIT_DRIFT;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	enum {
+		OPT_CACHE_MISS = CHAR_MAX + 1, OPT_CACHE_HIT, OPT_NAME_FILE, OPT_DOMAIN, OPT_TYPE,
+		OPT_NO_EDNS, OPT_NO_BUILTIN, OPT_MAX_LOSS, OPT_MAX_FAIL, OPT_MAX_MS, OPT_JSON,
+		OPT_CSV, OPT_PROM, OPT_RESOLVED, OPT_RESOLV_CONF, OPT_ROUTE_ALL, OPT_RELOAD,
+		OPT_NO_RELOAD, OPT_ROOT,
+	};
+	static const struct option longopts[] = {
+		{ "count",       required_argument, NULL, 'c' },
+		{ "timeout",     required_argument, NULL, 't' },
+		{ "parallel",    required_argument, NULL, 'P' },
+		{ "cache-miss",  no_argument,       NULL, OPT_CACHE_MISS },
+		{ "cache-hit",   no_argument,       NULL, OPT_CACHE_HIT },
+		{ "name-file",   required_argument, NULL, OPT_NAME_FILE },
+		{ "domain",      required_argument, NULL, OPT_DOMAIN },
+		{ "type",        required_argument, NULL, OPT_TYPE },
+		{ "no-edns",     no_argument,       NULL, OPT_NO_EDNS },
+		{ "no-builtin",  no_argument,       NULL, OPT_NO_BUILTIN },
+		{ "max-loss",    required_argument, NULL, OPT_MAX_LOSS },
+		{ "max-fail",    required_argument, NULL, OPT_MAX_FAIL },
+		{ "max-ms",      required_argument, NULL, OPT_MAX_MS },
+		{ "json",        no_argument,       NULL, OPT_JSON },
+		{ "csv",         no_argument,       NULL, OPT_CSV },
+		{ "prom",        required_argument, NULL, OPT_PROM },
+		{ "resolved",    no_argument,       NULL, OPT_RESOLVED },
+		{ "resolv-conf", no_argument,       NULL, OPT_RESOLV_CONF },
+		{ "route-all",   no_argument,       NULL, OPT_ROUTE_ALL },
+		{ "reload",      no_argument,       NULL, OPT_RELOAD },
+		{ "no-reload",   no_argument,       NULL, OPT_NO_RELOAD },
+		{ "dry-run",     no_argument,       NULL, 'n' },
+		{ "root",        required_argument, NULL, OPT_ROOT },
+		{ "quiet",       no_argument,       NULL, 'q' },
+		{ "verbose",     no_argument,       NULL, 'v' },
+		{ "help",        no_argument,       NULL, 'h' },
+		{ "version",     no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config c = {
+		.count = 0, .timeout_ns = 2000000000ull, .parallel = 8, .domain = "example.com",
+		.names = NAMES_MISS, .qtype = DNS_TYPE_A, .edns = 1, .builtin = 1,
+		.max_loss = 5, .max_fail = 5, .max_ms = 100, .out = OUT_TABLE, .reload = -1,
+	};
+	int ch;
+	const char *only_for = NULL; /* an option that belongs to one command */
+
+	msg_init(argv[0]);
+	close_stdout_atexit();
+
+	while ((ch = getopt_long(argc, argv, "c:t:P:nqvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			c.count = parse_uint(optarg, "--count", 1, 100000);
+			break;
+		case 't':
+			if (units_parse_duration(optarg, 1000000, &c.timeout_ns) < 0 ||
+			    c.timeout_ns < 1000000 || c.timeout_ns > 60000000000ull)
+				bad_usage("invalid --timeout: '%s' (1ms-60s)", optarg);
+			break;
+		case 'P':
+			c.parallel = parse_uint(optarg, "--parallel", 1, 512);
+			break;
+		case OPT_CACHE_MISS: c.names = NAMES_MISS; break;
+		case OPT_CACHE_HIT: c.names = NAMES_HIT; break;
+		case OPT_NAME_FILE:
+			c.names = NAMES_FILE;
+			c.name_file = optarg;
+			break;
+		case OPT_DOMAIN: {
+			uint8_t w[DNS_MAX_NAME];
+			size_t wl;
+			/* room for a 12-byte random label in front */
+			if (dns_name_from_text(optarg, w, &wl) < 0 || wl + 13 > DNS_MAX_NAME)
+				bad_usage("invalid --domain: '%s'", optarg);
+			c.domain = optarg;
+			break;
+		}
+		case OPT_TYPE:
+			if (!(c.qtype = dns_type_from_name(optarg)))
+				bad_usage("invalid --type: '%s'", optarg);
+			break;
+		case OPT_NO_EDNS: c.edns = 0; break;
+		case OPT_NO_BUILTIN: c.builtin = 0; break;
+		case OPT_MAX_LOSS: c.max_loss = parse_pct(optarg, "--max-loss", 100); break;
+		case OPT_MAX_FAIL: c.max_fail = parse_pct(optarg, "--max-fail", 100); break;
+		case OPT_MAX_MS:
+			c.max_ms = parse_pct(optarg, "--max-ms", 600000);
+			only_for = only_for ? only_for : "--max-ms";
+			break;
+		case OPT_JSON: c.out = OUT_JSON; break;
+		case OPT_CSV: c.out = OUT_CSV; break;
+		case OPT_PROM: c.prom = optarg; break;
+		case OPT_RESOLVED: c.apply_mode = APPLY_RESOLVED; break;
+		case OPT_RESOLV_CONF: c.apply_mode = APPLY_RESOLV_CONF; break;
+		case OPT_ROUTE_ALL: c.route_all = 1; break;
+		case OPT_RELOAD: c.reload = 1; break;
+		case OPT_NO_RELOAD: c.reload = 0; break;
+		case 'n': c.dry_run = 1; break;
+		case OPT_ROOT: tk_set_root(optarg); break;
+		case 'q': msg_verbosity = -1; break;
+		case 'v': msg_verbosity++; break;
+		case 'h': usage();
+		case 'V': print_version();
+		default: usage_hint();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		bad_usage("no command (bench, best, apply or check)");
+	if (!strcmp(argv[0], "bench"))
+		c.cmd = CMD_BENCH;
+	else if (!strcmp(argv[0], "best"))
+		c.cmd = CMD_BEST;
+	else if (!strcmp(argv[0], "apply"))
+		c.cmd = CMD_APPLY;
+	else if (!strcmp(argv[0], "check"))
+		c.cmd = CMD_CHECK;
+	else
+		bad_usage("unknown command '%s'", argv[0]);
+	argc--;
+	argv++;
+
+	/* options that make no sense for the command are mistakes, not no-ops */
+	if (c.out == OUT_CSV && c.cmd != CMD_BENCH)
+		bad_usage("--csv is for bench");
+	if (c.prom && c.cmd != CMD_CHECK)
+		bad_usage("--prom is for check");
+	if (only_for && c.cmd != CMD_CHECK)
+		bad_usage("%s is for check", only_for);
+	if (c.cmd != CMD_APPLY && (c.apply_mode || c.route_all || c.dry_run || c.reload >= 0))
+		bad_usage("--resolved, --resolv-conf, --route-all, --reload, --no-reload and "
+			  "--dry-run are for apply");
+	if (c.route_all && c.apply_mode == APPLY_RESOLV_CONF)
+		bad_usage("--route-all needs --resolved");
+	if (!c.count)
+		c.count = c.cmd == CMD_CHECK ? 5 : 20;
+	if (c.names == NAMES_FILE)
+		load_name_file(&c);
+
+	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
+	size_t nr;
+	int rc;
+	if (c.cmd == CMD_CHECK && !argc) {
+		nr = configured_servers(rs);
+		rc = cmd_check(rs, nr, &c);
+		goto out;
+	}
+	nr = collect_servers(rs, argv, argc, &c);
+	if (c.cmd == CMD_CHECK) {
+		rc = cmd_check(rs, nr, &c);
+		goto out;
+	}
+	if (c.cmd == CMD_APPLY) {
+		rc = cmd_apply(rs, nr, argc > 0, &c);
+		goto out;
+	}
+	if (c.cmd == CMD_BEST)
+		nr = drop_stubs(rs, nr);
+	if (!nr)
+		msg_die(TK_EXIT_FAILURE, "no resolvers to measure (none in %s%s; give SERVER arguments)",
+			tk_root(), TK_RESOLV_CONF);
+
+	measure(rs, nr, &c);
+	struct resolver **order = rank(rs, nr);
+	rc = TK_EXIT_OK;
+	if (c.cmd == CMD_BENCH) {
+		if (c.out == OUT_JSON)
+			print_json(stdout, order, nr, &c, NULL);
+		else if (c.out == OUT_CSV)
+			print_csv(stdout, order, nr);
+		else
+			print_table(stdout, order, nr);
+	} else {
+		struct resolver *best = order[0]->qualified ? order[0] : NULL;
+		if (c.out == OUT_JSON)
+			print_json(stdout, order, nr, &c, best);
+		else if (best)
+			printf("%s\n", best->label);
+		if (msg_verbosity > 0)
+			print_table(stderr, order, nr);
+		for (size_t i = 0; i < nr; i++)
+			if (!order[i]->qualified && (msg_verbosity > 0 || !best))
+				msg_warn("%s: not qualified: %s", order[i]->label, order[i]->reason);
+		if (!best) {
+			msg_warn("no resolver qualifies");
+			rc = TK_EXIT_FAILURE;
+		}
+	}
+	free(order);
+out:
+	for (size_t i = 0; i < MAX_SERVERS; i++)
+		free(rs[i].rtt_ms);
+	free(rs);
+	for (size_t i = 0; i < c.nfile_names; i++)
+		free(c.file_names[i]);
+	free(c.file_names);
+	return rc;
+}
