@@ -26,6 +26,7 @@
 #include "dnsclient.h"
 #include "dnswire.h"
 #include "fileutil.h"
+#include "json.h"
 #include "msg.h"
 #include "paths.h"
 #include "textdiff.h"
@@ -46,7 +47,7 @@ static const char *const builtin_servers[] = {
 	"1.1.1.1", "8.8.8.8", "9.9.9.9", "208.67.222.222",
 };
 
-enum command { CMD_BENCH, CMD_BEST, CMD_APPLY, CMD_CHECK };
+enum command { CMD_BENCH, CMD_BEST, CMD_APPLY, CMD_CHECK, CMD_SHOW };
 enum names_mode { NAMES_MISS, NAMES_HIT, NAMES_FILE };
 enum output { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF };
@@ -94,6 +95,7 @@ struct config {
 static void __attribute__((__noreturn__)) usage(void)
 {
 	printf("Usage:\n"
+	       " %1$s show  [--json]\n"
 	       " %1$s bench [options] [SERVER[:PORT]...]\n"
 	       " %1$s best  [options] [SERVER[:PORT]...]\n"
 	       " %1$s apply [options] [SERVER[:PORT]...]\n"
@@ -102,6 +104,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nMeasure DNS resolvers with tunekit's own client, pick the best one,\n"
 	      "apply it safely (snapshot first) and check it from cron.\n", stdout);
 	fputs("\nCommands:\n"
+	      " show           who owns /etc/resolv.conf and the resolvers configured now\n"
 	      " bench          measure each resolver (default: the system's and built-in ones)\n"
 	      " best           rank them and print the winner; exit 1 if none qualifies\n"
 	      " apply          write the winner (or the given servers) into systemd-resolved\n"
@@ -410,26 +413,12 @@ static struct resolver **rank(struct resolver *rs, size_t nr)
 
 /* ---- output ---------------------------------------------------------- */
 
-static void json_ms(FILE *f, const char *key, const struct resolver *r, double v)
+static void json_ms(struct json *j, const char *key, const struct resolver *r, double v)
 {
 	if (r->nrtt)
-		fprintf(f, "\"%s\":%.3f,", key, v);
+		json_double(j, key, v, 3);
 	else
-		fprintf(f, "\"%s\":null,", key);
-}
-
-/* Labels and reasons are ours (addresses, digits, ASCII words): no escaping needed
- * beyond quotes and backslashes, which never occur; keep the guard anyway. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
+		json_null(j, key);
 }
 
 static const char *names_mode_name(const struct config *c)
@@ -441,69 +430,77 @@ static void print_json(FILE *f, struct resolver **order, size_t nr, const struct
 		       const struct resolver *best)
 {
 	const char *tn = dns_type_name(c->qtype);
-	char addr[INET6_ADDRSTRLEN + 8];
-	fprintf(f, "{\"command\":\"%s\",\"names\":\"%s\",\"domain\":",
-		c->cmd == CMD_BENCH ? "bench" : c->cmd == CMD_BEST ? "best"
-					     : c->cmd == CMD_APPLY ? "apply" : "check",
-		names_mode_name(c));
-	json_str(f, c->domain);
-	if (tn)
-		fprintf(f, ",\"type\":\"%s\"", tn);
-	else
-		fprintf(f, ",\"type\":\"TYPE%u\"", c->qtype);
-	fprintf(f, ",\"count\":%u,\"timeout_ms\":%.0f,\"parallel\":%u,\"edns\":%s,"
-		   "\"max_loss_pct\":%g,\"max_fail_pct\":%g",
-		c->count, (double)c->timeout_ns / 1e6, c->parallel, c->edns ? "true" : "false",
-		c->max_loss, c->max_fail);
-	if (c->cmd == CMD_CHECK)
-		fprintf(f, ",\"max_ms\":%g", c->max_ms);
-	if (c->cmd == CMD_BEST || c->cmd == CMD_APPLY) {
-		fputs(",\"best\":", f);
-		if (best)
-			json_str(f, best->label);
-		else
-			fputs("null", f);
+	char addr[INET6_ADDRSTRLEN + 8], type[16];
+	struct json j;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_string(&j, "command", c->cmd == CMD_BENCH ? "bench" : c->cmd == CMD_BEST ? "best"
+				     : c->cmd == CMD_APPLY ? "apply" : "check");
+	json_string(&j, "names", names_mode_name(c));
+	json_string(&j, "domain", c->domain);
+	if (!tn) {
+		snprintf(type, sizeof(type), "TYPE%u", c->qtype);
+		tn = type;
 	}
+	json_string(&j, "type", tn);
+	json_u64(&j, "count", c->count);
+	json_double(&j, "timeout_ms", (double)c->timeout_ns / 1e6, 0);
+	json_u64(&j, "parallel", c->parallel);
+	json_bool(&j, "edns", c->edns);
+	json_double(&j, "max_loss_pct", c->max_loss, 3);
+	json_double(&j, "max_fail_pct", c->max_fail, 3);
+	if (c->cmd == CMD_CHECK)
+		json_double(&j, "max_ms", c->max_ms, 3);
+	if (c->cmd == CMD_BEST || c->cmd == CMD_APPLY)
+		json_string(&j, "best", best ? best->label : NULL);
 	if (c->cmd == CMD_CHECK) {
 		int all = nr > 0;
 		for (size_t i = 0; i < nr; i++)
 			all &= order[i]->qualified;
-		fprintf(f, ",\"ok\":%s", all ? "true" : "false");
+		json_bool(&j, "ok", all);
 	}
-	fputs(",\"servers\":[", f);
+	json_array_begin(&j, "servers");
 	for (size_t i = 0; i < nr; i++) {
 		const struct resolver *r = order[i];
-		fputs(i ? ",{" : "{", f);
-		fputs("\"server\":", f);
-		json_str(f, r->label);
-		fputs(",\"address\":", f);
-		json_str(f, dns_server_addr(&r->srv, addr, sizeof(addr)));
-		fprintf(f, ",\"port\":%u,\"sent\":%u,\"answered\":%u,\"lost\":%u,\"timeouts\":%u,"
-			   "\"errors\":%u,\"loss_pct\":%.1f,",
-			dns_server_port(&r->srv), r->sent, r->answered, r->timeouts + r->errors,
-			r->timeouts, r->errors, r->loss_pct);
-		json_ms(f, "min_ms", r, r->min);
-		json_ms(f, "median_ms", r, r->median);
-		json_ms(f, "p95_ms", r, r->p95);
-		json_ms(f, "mean_ms", r, r->mean);
-		json_ms(f, "stddev_ms", r, r->stddev);
-		fputs("\"rcodes\":{", f);
+		json_object_begin(&j, NULL);
+		json_string(&j, "server", r->label);
+		json_string(&j, "address", dns_server_addr(&r->srv, addr, sizeof(addr)));
+		json_u64(&j, "port", dns_server_port(&r->srv));
+		json_u64(&j, "sent", r->sent);
+		json_u64(&j, "answered", r->answered);
+		json_u64(&j, "lost", r->timeouts + r->errors);
+		json_u64(&j, "timeouts", r->timeouts);
+		json_u64(&j, "errors", r->errors);
+		json_double(&j, "loss_pct", r->loss_pct, 1);
+		json_ms(&j, "min_ms", r, r->min);
+		json_ms(&j, "median_ms", r, r->median);
+		json_ms(&j, "p95_ms", r, r->p95);
+		json_ms(&j, "mean_ms", r, r->mean);
+		json_ms(&j, "stddev_ms", r, r->stddev);
+		json_object_begin(&j, "rcodes");
 		for (int k = 0; k < RC_N; k++)
-			fprintf(f, "%s\"%s\":%u", k ? "," : "", rcode_keys[k], r->rcodes[k]);
-		fprintf(f, "},\"tcp_fallbacks\":%u,\"edns_fallbacks\":%u,\"mismatched\":%u,"
-			   "\"malformed\":%u,\"hijack\":%s,\"qualified\":%s,",
-			r->tcp, r->edns_retry, r->mismatched, r->malformed,
-			r->hijack < 0 ? "null" : r->hijack ? "true" : "false",
-			r->qualified ? "true" : "false");
-		if (r->rank)
-			fprintf(f, "\"rank\":%d,", r->rank);
+			json_u64(&j, rcode_keys[k], r->rcodes[k]);
+		json_object_end(&j);
+		json_u64(&j, "tcp_fallbacks", r->tcp);
+		json_u64(&j, "edns_fallbacks", r->edns_retry);
+		json_u64(&j, "mismatched", r->mismatched);
+		json_u64(&j, "malformed", r->malformed);
+		if (r->hijack < 0)
+			json_null(&j, "hijack");
 		else
-			fputs("\"rank\":null,", f);
-		fputs("\"reason\":", f);
-		json_str(f, r->reason);
-		fputc('}', f);
+			json_bool(&j, "hijack", r->hijack);
+		json_bool(&j, "qualified", r->qualified);
+		if (r->rank)
+			json_u64(&j, "rank", (uint64_t)r->rank);
+		else
+			json_null(&j, "rank");
+		json_string(&j, "reason", r->reason);
+		json_object_end(&j);
 	}
-	fputs("]}\n", f);
+	json_array_end(&j);
+	json_object_end(&j);
+	fputc('\n', f);
 }
 
 static void print_csv(FILE *f, struct resolver **order, size_t nr)
@@ -688,6 +685,19 @@ static const char *owner_text(enum owner o)
 	case OWNER_UNKNOWN_LINK: return "an unrecognised symlink";
 	}
 	return "?";
+}
+
+/* Stable one-word names for --json. */
+static const char *owner_key(enum owner o)
+{
+	static const char *const keys[] = {
+		[OWNER_MISSING] = "missing", [OWNER_PLAIN] = "plain",
+		[OWNER_RESOLVED_STUB] = "resolved-stub", [OWNER_RESOLVED_UPLINK] = "resolved-uplink",
+		[OWNER_RESOLVED_STATIC] = "resolved-static", [OWNER_RESOLVED_FILE] = "resolved-file",
+		[OWNER_NETWORKMANAGER] = "networkmanager", [OWNER_RESOLVCONF] = "resolvconf",
+		[OWNER_UNKNOWN_LINK] = "unknown-link",
+	};
+	return keys[o];
 }
 
 static int owner_is_resolved(enum owner o)
@@ -1097,6 +1107,43 @@ static int cmd_check(struct resolver *rs, size_t nr, const struct config *c)
 
 /* ---- main ------------------------------------------------------------ */
 
+/* show: who owns resolv.conf, the configured servers, whether tunekit manages them. */
+static int cmd_show(const struct config *c)
+{
+	char target[PATH_MAX];
+	enum owner owner = detect_owner(target, sizeof(target));
+	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
+	size_t nr = configured_servers(rs);
+	char *dropin = tk_path(TK_RESOLVED_DROPIN);
+	int managed = access(dropin, F_OK) == 0;
+	free(dropin);
+
+	if (c->out == OUT_JSON) {
+		struct json j;
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "resolv_conf", TK_RESOLV_CONF);
+		json_string(&j, "owner", owner_key(owner));
+		json_string(&j, "link", target[0] ? target : NULL);
+		json_bool(&j, "tunekit_dropin", managed);
+		json_array_begin(&j, "servers");
+		for (size_t i = 0; i < nr; i++)
+			json_string(&j, NULL, rs[i].label);
+		json_array_end(&j);
+		json_object_end(&j);
+		putchar('\n');
+	} else {
+		printf("resolv.conf: %s%s%s\n", owner_text(owner), target[0] ? " -> " : "", target);
+		printf("servers:");
+		for (size_t i = 0; i < nr; i++)
+			printf(" %s", rs[i].label);
+		printf("%s\n", nr ? "" : " (none)");
+		printf("tunekit drop-in %s: %s\n", TK_RESOLVED_DROPIN, managed ? "present" : "absent");
+	}
+	free(rs);
+	return TK_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -1206,7 +1253,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		bad_usage("no command (bench, best, apply or check)");
+		bad_usage("no command (show, bench, best, apply or check)");
 	if (!strcmp(argv[0], "bench"))
 		c.cmd = CMD_BENCH;
 	else if (!strcmp(argv[0], "best"))
@@ -1215,6 +1262,8 @@ int main(int argc, char **argv)
 		c.cmd = CMD_APPLY;
 	else if (!strcmp(argv[0], "check"))
 		c.cmd = CMD_CHECK;
+	else if (!strcmp(argv[0], "show"))
+		c.cmd = CMD_SHOW;
 	else
 		bad_usage("unknown command '%s'", argv[0]);
 	argc--;
@@ -1240,6 +1289,12 @@ int main(int argc, char **argv)
 	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
 	size_t nr;
 	int rc;
+	if (c.cmd == CMD_SHOW) {
+		if (argc)
+			bad_usage("show takes no SERVER arguments");
+		rc = cmd_show(&c);
+		goto out;
+	}
 	if (c.cmd == CMD_CHECK && !argc) {
 		nr = configured_servers(rs);
 		rc = cmd_check(rs, nr, &c);

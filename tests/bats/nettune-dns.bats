@@ -341,3 +341,22 @@ teardown_file() {
 	assert_failure 3
 	assert_equal "$(jget "$output" 'j["ok"]')" False
 }
+
+@test "show: names the owner of resolv.conf and the configured servers (under --root)" {
+	root=$BATS_TEST_TMPDIR/showroot
+	mkdir -p "$root/etc" "$root/run/systemd/resolve"
+	printf 'search example.org\nnameserver 192.0.2.10\nnameserver 192.0.2.11\n' > "$root/etc/resolv.conf"
+	run nettune-dns show --root "$root"
+	assert_success
+	assert_line "resolv.conf: a plain file"
+	assert_line "servers: 192.0.2.10 192.0.2.11"
+	rm "$root/etc/resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+	mkdir -p "$root/etc/systemd/resolved.conf.d"
+	printf '[Resolve]\nDNS=192.0.2.53\n' > "$root/etc/systemd/resolved.conf.d/60-tunekit.conf"
+	run nettune-dns show --json --root "$root"
+	assert_success
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["owner"]=="resolved-stub", d; assert d["servers"]==["192.0.2.53"], d; assert d["tunekit_dropin"] is True; assert d["link"]=="/run/systemd/resolve/stub-resolv.conf", d' "$output"
+	run nettune-dns show 192.0.2.1
+	assert_failure 2
+}
