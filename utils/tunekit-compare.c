@@ -5,7 +5,9 @@
  * /usr/libexec/tunekit, run as `nettune compare`.
  *
  * Reports are walked generically: every number whose key names a median,
- * p95, mean, loss or throughput is a row; objects inside arrays are labelled
+ * p95, mean, loss or throughput is a row (thresholds named max_* are not);
+ * differences under 2%, or under 0.1 ms for *_ms, are "same"; objects inside
+ * arrays are labelled
  * by their identifying strings (target, method, server, ...), so rows of the
  * two reports match even when their order differs.
  */
@@ -45,6 +47,9 @@ static const char *const id_keys[] = { "target", "host", "server", "address", "m
 
 static int is_metric(const char *key)
 {
+	/* max_loss_pct, max_ms...: thresholds the run was given, not measurements */
+	if (!strncmp(key, "max_", 4))
+		return 0;
 	static const char *const words[] = { "median", "p50", "p95", "mean", "loss", "bits_per_second",
 					     "bps", "mbit", "throughput", NULL };
 	for (const char *const *w = words; *w; w++)
@@ -80,9 +85,13 @@ static char *element_label(const struct jv *e, size_t index)
 {
 	char *label = NULL;
 	if (e->type == JV_OBJECT) {
+		int has_target = jv_get_string(e, "target") || jv_get_string(e, "server");
 		for (const char *const *k = id_keys; *k; k++) {
 			const char *s = jv_get_string(e, *k);
 			if (!s)
+				continue;
+			/* "target" or "server" already names the host and its address */
+			if (has_target && (!strcmp(*k, "host") || !strcmp(*k, "address")))
 				continue;
 			char *next = label ? xasprintf("%s %s", label, s) : xstrdup(s);
 			free(label);
@@ -156,8 +165,10 @@ static const char *verdict(const struct row *r)
 	if (!r->has_before || !r->has_after)
 		return r->has_after ? "new" : "gone";
 	double d = r->after - r->before;
-	/* within 2% (or both ~0) is noise, not a verdict */
-	if (fabs(d) <= 0.02 * fabs(r->before) || fabs(d) < 1e-9)
+	/* within 2%, or under 0.1 ms for latencies, is noise, not a verdict */
+	size_t n = strlen(r->metric);
+	int is_ms = n > 3 && !strcmp(r->metric + n - 3, "_ms");
+	if (fabs(d) <= 0.02 * fabs(r->before) || fabs(d) < 1e-9 || (is_ms && fabs(d) < 0.1))
 		return "same";
 	return (d > 0) == (higher_is_better(r->metric) != 0) ? "better" : "worse";
 }

@@ -203,3 +203,34 @@ bats_require_minimum_version 1.5.0
 	assert_line "profile=throughput"
 	assert_line "rate=10gbit"
 }
+
+@test "test --save: probe + resolver benchmark in one JSON report that compare reads" {
+	require_sandbox
+	require_cmd dnsmasq
+	require_cmd socat
+	run "$SANDBOX" bash -c '
+		dnsmasq -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address 127.0.0.2 \
+			--port 5353 --pid-file= --keep-in-foreground --local=/#/ 2>/dev/null &
+		dns=$!
+		socat TCP-LISTEN:8081,bind=127.0.0.1,fork,reuseaddr /dev/null &
+		tcp=$!
+		trap "kill $dns $tcp" EXIT
+		sleep 0.5
+		mkdir -p /etc/tunekit
+		printf "dns_servers = 127.0.0.2:5353\ndns_count = 5\nprobe_count = 3\n" > /etc/tunekit/tunekit.conf
+		nettune test --save /tmp/before.json 127.0.0.1:8081 || exit 9
+		nettune test --save /tmp/after.json 127.0.0.1:8081 || exit 9
+		python3 -c "
+import json
+d = json.load(open(\"/tmp/before.json\"))
+assert d[\"tunekit_report\"] == 1 and d[\"profile\"] == \"balanced\", d
+print(\"probe:\", [r[\"method\"] for t in d[\"probe\"][\"targets\"] for r in t[\"results\"]])
+print(\"dns:\", [s[\"server\"] for s in d[\"dns\"][\"servers\"]], [s[\"qualified\"] for s in d[\"dns\"][\"servers\"]])
+"
+		nettune compare /tmp/before.json /tmp/after.json'
+	assert_success
+	assert_line "probe: ['tcp']"
+	assert_line "dns: ['127.0.0.2:5353'] [True]"
+	assert_line --regexp '^probe targets 127\.0\.0\.1:8081 results tcp median_ms +[0-9.]+ +[0-9.]+ '
+	assert_line --regexp '^dns servers 127\.0\.0\.2:5353 median_ms +[0-9.]+ +[0-9.]+ '
+}
