@@ -17,3 +17,30 @@ sandbox_veth() {
 	ip -n "$name-ns" link set "$name-p" up
 	ip -n "$name-ns" link set lo up
 }
+
+# wait_listening PORT [NETNS]: until a TCP socket listens on PORT (at most 10 s).
+wait_listening() {
+	local i
+	for i in $(seq 100); do
+		if ${2:+ip netns exec "$2"} ss -Hltn "sport = :$1" | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
+
+# wait_established PORT [NETNS]: until a TCP connection to or from PORT is
+# established (at most 10 s). Tests wait for the state, not for a guess.
+wait_established() {
+	local i
+	for i in $(seq 100); do
+		if ${2:+ip netns exec "$2"} ss -Htn state established "( sport = :$1 or dport = :$1 )" | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no established connection on port $1" >&2
+	return 1
+}

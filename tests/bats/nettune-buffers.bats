@@ -193,9 +193,10 @@ observe_flow() { # observe_flow RMEM_DEFAULT RMEM_MAX: observe from the sender
 	in_sandbox "sandbox_veth tkb0 10.200.1.1/24 10.200.1.2/24
 		tc qdisc add dev tkb0 root tbf rate 1gbit burst 256k latency 50ms
 		ip netns exec tkb0-ns sh -c 'echo 4096 $1 $2 > /proc/sys/net/ipv4/tcp_rmem'
-		ip netns exec tkb0-ns '$TCP_FLOW' sink 10.200.1.2 5001 3 >/dev/null &
-		'$TCP_FLOW' source 10.200.1.2 5001 3 &
-		sleep 0.8
+		ip netns exec tkb0-ns '$TCP_FLOW' sink 10.200.1.2 5001 4 >/dev/null &
+		wait_listening 5001 tkb0-ns
+		'$TCP_FLOW' source 10.200.1.2 5001 4 &
+		wait_established 5001
 		nettune-buffers observe --interval 1 --all
 		wait"
 }
@@ -226,10 +227,11 @@ observe_flow() { # observe_flow RMEM_DEFAULT RMEM_MAX: observe from the sender
 	unset TUNEKIT_PROC TUNEKIT_ROOT
 	run --separate-stderr in_sandbox "sandbox_veth tkb0 10.200.1.1/24 10.200.1.2/24
 		echo '4096 8192 8192' > /proc/sys/net/ipv4/tcp_rmem
-		'$TCP_FLOW' sink 10.200.1.1 5001 3 >/dev/null &
-		sleep 0.2
-		ip netns exec tkb0-ns '$TCP_FLOW' source 10.200.1.1 5001 3 &
-		sleep 0.8
+		'$TCP_FLOW' sink 10.200.1.1 5001 4 >/dev/null &
+		wait_listening 5001
+		ip netns exec tkb0-ns '$TCP_FLOW' source 10.200.1.1 5001 4 &
+		wait_established 5001
+		sleep 0.3
 		nettune-buffers observe --interval 0.5 --json
 		wait"
 	assert_success

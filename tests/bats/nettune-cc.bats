@@ -107,10 +107,10 @@ net.ipv4.tcp_window_scaling = 1"
 	require_tcp_flow
 	unset TUNEKIT_PROC TUNEKIT_ROOT
 	run --separate-stderr in_sandbox "echo bbr > /proc/sys/net/ipv4/tcp_congestion_control
-		'$TCP_FLOW' sink 127.0.0.1 5002 2 >/dev/null &
-		sleep 0.2
-		'$TCP_FLOW' source 127.0.0.1 5002 2 reno &
-		sleep 0.5
+		'$TCP_FLOW' sink 127.0.0.1 5002 3 >/dev/null &
+		wait_listening 5002
+		'$TCP_FLOW' source 127.0.0.1 5002 3 reno &
+		wait_established 5002
 		nettune-cc show --sockets
 		nettune-cc show --json > /tmp/cc.json
 		wait
