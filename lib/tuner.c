@@ -13,6 +13,7 @@
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "paths.h"
 #include "sysctl.h"
 #include "tuner.h"
 #include "xalloc.h"
@@ -320,4 +321,66 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet)
 		msg_info("%u key(s) changed; undo with: nettune-backup restore %s", opts->changed,
 			 opts->snapshot_id);
 	return TK_EXIT_OK;
+}
+
+int tuner_option(int c, const char *arg, struct tuner_common *tc)
+{
+	switch (c) {
+	case 'e':
+		tc->explain = 1;
+		return 1;
+	case 'j':
+		tc->json = 1;
+		return 1;
+	case TUNER_OPT_PROM:
+		tc->prom = 1;
+		return 1;
+	case 'n':
+		tc->dry_run = 1;
+		return 1;
+	case TUNER_OPT_ROOT:
+		tk_set_root(arg);
+		return 1;
+	case 'q':
+		msg_verbosity = -1;
+		return 1;
+	case 'v':
+		msg_verbosity++;
+		return 1;
+	}
+	return 0;
+}
+
+enum tuner_command tuner_command(int argc, char **argv, int optind, const char *extra,
+				 const struct tuner_common *tc)
+{
+	static const char *const words[] = { "show", "recommend", "apply", "check" };
+	if (optind != argc - 1) {
+		msg_warn(optind == argc ? "no command given" : "too many arguments");
+		usage_hint();
+	}
+	const char *cmd = argv[optind];
+	enum tuner_command t = TUNER_EXTRA;
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (!strcmp(cmd, words[i]))
+			break;
+	if (i < ARRAY_SIZE(words))
+		t = (enum tuner_command)i;
+	else if (!extra || strcmp(cmd, extra)) {
+		msg_warn("unknown command '%s'", cmd);
+		usage_hint();
+	}
+	if (tc->prom && t != TUNER_CHECK) {
+		msg_warn("--prom is for check");
+		usage_hint();
+	}
+	return t;
+}
+
+int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc)
+{
+	size_t drift = tuner_check(r, msg_progname(),
+				   tc->json ? TUNER_JSON : tc->prom ? TUNER_PROM : TUNER_TEXT, stdout);
+	return drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
 }

@@ -14,6 +14,38 @@
 
 #include "txn.h"
 
+/* Options every tuner takes (see TUNER_LONGOPTS and tuner_option()). */
+struct tuner_common {
+	int explain, json, prom, dry_run;
+};
+
+/* Long-option codes of the shared options; a tool's own codes start at TUNER_OPT_FIRST. */
+enum { TUNER_OPT_ROOT = 0x100, TUNER_OPT_PROM, TUNER_OPT_FIRST };
+
+/* The shared entries of a tool's longopts[] (short letters e j n q v). */
+#define TUNER_LONGOPTS                                                  \
+	{ "explain", no_argument, NULL, 'e' },                          \
+	{ "json", no_argument, NULL, 'j' },                             \
+	{ "prom", no_argument, NULL, TUNER_OPT_PROM },                  \
+	{ "dry-run", no_argument, NULL, 'n' },                          \
+	{ "root", required_argument, NULL, TUNER_OPT_ROOT },            \
+	{ "quiet", no_argument, NULL, 'q' },                            \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/* Handle c if it is a shared option (-e -j --prom -n --root -q -v): 1 if it was. */
+int tuner_option(int c, const char *arg, struct tuner_common *tc);
+
+enum tuner_command { TUNER_SHOW, TUNER_RECOMMEND, TUNER_APPLY, TUNER_CHECK, TUNER_EXTRA };
+
+/*
+ * The one command word after the options: show, recommend, apply, check, or
+ * extra (a tool's own, e.g. "observe"; NULL for none). A missing, unknown or
+ * second word, or --prom outside check, is a usage error (exit 2).
+ */
+enum tuner_command tuner_command(int argc, char **argv, int optind, const char *extra,
+				 const struct tuner_common *tc);
+
+
 enum tuner_cmp {
 	TUNER_EQUAL,    /* the live value must equal the recommendation */
 	TUNER_AT_LEAST, /* each number of the live value must be >= ours */
@@ -72,5 +104,8 @@ int tuner_read_u64(const char *key, uint64_t *v);
  * stderr, and returns the exit status for main().
  */
 int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet);
+
+/* check in the format tc asks for (text, --json, --prom); the exit status (0 or 3). */
+int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc);
 
 #endif

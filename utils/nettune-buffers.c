@@ -46,7 +46,8 @@ struct ctl {
 	uint64_t flows;
 	uint64_t interval_ms;
 	unsigned threshold_pct;
-	int explain, json, prom, dry_run, all;
+	struct tuner_common common;
+	int all;
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -313,7 +314,7 @@ static int show(const struct ctl *ctl)
 	uint64_t ram = ram_bytes(), ps = page_size();
 	char buf[32];
 
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_init(&w, stdout);
 		json_object_begin(&w, NULL);
 		json_u64(&w, "ram_bytes", ram);
@@ -327,7 +328,7 @@ static int show(const struct ctl *ctl)
 		int n = sysctl_read(key, &val) == 0 ? tuner_read_u64s(key, v, 3) : -ENOENT;
 		if (val)
 			sysctl_value_normalize(val, val, strlen(val) + 1);
-		if (ctl->json) {
+		if (ctl->common.json) {
 			json_string(&w, key, val);
 		} else if (!val) {
 			printf("%s = (absent)\n", key);
@@ -342,7 +343,7 @@ static int show(const struct ctl *ctl)
 		}
 		free(val);
 	}
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_object_end(&w);
 		json_object_end(&w);
 	} else {
@@ -474,7 +475,7 @@ static int observe(const struct ctl *ctl)
 	qsort(f, nf, sizeof(*f), cmp_finding);
 
 	struct json w;
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_init(&w, stdout);
 		json_object_begin(&w, NULL);
 		json_double(&w, "interval_s", (double)ctl->interval_ms / 1000.0, 3);
@@ -487,7 +488,7 @@ static int observe(const struct ctl *ctl)
 	for (size_t i = 0; i < nf; i++) {
 		const struct finding *x = &f[i];
 		const struct tcp_info *ti = &x->c->info;
-		if (ctl->json) {
+		if (ctl->common.json) {
 			json_object_begin(&w, NULL);
 			json_string(&w, "local", x->c->local);
 			json_string(&w, "peer", x->c->peer);
@@ -509,7 +510,7 @@ static int observe(const struct ctl *ctl)
 			       x->suggest, x->setting ? x->setting : "-");
 		}
 	}
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_array_end(&w);
 		json_object_end(&w);
 	} else if (msg_verbosity >= 0) {
@@ -529,7 +530,7 @@ static int observe(const struct ctl *ctl)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = CHAR_MAX + 1, OPT_PROM, OPT_THRESHOLD };
+	enum { OPT_THRESHOLD = TUNER_OPT_FIRST };
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, 'r' },
 		{ "rtt", required_argument, NULL, 't' },
@@ -539,13 +540,7 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "all", no_argument, NULL, 'a' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "prom", no_argument, NULL, OPT_PROM },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		TUNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -590,52 +585,19 @@ int main(int argc, char **argv)
 		case 'a':
 			ctl.all = 1;
 			break;
-		case 'e':
-			ctl.explain = 1;
-			break;
-		case 'j':
-			ctl.json = 1;
-			break;
-		case OPT_PROM:
-			ctl.prom = 1;
-			break;
-		case 'n':
-			ctl.dry_run = 1;
-			break;
-		case OPT_ROOT:
-			tk_set_root(optarg);
-			break;
-		case 'q':
-			msg_verbosity = -1;
-			break;
-		case 'v':
-			msg_verbosity++;
-			break;
 		case 'h':
 			usage();
 		case 'V':
 			print_version();
 		default:
-			usage_hint();
+			if (!tuner_option(c, optarg, &ctl.common))
+				usage_hint();
 		}
 	}
-	if (optind != argc - 1) {
-		msg_warn(optind == argc ? "no command given" : "too many arguments");
-		usage_hint();
-	}
-	const char *cmd = argv[optind];
-	int is_rec = !strcmp(cmd, "recommend"), is_apply = !strcmp(cmd, "apply"),
-	    is_check = !strcmp(cmd, "check");
-	if (!is_rec && !is_apply && !is_check && strcmp(cmd, "show") && strcmp(cmd, "observe")) {
-		msg_warn("unknown command '%s'", cmd);
-		usage_hint();
-	}
+	enum tuner_command cmd = tuner_command(argc, argv, optind, "observe", &ctl.common);
+	int is_rec = cmd == TUNER_RECOMMEND, is_apply = cmd == TUNER_APPLY, is_check = cmd == TUNER_CHECK;
 	if (ctl.rtt_ns && ctl.rtt_from) {
 		msg_warn("--rtt and --rtt-from exclude each other");
-		usage_hint();
-	}
-	if (ctl.prom && !is_check) {
-		msg_warn("--prom is for check");
 		usage_hint();
 	}
 	if ((is_rec || is_apply || is_check) && (ctl.rtt_ns || ctl.rtt_from) && !ctl.rate_bps) {
@@ -646,26 +608,24 @@ int main(int argc, char **argv)
 		msg_warn("--rate needs --rtt or --rtt-from");
 		usage_hint();
 	}
-	if (!strcmp(cmd, "show"))
+	if (cmd == TUNER_SHOW)
 		return show(&ctl);
 	if (ctl.rtt_from)
 		measure_rtt(&ctl);
-	if (!strcmp(cmd, "observe"))
+	if (cmd == TUNER_EXTRA)
 		return observe(&ctl);
 
 	struct tuner_recs recs = { 0 };
 	recommend(&ctl, &recs, is_check || msg_verbosity < 0);
-	if (ctl.explain)
+	if (ctl.common.explain)
 		tuner_explain(&recs, stderr);
 	if (is_rec) {
 		tuner_print(&recs, stdout);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		size_t drift = tuner_check(&recs, msg_progname(),
-					   ctl.json ? TUNER_JSON : ctl.prom ? TUNER_PROM : TUNER_TEXT, stdout);
-		rc = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+		rc = tuner_check_status(&recs, &ctl.common);
 	} else {
-		struct txn_opts opts = { .dry_run = ctl.dry_run, .note = "nettune-buffers apply" };
+		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-buffers apply" };
 		rc = tuner_apply(&recs, &opts, msg_verbosity < 0);
 	}
 	tuner_free(&recs);

@@ -41,7 +41,8 @@ struct ctl {
 	const char *qdisc;     /* --qdisc: instead of the choice */
 	char **ifaces;         /* --qdisc-ifaces, NULL-terminated */
 	size_t nifaces;
-	int explain, json, prom, dry_run, sockets;
+	struct tuner_common common;
+	int sockets;
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -201,13 +202,13 @@ static int show(const struct ctl *ctl)
 	struct json w;
 	int rc, status = TK_EXIT_OK;
 
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_init(&w, stdout);
 		json_object_begin(&w, NULL);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		char *v = read_normalized(keys[i].key);
-		if (ctl->json)
+		if (ctl->common.json)
 			json_string(&w, keys[i].label, v);
 		else
 			printf("%s %s\n", keys[i].label, v ? v : "(absent)");
@@ -219,10 +220,10 @@ static int show(const struct ctl *ctl)
 		msg_warn_errno(-rc, "root qdisc dump");
 		status = TK_EXIT_FAILURE;
 	}
-	if (ctl->json)
+	if (ctl->common.json)
 		json_array_begin(&w, "qdiscs");
 	for (size_t i = 0; i < nroots; i++) {
-		if (ctl->json) {
+		if (ctl->common.json) {
 			json_object_begin(&w, NULL);
 			json_string(&w, "iface", roots[i].ifname);
 			json_string(&w, "kind", roots[i].kind);
@@ -232,7 +233,7 @@ static int show(const struct ctl *ctl)
 			printf("qdisc %s %s\n", roots[i].ifname, roots[i].kind);
 		}
 	}
-	if (ctl->json)
+	if (ctl->common.json)
 		json_array_end(&w);
 	qdisc_root_list_free(roots, nroots);
 
@@ -258,25 +259,25 @@ static int show(const struct ctl *ctl)
 	}
 	if (ncounts > 1)
 		qsort(counts, ncounts, sizeof(*counts), cmp_count);
-	if (ctl->json)
+	if (ctl->common.json)
 		json_object_begin(&w, "connections");
 	for (size_t i = 0; i < ncounts; i++) {
-		if (ctl->json)
+		if (ctl->common.json)
 			json_u64(&w, counts[i].name, counts[i].n);
 		else
 			printf("connections %s %" PRIu64 "\n", counts[i].name, counts[i].n);
 	}
-	if (ctl->json)
+	if (ctl->common.json)
 		json_object_end(&w);
 	if (ctl->sockets) {
-		if (ctl->json)
+		if (ctl->common.json)
 			json_array_begin(&w, "sockets");
 		for (size_t i = 0; i < nconns; i++) {
 			const struct sockdiag_conn *c = &conns[i];
 			const char *state = sockdiag_state_name(c->state);
 			if (c->state == 10)
 				continue;
-			if (ctl->json) {
+			if (ctl->common.json) {
 				json_object_begin(&w, NULL);
 				json_string(&w, "local", c->local);
 				json_string(&w, "peer", c->peer);
@@ -288,10 +289,10 @@ static int show(const struct ctl *ctl)
 				       c->cong[0] ? c->cong : "unknown");
 			}
 		}
-		if (ctl->json)
+		if (ctl->common.json)
 			json_array_end(&w);
 	}
-	if (ctl->json)
+	if (ctl->common.json)
 		json_object_end(&w);
 	free(counts);
 	free(conns);
@@ -352,7 +353,7 @@ static int replace_qdiscs(void *arg, struct txn_error *err)
 static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
 {
 	struct qdisc_step st = { .ctl = ctl, .kind = kind };
-	struct txn_opts opts = { .dry_run = ctl->dry_run, .note = "nettune-cc apply" };
+	struct txn_opts opts = { .dry_run = ctl->common.dry_run, .note = "nettune-cc apply" };
 	int rc;
 
 	if (ctl->nifaces) {
@@ -375,7 +376,7 @@ static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kin
 	if (rc == TK_EXIT_OK)
 		for (size_t i = 0; i < ctl->nifaces; i++)
 			printf("qdisc dev %s: %s -> %s%s\n", st.saved[i].ifname, st.saved[i].kind, kind,
-			       ctl->dry_run ? " (dry run)" : "");
+			       ctl->common.dry_run ? " (dry run)" : "");
 	for (size_t i = 0; i < ctl->nifaces; i++)
 		qdisc_root_free(&st.saved[i]);
 	free(st.saved);
@@ -412,20 +413,14 @@ static int valid_name(const char *s, size_t max)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = CHAR_MAX + 1, OPT_PROM };
+	
 	static const struct option longopts[] = {
 		{ "profile", required_argument, NULL, 'p' },
 		{ "cc", required_argument, NULL, 'c' },
 		{ "qdisc", required_argument, NULL, 'Q' },
 		{ "qdisc-ifaces", required_argument, NULL, 'I' },
 		{ "sockets", no_argument, NULL, 's' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "prom", no_argument, NULL, OPT_PROM },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		TUNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -463,55 +458,22 @@ int main(int argc, char **argv)
 		case 's':
 			ctl.sockets = 1;
 			break;
-		case 'e':
-			ctl.explain = 1;
-			break;
-		case 'j':
-			ctl.json = 1;
-			break;
-		case OPT_PROM:
-			ctl.prom = 1;
-			break;
-		case 'n':
-			ctl.dry_run = 1;
-			break;
-		case OPT_ROOT:
-			tk_set_root(optarg);
-			break;
-		case 'q':
-			msg_verbosity = -1;
-			break;
-		case 'v':
-			msg_verbosity++;
-			break;
 		case 'h':
 			usage();
 		case 'V':
 			print_version();
 		default:
-			usage_hint();
+			if (!tuner_option(c, optarg, &ctl.common))
+				usage_hint();
 		}
 	}
-	if (optind != argc - 1) {
-		msg_warn(optind == argc ? "no command given" : "too many arguments");
-		usage_hint();
-	}
-	const char *cmd = argv[optind];
-	int is_rec = !strcmp(cmd, "recommend"), is_apply = !strcmp(cmd, "apply"),
-	    is_check = !strcmp(cmd, "check");
-	if (!is_rec && !is_apply && !is_check && strcmp(cmd, "show")) {
-		msg_warn("unknown command '%s'", cmd);
-		usage_hint();
-	}
-	if (ctl.prom && !is_check) {
-		msg_warn("--prom is for check");
-		usage_hint();
-	}
+	enum tuner_command cmd = tuner_command(argc, argv, optind, NULL, &ctl.common);
+	int is_rec = cmd == TUNER_RECOMMEND, is_apply = cmd == TUNER_APPLY, is_check = cmd == TUNER_CHECK;
 	if (ctl.nifaces && !is_apply) {
 		msg_warn("--qdisc-ifaces is for apply");
 		usage_hint();
 	}
-	if (!strcmp(cmd, "show"))
+	if (cmd == TUNER_SHOW)
 		return show(&ctl);
 
 	if (ctl.cc) {
@@ -527,15 +489,13 @@ int main(int argc, char **argv)
 	int quiet = msg_verbosity < 0 || is_check;
 	const char *kind = recommend(&ctl, &recs, quiet);
 	tuner_drop_absent(&recs, quiet);
-	if (ctl.explain)
+	if (ctl.common.explain)
 		tuner_explain(&recs, stderr);
 	if (is_rec) {
 		tuner_print(&recs, stdout);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		size_t drift = tuner_check(&recs, msg_progname(),
-					   ctl.json ? TUNER_JSON : ctl.prom ? TUNER_PROM : TUNER_TEXT, stdout);
-		rc = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+		rc = tuner_check_status(&recs, &ctl.common);
 	} else {
 		rc = apply(&ctl, &recs, kind);
 	}

@@ -52,7 +52,7 @@ struct ctl {
 	uint64_t max_backlog;
 	uint64_t max_budget;
 	enum rule rule;
-	int explain, json, prom, dry_run;
+	struct tuner_common common;
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -349,7 +349,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 
 	if (!have_irqs)
 		msg_verbose("%s/interrupts: not readable", tk_proc());
-	if (print && ctl->json) {
+	if (print && ctl->common.json) {
 		json_bool(w, "irqbalance", balance);
 		json_array_begin(w, "irqs");
 	} else if (print) {
@@ -368,7 +368,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 			irqs++;
 			if (!print) {
 				/* counted only */
-			} else if (ctl->json) {
+			} else if (ctl->common.json) {
 				json_object_begin(w, NULL);
 				json_u64(w, "irq", r->irq);
 				json_string(w, "iface", *ifn);
@@ -408,7 +408,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 			free(rps);
 		}
 	}
-	if (print && ctl->json) {
+	if (print && ctl->common.json) {
 		json_array_end(w);
 		json_array_begin(w, "rps");
 	}
@@ -431,7 +431,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 			int rx = qs[i][0] == 'r';
 			char *mask = read_sys(rx ? "/sys/class/net/%s/queues/%s/rps_cpus" :
 					      "/sys/class/net/%s/queues/%s/xps_cpus", *ifn, qs[i]);
-			if (mask && ctl->json) {
+			if (mask && ctl->common.json) {
 				json_object_begin(w, NULL);
 				json_string(w, "iface", *ifn);
 				json_string(w, "queue", qs[i]);
@@ -446,7 +446,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 		free(qs);
 		free(qdir);
 	}
-	if (print && ctl->json)
+	if (print && ctl->common.json)
 		json_array_end(w);
 	free_ifaces(ifs);
 	if (have_irqs)
@@ -469,7 +469,7 @@ static int show(const struct ctl *ctl)
 	struct json w;
 
 	read_softnet(&s);
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_init(&w, stdout);
 		json_object_begin(&w, NULL);
 		json_object_begin(&w, "sysctls");
@@ -477,7 +477,7 @@ static int show(const struct ctl *ctl)
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		char *val = NULL;
 		sysctl_read(keys[i].key, &val);
-		if (ctl->json)
+		if (ctl->common.json)
 			json_string(&w, keys[i].key, val);
 		else if (val)
 			printf("%s = %s %s\n", keys[i].key, val, keys[i].unit);
@@ -485,13 +485,13 @@ static int show(const struct ctl *ctl)
 			printf("%s = (absent)\n", keys[i].key);
 		free(val);
 	}
-	if (ctl->json) {
+	if (ctl->common.json) {
 		json_object_end(&w);
 		json_array_begin(&w, "cpus");
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		const struct softnet_cpu *c = &s.cpus[i];
-		if (ctl->json) {
+		if (ctl->common.json) {
 			json_object_begin(&w, NULL);
 			json_u64(&w, "cpu", c->cpu);
 			json_u64(&w, "processed", c->processed);
@@ -507,11 +507,11 @@ static int show(const struct ctl *ctl)
 			       c->processed, c->dropped, c->time_squeeze, c->received_rps, c->flow_limit);
 		}
 	}
-	if (ctl->json)
+	if (ctl->common.json)
 		json_array_end(&w);
 	softnet_free(&s);
 	show_spread(ctl, &w, 1, 0);
-	if (ctl->json)
+	if (ctl->common.json)
 		json_object_end(&w);
 	return TK_EXIT_OK;
 }
@@ -520,19 +520,13 @@ static int show(const struct ctl *ctl)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ROOT = CHAR_MAX + 1, OPT_PROM, OPT_MAX_BACKLOG, OPT_MAX_BUDGET };
+	enum { OPT_MAX_BACKLOG = TUNER_OPT_FIRST, OPT_MAX_BUDGET };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "rule", required_argument, NULL, 'R' },
 		{ "max-backlog", required_argument, NULL, OPT_MAX_BACKLOG },
 		{ "max-budget", required_argument, NULL, OPT_MAX_BUDGET },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "prom", no_argument, NULL, OPT_PROM },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
+		TUNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -571,61 +565,28 @@ int main(int argc, char **argv)
 			    ctl.max_budget > INT_MAX)
 				bad_arg("--max-budget", optarg);
 			break;
-		case 'e':
-			ctl.explain = 1;
-			break;
-		case 'j':
-			ctl.json = 1;
-			break;
-		case OPT_PROM:
-			ctl.prom = 1;
-			break;
-		case 'n':
-			ctl.dry_run = 1;
-			break;
-		case OPT_ROOT:
-			tk_set_root(optarg);
-			break;
-		case 'q':
-			msg_verbosity = -1;
-			break;
-		case 'v':
-			msg_verbosity++;
-			break;
 		case 'h':
 			usage();
 		case 'V':
 			print_version();
 		default:
-			usage_hint();
+			if (!tuner_option(c, optarg, &ctl.common))
+				usage_hint();
 		}
 	}
-	if (optind != argc - 1) {
-		msg_warn(optind == argc ? "no command given" : "too many arguments");
-		usage_hint();
-	}
-	const char *cmd = argv[optind];
-	int is_rec = !strcmp(cmd, "recommend"), is_apply = !strcmp(cmd, "apply"),
-	    is_check = !strcmp(cmd, "check");
-	if (!is_rec && !is_apply && !is_check && strcmp(cmd, "show")) {
-		msg_warn("unknown command '%s'", cmd);
-		usage_hint();
-	}
-	if (ctl.prom && !is_check) {
-		msg_warn("--prom is for check");
-		usage_hint();
-	}
-	if (!strcmp(cmd, "show"))
+	enum tuner_command cmd = tuner_command(argc, argv, optind, NULL, &ctl.common);
+	int is_rec = cmd == TUNER_RECOMMEND, is_check = cmd == TUNER_CHECK;
+	if (cmd == TUNER_SHOW)
 		return show(&ctl);
 
 	struct tuner_recs recs = { 0 };
-	int quiet = msg_verbosity < 0 || (is_check && (ctl.json || ctl.prom));
+	int quiet = msg_verbosity < 0 || (is_check && (ctl.common.json || ctl.common.prom));
 	if (ctl.rule == RULE_CPUS)
 		rule_cpus(&ctl, &recs, quiet);
 	else
 		rule_drops(&ctl, &recs, quiet);
 	tuner_drop_absent(&recs, quiet);
-	if (ctl.explain)
+	if (ctl.common.explain)
 		tuner_explain(&recs, stderr);
 	if (is_rec) {
 		tuner_print(&recs, stdout);
@@ -633,13 +594,11 @@ int main(int argc, char **argv)
 			show_spread(&ctl, NULL, 0, 1);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		size_t drift = tuner_check(&recs, msg_progname(),
-					   ctl.json ? TUNER_JSON : ctl.prom ? TUNER_PROM : TUNER_TEXT, stdout);
-		rc = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+		rc = tuner_check_status(&recs, &ctl.common);
 	} else if (!recs.n) {
 		rc = TK_EXIT_OK;
 	} else {
-		struct txn_opts opts = { .dry_run = ctl.dry_run, .note = "nettune-queues apply" };
+		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-queues apply" };
 		rc = tuner_apply(&recs, &opts, msg_verbosity < 0);
 	}
 	tuner_free(&recs);
