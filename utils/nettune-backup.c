@@ -38,7 +38,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " %1$s list [--json]         list snapshots, newest last\n"
 	       " %1$s show ID               print a snapshot as sysctl.d lines\n"
 	       " %1$s diff [ID]             live values against a snapshot (default newest)\n"
-	       " %1$s restore [ID] [-n]     go back to a snapshot (default newest)\n"
+	       " %1$s restore [ID] [-n]     go back to a snapshot (default: undo the last change)\n"
 	       " %1$s apply [FILE|-] [-n]   apply sysctl.d lines transactionally\n"
 	       " %1$s check [--prom FILE]   compare the persisted file with live values\n"
 	       " %1$s prune --keep N        keep only the newest N snapshots\n",
@@ -100,6 +100,44 @@ static void pick_id(const char *arg, char *id, size_t len)
 		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
 	if (rc < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+}
+
+/*
+ * The default for restore: undo the last change not undone yet. Newest
+ * first, "before restore of X" snapshots are skipped and so is every X they
+ * name, so repeated restores walk back through the changes instead of
+ * flipping between the last two states.
+ */
+static void pick_undo_id(char *id, size_t len)
+{
+	static const char prefix[] = "before restore of ";
+	struct snapshot_info *v;
+	size_t n;
+	int rc = snapshot_list(&v, &n);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+	if (n == 0)
+		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
+	char **undone = xcalloc(n, sizeof(*undone));
+	size_t nundone = 0;
+	const char *pick = NULL;
+	for (size_t i = n; i-- > 0 && !pick;) {
+		if (!strncmp(v[i].note, prefix, sizeof(prefix) - 1)) {
+			undone[nundone++] = v[i].note + sizeof(prefix) - 1;
+			continue;
+		}
+		int seen = 0;
+		for (size_t k = 0; k < nundone && !seen; k++)
+			seen = !strcmp(undone[k], v[i].id);
+		if (!seen)
+			pick = v[i].id;
+	}
+	if (!pick)
+		msg_die(TK_EXIT_FAILURE, "every change is undone already; name a snapshot to restore (see '%s list')",
+			msg_progname());
+	snprintf(id, len, "%s", pick);
+	free(undone);
+	snapshot_info_free(v, n);
 }
 
 static void load_or_die(const char *id, struct snapshot *s)
@@ -241,7 +279,10 @@ static int cmd_restore(const char *arg, const struct options *o)
 	struct snapshot s;
 	struct txn_opts topts = { 0 };
 	struct txn_error err;
-	pick_id(arg, id, sizeof(id));
+	if (arg)
+		pick_id(arg, id, sizeof(id));
+	else
+		pick_undo_id(id, sizeof(id));
 	load_or_die(id, &s);
 	topts.dry_run = o->dry_run;
 	topts.report = stdout;

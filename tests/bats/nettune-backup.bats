@@ -354,6 +354,25 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_output "net.core.somaxconn = 1024"
 }
 
+@test "restore: repeated restores walk back through the changes, then stop" {
+	nettune-backup -q apply - <<<'net.core.somaxconn = 1000'
+	nettune-backup -q apply - <<<'net.core.somaxconn = 2000'
+	nettune-backup -q apply - <<<'net.core.somaxconn = 3000'
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 2000 ]
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1000 ]
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	run nettune-backup restore
+	assert_failure 1
+	assert_output --partial "every change is undone already"
+	# a restore is undone by naming its snapshot
+	id=$(nettune-backup list | tail -1 | cut -d' ' -f1)
+	nettune-backup -q restore "$id" >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1000 ]
+}
+
 @test "restore: brings managed files back (resolv.conf content, symlinks)" {
 	echo "nameserver 192.0.2.1" > "$TUNEKIT_ROOT/etc/resolv.conf"
 	id=$(nettune-backup save)
@@ -364,7 +383,7 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	[ ! -L "$TUNEKIT_ROOT/etc/resolv.conf" ]
 	[ "$(cat "$TUNEKIT_ROOT/etc/resolv.conf")" = "nameserver 192.0.2.1" ]
 	# and back again to the symlink through the "before restore" snapshot
-	run nettune-backup restore
+	run nettune-backup restore "$(nettune-backup list | tail -1 | cut -d' ' -f1)"
 	assert_success
 	[ "$(readlink "$TUNEKIT_ROOT/etc/resolv.conf")" = ../run/systemd/resolve/stub-resolv.conf ]
 }

@@ -234,3 +234,30 @@ print(\"dns:\", [s[\"server\"] for s in d[\"dns\"][\"servers\"]], [s[\"qualified
 	assert_line --regexp '^probe targets 127\.0\.0\.1:8081 results tcp median_ms +[0-9.]+ +[0-9.]+ '
 	assert_line --regexp '^dns servers 127\.0\.0\.2:5353 median_ms +[0-9.]+ +[0-9.]+ '
 }
+
+@test "optimize --dns: sysctls and the resolver change, each undone by restore" {
+	require_sandbox
+	require_cmd dnsmasq
+	run "$SANDBOX" bash -c '
+		dnsmasq -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address 127.0.0.2 \
+			--port 53 --pid-file= --keep-in-foreground --local=/#/ 2>/dev/null &
+		trap "kill $!" EXIT
+		sleep 0.5
+		printf "search lab.example\nnameserver 192.0.2.1\n" > /etc/resolv.conf
+		mkdir -p /etc/tunekit
+		printf "dns_servers = 127.0.0.2\ndns_count = 5\n" > /etc/tunekit/tunekit.conf
+		nettune optimize --dns >/dev/null 2>"$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; exit 9; }
+		echo "ssai: $(cat /proc/sys/net/ipv4/tcp_slow_start_after_idle)"
+		grep -E "^(search|nameserver)" /etc/resolv.conf | sed "s/^/after: /"
+		nettune restore >/dev/null 2>&1
+		grep -E "^(search|nameserver)" /etc/resolv.conf | sed "s/^/restored: /"
+		nettune restore >/dev/null 2>&1
+		echo "ssai restored: $(cat /proc/sys/net/ipv4/tcp_slow_start_after_idle)"'
+	assert_success
+	assert_line "ssai: 0"
+	assert_line "after: search lab.example"
+	assert_line "after: nameserver 127.0.0.2"
+	refute_line "after: nameserver 192.0.2.1"
+	assert_line "restored: nameserver 192.0.2.1"
+	assert_line "ssai restored: 1"
+}
