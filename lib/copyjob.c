@@ -369,6 +369,10 @@ bool copy_file_next_chunk(struct copy_file *f, size_t block, struct copy_op *op)
 			}
 		}
 		f->ext_pos += len;
+		if (f->ext_pos >= e->len) {
+			f->ext_idx++;
+			f->ext_pos = 0;
+		}
 		op->f = f;
 		op->off = off;
 		op->len = (uint32_t)len;
@@ -633,7 +637,7 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			f->ext[0].len = size;
 			f->n_ext = 1;
 		}
-		if (!f->err && size >= COPY_PREALLOC_MIN) {
+		if (!f->err && size >= COPY_PREALLOC_MIN && !getenv("TK_NOPREALLOC")) {
 			for (size_t i = 0; i < f->n_ext; i++) {
 				if (fallocate(f->dst_fd, 0, (off_t)f->ext[i].off, (off_t)f->ext[i].len) == 0)
 					continue;
