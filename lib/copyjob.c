@@ -637,7 +637,7 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			f->ext[0].len = size;
 			f->n_ext = 1;
 		}
-		if (!f->err && size >= COPY_PREALLOC_MIN && !getenv("TK_NOPREALLOC")) {
+		if (!f->err && size >= COPY_PREALLOC_MIN) {
 			for (size_t i = 0; i < f->n_ext; i++) {
 				if (fallocate(f->dst_fd, 0, (off_t)f->ext[i].off, (off_t)f->ext[i].len) == 0)
 					continue;
