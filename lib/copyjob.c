@@ -32,8 +32,10 @@
 #define RAMFS_MAGIC 0x858458f6
 #endif
 
-/* Files from this size on are preallocated with fallocate (below it the
- * extra call costs more than it saves on a tree of small files). */
+/* Files from this size on are preallocated with fallocate and, when direct,
+ * written with O_DIRECT; smaller ones are written through the page cache (on
+ * a tree of small files the extra calls and synchronous block allocation of
+ * O_DIRECT writes cost far more than they save). */
 #define COPY_PREALLOC_MIN (1024 * 1024)
 /* Progress is on by default (on a tty) from this many bytes on. */
 #define COPY_PROGRESS_AUTO_MIN (64ULL * 1024 * 1024)
@@ -356,18 +358,9 @@ bool copy_file_next_chunk(struct copy_file *f, size_t block, struct copy_op *op)
 		uint64_t off = e->off + f->ext_pos;
 		uint64_t left = e->len - f->ext_pos;
 		uint64_t len = left < block ? left : block;
-		bool buffered = !f->direct;
-		if (f->direct) {
-			size_t a = f->dio_align;
-			if (off % a) {
-				buffered = true;
-			} else if (len % a) {
-				if (len > a)
-					len -= len % a; /* aligned part now, the tail next */
-				else
-					buffered = true;
-			}
-		}
+		/* direct chunks start aligned (extents are in file system blocks);
+		 * an unaligned length happens only at the end of the file */
+		bool buffered = !f->direct || off % f->dio_align;
 		f->ext_pos += len;
 		if (f->ext_pos >= e->len) {
 			f->ext_idx++;
@@ -394,14 +387,25 @@ bool copy_file_drained(const struct copy_file *f)
 void copy_op_io(const struct copy_op *op, struct copy_io *io)
 {
 	const struct copy_file *f = op->f;
+	size_t rem = op->len - op->done;
+	size_t a = f->dio_align;
+
 	io->write = op->phase == COPY_PHASE_WRITE;
-	if (io->write)
-		io->fd = op->buffered ? f->dst_fd : f->dst_dfd;
-	else
-		io->fd = op->buffered ? f->src_fd : f->src_dfd;
 	io->buf = (char *)op->buf + op->done;
-	io->len = op->len - op->done;
 	io->off = op->off + op->done;
+	io->len = rem;
+	if (!io->write) {
+		/* a direct read of the tail asks for whole blocks and gets the
+		 * bytes up to the end of the file */
+		io->fd = op->buffered ? f->src_fd : f->src_dfd;
+		if (!op->buffered)
+			io->len = (rem + a - 1) / a * a;
+	} else if (op->buffered || f->write_buffered || rem < a) {
+		io->fd = f->dst_fd; /* the unaligned tail goes through the page cache */
+	} else {
+		io->fd = f->dst_dfd;
+		io->len = rem / a * a;
+	}
 }
 
 enum copy_step copy_op_complete(struct copy_op *op, long res)
@@ -436,14 +440,17 @@ enum copy_step copy_op_complete(struct copy_op *op, long res)
 		f->inflight--;
 		return COPY_STEP_FAILED;
 	}
+	struct copy_io io;
+	copy_op_io(op, &io);
 	if ((unsigned long)res > op->len - op->done)
 		res = (long)(op->len - op->done);
 	op->done += (uint32_t)res;
 	if (op->done < op->len) {
-		/* short transfer: the remainder, buffered when no longer aligned */
+		/* the remainder: a short transfer, or the tail after the aligned
+		 * part of a direct write; buffered when no longer aligned */
 		if (!op->buffered && op->done % f->dio_align)
 			op->buffered = true;
-		if (st)
+		if (st && (size_t)res < io.len)
 			st->resubmits++;
 		return COPY_STEP_SUBMIT;
 	}
@@ -616,8 +623,13 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		/* the mode set at the end; until then only we can open it */
 		f->st.st_mode = (f->st.st_mode & ~07777u) | it->mode;
 
-		if (o->direct && f->st.st_size > 0)
+		if (o->direct && f->st.st_size > 0) {
 			f->direct = open_direct(q, f);
+			/* an O_DIRECT write that allocates blocks waits for the file
+			 * system: small files are written through the page cache
+			 * (their reads stay direct) */
+			f->write_buffered = f->st.st_size < COPY_PREALLOC_MIN;
+		}
 
 		uint64_t size = (uint64_t)f->st.st_size;
 		int rc = 0;

@@ -69,7 +69,8 @@ struct copy_file {
 	char *src, *dst, *tmp;   /* source, final name, temp file */
 	int src_fd, dst_fd;      /* buffered descriptors */
 	int src_dfd, dst_dfd;    /* O_DIRECT descriptors, -1 unless direct */
-	bool direct;
+	bool direct;             /* reads (and writes) with O_DIRECT */
+	bool write_buffered;     /* ...but writes through the page cache (small file) */
 	size_t dio_align;        /* offset and length alignment when direct */
 	struct stat st;          /* source */
 	struct copy_extent *ext; /* data regions, sorted */
@@ -163,15 +164,16 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f);
 struct copy_stats *copy_queue_stats(struct copy_queue *q);
 
 /* Fill op with the next chunk of f (at most block bytes); false when f has
- * no chunk left or failed. Direct files get direct chunks when aligned and a
- * buffered chunk for an unaligned tail. */
+ * no chunk left or failed. */
 bool copy_file_next_chunk(struct copy_file *f, size_t block, struct copy_op *op);
 /* True when f has handed out all its chunks (or failed) and none is in flight. */
 bool copy_file_drained(const struct copy_file *f);
 /* Record the first failure of f (err: errno, or 0 for a message-only op). */
 void copy_file_fail(struct copy_file *f, const char *path, const char *op, int err);
 
-/* The I/O op needs next. */
+/* The I/O op needs next. Direct reads ask for whole alignment units (the
+ * tail read returns the bytes up to EOF); direct writes cover the aligned
+ * part and the unaligned tail follows through the page cache. */
 void copy_op_io(const struct copy_op *op, struct copy_io *io);
 /* Account a completion (res: bytes or -errno) and say what comes next. */
 enum copy_step copy_op_complete(struct copy_op *op, long res);

@@ -85,16 +85,36 @@ static void test_chunks(void)
 	free_fake(f);
 
 	f = fake_file(4097, true, 512);
-	ok(copy_file_next_chunk(f, 1048576, &op), "direct 4097: first chunk");
-	ok(op.len == 4096 && !op.buffered, "aligned 4096 bytes go direct");
-	ok(copy_file_next_chunk(f, 1048576, &op), "direct 4097: second chunk");
-	ok(op.off == 4096 && op.len == 1 && op.buffered, "the 1-byte tail goes buffered");
-	ok(!copy_file_next_chunk(f, 1048576, &op), "no third chunk");
+	struct copy_io io;
+	char buf[8192];
+	op.buf = buf;
+	ok(copy_file_next_chunk(f, 1048576, &op), "direct 4097: one chunk");
+	ok(op.len == 4097 && !op.buffered, "the whole file, direct");
+	ok(!copy_file_next_chunk(f, 1048576, &op), "no second chunk");
+	copy_op_io(&op, &io);
+	ok(!io.write && io.fd == 12 && io.len == 4608, "direct read of whole 512-byte units");
+	is_int(copy_op_complete(&op, 4097), COPY_STEP_SUBMIT, "read returns the bytes up to EOF");
+	copy_op_io(&op, &io);
+	ok(io.write && io.fd == 13 && io.len == 4096, "direct write of the aligned part");
+	is_int(copy_op_complete(&op, 4096), COPY_STEP_SUBMIT, "then the tail");
+	copy_op_io(&op, &io);
+	ok(io.write && io.fd == 11 && io.len == 1 && io.off == 4096, "the 1-byte tail through the page cache");
+	is_int(copy_op_complete(&op, 1), COPY_STEP_DONE, "chunk done");
+	free_fake(f);
+
+	f = fake_file(8192, true, 512);
+	f->write_buffered = true;
+	copy_file_next_chunk(f, 1048576, &op);
+	copy_op_complete(&op, 8192);
+	copy_op_io(&op, &io);
+	ok(io.write && io.fd == 11 && io.len == 8192, "a small file is written through the page cache");
 	free_fake(f);
 
 	f = fake_file(100, true, 4096);
-	ok(copy_file_next_chunk(f, 1048576, &op) && op.buffered && op.len == 100,
-	   "a file smaller than the alignment is one buffered chunk");
+	ok(copy_file_next_chunk(f, 1048576, &op) && !op.buffered && op.len == 100,
+	   "a file smaller than the alignment is one direct chunk");
+	copy_op_io(&op, &io);
+	ok(io.len == 4096, "read as one alignment unit");
 	free_fake(f);
 
 	/* holes: two data extents */
