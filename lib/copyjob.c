@@ -954,8 +954,10 @@ static void copy_dir(struct copy_queue *q, const char *src, const char *dst, con
 	struct dir_entry *ents = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	errno = 0;
-	while ((de = readdir(d))) {
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(d)))
+			break;
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (n == cap) {
@@ -969,7 +971,8 @@ static void copy_dir(struct copy_queue *q, const char *src, const char *dst, con
 	if (errno)
 		fail(q, src, "read directory", errno, NULL);
 	/* inode order: the stats of a cold tree read the inode table in sequence */
-	qsort(ents, n, sizeof(*ents), by_inode);
+	if (n > 1)
+		qsort(ents, n, sizeof(*ents), by_inode);
 	for (size_t i = 0; i < n; i++) {
 		struct stat cst;
 		char *csrc = path_join(src, ents[i].name);
