@@ -132,7 +132,7 @@ struct copy_engine {
 #define COPY_BUFFER_ALIGN 4096
 
 /* Defaults shared by both tools (chosen by bench/copy on ext4/virtio). */
-#define COPY_DEFAULT_BLOCK_SIZE (1024 * 1024)
+#define COPY_DEFAULT_BLOCK_SIZE (4 * 1024 * 1024)
 #define COPY_DEFAULT_QUEUE_DEPTH 8
 #define COPY_MAX_BLOCK_SIZE (64 * 1024 * 1024)
 #define COPY_MAX_QUEUE_DEPTH 1024

@@ -244,7 +244,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -n, --no-clobber         never replace an existing destination\n"
 	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
 	      " -q, --queue-depth N      chunks in flight (default 8)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K (default 1M)\n"
+	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K (default 4M)\n"
 	      "     --buffered           go through the page cache (file systems without\n"
 	      "                          O_DIRECT such as tmpfs; slower: AIO is synchronous there)\n"
 	      "     --fsync              make the copy durable before exiting\n"

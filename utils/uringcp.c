@@ -277,7 +277,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -n, --no-clobber         never replace an existing destination\n"
 	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
 	      " -q, --queue-depth N      chunks in flight (default 8)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K (default 1M)\n"
+	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K (default 4M)\n"
 	      "     --direct             O_DIRECT (unaligned tail through the page cache)\n"
 	      "     --fsync              make the copy durable before exiting\n"
 	      "     --verify             re-read both files and compare checksums\n"
