@@ -244,7 +244,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -n, --no-clobber         never replace an existing destination\n"
 	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
 	      " -q, --queue-depth N      chunks in flight (default 8)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K (default 4M)\n"
+	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
+	      "                          (default 4M, --buffered 256K)\n"
 	      "     --buffered           go through the page cache (file systems without\n"
 	      "                          O_DIRECT such as tmpfs; slower: AIO is synchronous there)\n"
 	      "     --fsync              make the copy durable before exiting\n"
@@ -279,8 +280,6 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct copy_opts o = {
-		.block_size = COPY_DEFAULT_BLOCK_SIZE,
-		.queue_depth = COPY_DEFAULT_QUEUE_DEPTH,
 		.progress = COPY_PROGRESS_AUTO,
 		/* libaio is only asynchronous with O_DIRECT: refuse rather than
 		 * silently run synchronously */
@@ -361,6 +360,10 @@ int main(int argc, char **argv)
 		msg_warn("missing destination file operand after '%s'", argv[0]);
 		usage_hint();
 	}
+	if (!o.queue_depth)
+		o.queue_depth = o.direct ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH;
+	if (!o.block_size)
+		o.block_size = o.direct ? COPY_DIRECT_BLOCK_SIZE : COPY_BUFFERED_BLOCK_SIZE;
 	if ((uint64_t)o.queue_depth * o.block_size > COPY_MAX_BUFFER_BYTES) {
 		msg_warn("queue depth x block size exceeds %d MiB", COPY_MAX_BUFFER_BYTES >> 20);
 		usage_hint();
