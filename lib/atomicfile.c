@@ -60,6 +60,23 @@ int atomic_commit(int fd, const char *tmp_path, const char *path)
 	return fsync_parent_dir(path);
 }
 
+int atomic_commit_flags(int fd, const char *tmp_path, const char *path, unsigned flags)
+{
+	int rc = 0;
+	if (!(flags & ATOMIC_NOSYNC) && fsync(fd) < 0)
+		rc = -errno;
+	else if (flags & ATOMIC_NOREPLACE) {
+		if (renameat2(AT_FDCWD, tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
+			rc = -errno;
+	} else if (rename(tmp_path, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp_path);
+		return rc;
+	}
+	return (flags & ATOMIC_NOSYNC) ? 0 : fsync_parent_dir(path);
+}
+
 static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

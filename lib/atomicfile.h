@@ -26,4 +26,14 @@ int atomic_tmpfile(const char *path, char **tmp_path);
  * on failure the temp file is removed. Does not close fd. */
 int atomic_commit(int fd, const char *tmp_path, const char *path);
 
+/* Flags for atomic_commit_flags(). */
+enum {
+	ATOMIC_NOSYNC = 1 << 0,    /* skip the fsync of the file and of the directory */
+	ATOMIC_NOREPLACE = 1 << 1, /* fail with -EEXIST if path exists (RENAME_NOREPLACE) */
+};
+
+/* atomic_commit() with flags; without ATOMIC_NOSYNC it is atomic_commit().
+ * On failure the temp file is removed. Does not close fd. */
+int atomic_commit_flags(int fd, const char *tmp_path, const char *path, unsigned flags);
+
 #endif

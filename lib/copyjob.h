@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The copy front end uringcp and aiocp share: cp(1) argument semantics,
+ * tree walking, a temp file next to each destination renamed into place
+ * only when complete, sparse extents, preallocation, metadata, --fsync,
+ * --verify, progress and statistics. An engine (io_uring, libaio) moves
+ * the bytes: it takes files from the queue, splits them into chunks with
+ * copy_file_next_chunk(), runs one read then one write per chunk and
+ * reports every completion through copy_op_complete(), which decides
+ * about short transfers, retries and errors in one place.
+ */
+#ifndef TUNEKIT_COPYJOB_H
+#define TUNEKIT_COPYJOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+enum copy_progress_mode { COPY_PROGRESS_AUTO, COPY_PROGRESS_ON, COPY_PROGRESS_OFF };
+
+/* What went wrong with one path, for the tool to word. err is an errno value
+ * or 0 when op alone says it (e.g. "file shrank while copying"). */
+struct copy_error {
+	const char *path;
+	const char *op;
+	int err;
+	const char *hint; /* advice for the user, or NULL */
+};
+
+struct copy_opts {
+	bool recursive, preserve, force, no_clobber, verbose;
+	bool fsync, verify, stats;
+	bool direct;          /* O_DIRECT for the data */
+	bool direct_required; /* refuse (not fall back) where O_DIRECT is unsupported */
+	const char *direct_hint; /* shown with that refusal ("use --buffered") */
+	enum copy_progress_mode progress;
+	size_t block_size;    /* bytes per chunk; multiple of 4096 */
+	unsigned queue_depth; /* chunks in flight */
+	/* called once per failure; NULL prints "prog: PATH: OP: strerror (hint)" */
+	void (*report)(const struct copy_error *e);
+};
+
+/* Counters of one run, printed by --stats. */
+struct copy_stats {
+	uint64_t bytes;       /* data bytes written (holes not counted) */
+	uint64_t files;       /* regular files committed */
+	uint64_t submissions; /* I/O requests handed to the kernel */
+	uint64_t completions; /* completions reaped */
+	uint64_t resubmits;   /* short transfers and -EAGAIN retried */
+	uint64_t elapsed_ns;
+	unsigned failures;    /* paths that failed */
+	bool fixed_buffers, fixed_files; /* what the engine could register */
+	bool direct;          /* at least one file went through O_DIRECT */
+};
+
+/* One data region [off, off + len) of a source file. */
+struct copy_extent {
+	uint64_t off, len;
+};
+
+struct copy_queue;
+
+/* One regular file on its way; engines read the fds and may use engine_slot. */
+struct copy_file {
+	struct copy_queue *q;
+	char *src, *dst, *tmp;   /* source, final name, temp file */
+	int src_fd, dst_fd;      /* buffered descriptors */
+	int src_dfd, dst_dfd;    /* O_DIRECT descriptors, -1 unless direct */
+	bool direct;             /* reads (and writes) with O_DIRECT */
+	bool write_buffered;     /* ...but writes through the page cache (small file) */
+	size_t dio_align;        /* offset and length alignment when direct */
+	struct stat st;          /* source */
+	struct copy_extent *ext; /* data regions, sorted */
+	size_t n_ext;
+	size_t ext_idx;          /* chunking cursor: extent and offset in it */
+	uint64_t ext_pos;
+	unsigned inflight;       /* chunks handed out and not finished */
+	int err;                 /* first failure (errno), or -1 for a message-only one */
+	const char *err_op;
+	const char *err_path;
+	int engine_slot;         /* free for the engine (e.g. registered file index) */
+};
+
+enum copy_phase { COPY_PHASE_READ, COPY_PHASE_WRITE };
+
+/* One chunk in flight: read it into buf, then write it out. */
+struct copy_op {
+	struct copy_file *f;
+	void *buf;
+	unsigned buf_index;   /* index of buf in the engine's pool */
+	uint64_t off;         /* file offset of the chunk */
+	uint32_t len;         /* bytes of the chunk */
+	uint32_t done;        /* bytes done in this phase */
+	uint8_t phase;        /* enum copy_phase */
+	bool buffered;        /* use the buffered descriptors */
+	uint8_t retries;      /* -EAGAIN/-EINTR retries of this chunk */
+};
+
+/* The next I/O of an op, for the engine to submit. */
+struct copy_io {
+	int fd;
+	bool write;
+	void *buf;
+	size_t len;
+	uint64_t off;
+};
+
+enum copy_step {
+	COPY_STEP_SUBMIT,   /* submit copy_op_io() again (next phase or remainder) */
+	COPY_STEP_DONE,     /* chunk finished; op is free */
+	COPY_STEP_FAILED,   /* file failed (recorded in op->f); op is free */
+};
+
+/* Bound on -EAGAIN/-EINTR retries of one chunk. */
+#define COPY_MAX_RETRIES 32
+
+/* An engine copies every file the queue hands out. */
+struct copy_engine {
+	const char *name;
+	/* Loop: take files with copy_queue_next(), chunk them, finish each with
+	 * copy_queue_done() once its I/O drained. 0, or -errno when the engine
+	 * itself failed (set *what to the failing call). */
+	int (*run)(struct copy_engine *e, struct copy_queue *q, const char **what);
+	void *priv;
+};
+
+/* Engines align every buffer to this (O_DIRECT memory alignment larger
+ * than this makes a file fall back to buffered I/O). */
+#define COPY_BUFFER_ALIGN 4096
+
+/* Defaults shared by both tools (chosen by bench/copy on ext4/virtio):
+ * through the page cache many small chunks win, with O_DIRECT a few large
+ * ones (the disk takes requests of up to 4 MiB). */
+#define COPY_BUFFERED_BLOCK_SIZE (256 * 1024)
+#define COPY_BUFFERED_QUEUE_DEPTH 32
+#define COPY_DIRECT_BLOCK_SIZE (4 * 1024 * 1024)
+#define COPY_DIRECT_QUEUE_DEPTH 8
+#define COPY_MAX_BLOCK_SIZE (64 * 1024 * 1024)
+#define COPY_MAX_QUEUE_DEPTH 1024
+#define COPY_MAX_BUFFER_BYTES (1024 * 1024 * 1024) /* queue depth x block size */
+
+/* -q: 1..COPY_MAX_QUEUE_DEPTH. 0 or -EINVAL. */
+int copy_parse_queue_depth(const char *s, unsigned *qd);
+/* -b: a size (units.h) that is a multiple of 4 KiB, 4 KiB..64 MiB. 0 or -EINVAL. */
+int copy_parse_block_size(const char *s, size_t *bs);
+
+/*
+ * Copy like cp(1): srcs[0..nsrc) to dst (a file, or a directory that receives
+ * them). Failures are reported through opts->report and counted in
+ * stats->failures; the copy goes on with the next path. Returns 0, or -errno
+ * when nothing could be done (e.g. the engine failed; already reported).
+ */
+int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
+	     const char *dst, struct copy_engine *engine, struct copy_stats *stats);
+
+/* The queue's options (engines read queue_depth, block_size). */
+const struct copy_opts *copy_queue_opts(const struct copy_queue *q);
+/* Next file with descriptors open and its temp file created, or NULL when
+ * none is left. Files that fail to open are reported and skipped. */
+struct copy_file *copy_queue_next(struct copy_queue *q);
+/* Finish f once f->inflight is 0: commit (metadata, fsync, verify, rename) or,
+ * when it failed, report and remove the temp file. Frees f. */
+void copy_queue_done(struct copy_queue *q, struct copy_file *f);
+/* The engine's counters (submissions, completions, resubmits, registration). */
+struct copy_stats *copy_queue_stats(struct copy_queue *q);
+
+/* Fill op with the next chunk of f (at most block bytes); false when f has
+ * no chunk left or failed. */
+bool copy_file_next_chunk(struct copy_file *f, size_t block, struct copy_op *op);
+/* True when f has handed out all its chunks (or failed) and none is in flight. */
+bool copy_file_drained(const struct copy_file *f);
+/* Record the first failure of f (err: errno, or 0 for a message-only op). */
+void copy_file_fail(struct copy_file *f, const char *path, const char *op, int err);
+
+/* The I/O op needs next. Direct reads ask for whole alignment units (the
+ * tail read returns the bytes up to EOF); direct writes cover the aligned
+ * part and the unaligned tail follows through the page cache. */
+void copy_op_io(const struct copy_op *op, struct copy_io *io);
+/* Account a completion (res: bytes or -errno) and say what comes next. */
+enum copy_step copy_op_complete(struct copy_op *op, long res);
+
+/* One line of key=value pairs (engine files bytes seconds mib_per_s
+ * submissions completions resubmits direct fixed_buffers fixed_files failures). */
+void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s);
+
+/* Helpers the front end uses, exposed for the unit tests. */
+
+/* Data regions of fd (size bytes) through SEEK_DATA/SEEK_HOLE; one region
+ * when the file has no holes. *ext is malloc'd. 0 or -errno. */
+int copy_extents(int fd, uint64_t size, struct copy_extent **ext, size_t *n);
+/* Compare the contents of two open files (XXH3-128 of each, read from
+ * offset 0). 0 when equal, -EBADMSG when they differ, or -errno. */
+int copy_verify_fds(int a, int b);
+/* Where src lands: dst itself, or dst/basename(src) when dst_is_dir.
+ * Trailing slashes of src are ignored. Returns a malloc'd path. */
+char *copy_target_path(const char *src, const char *dst, bool dst_is_dir);
+/* O_DIRECT alignment of fd's file (statx STATX_DIOALIGN with fallbacks):
+ * 0 and *mem, *offset set, or -EINVAL when the file system cannot do
+ * direct I/O (e.g. tmpfs), or -errno. */
+int copy_dio_align(int fd, size_t *mem, size_t *offset);
+
+#endif

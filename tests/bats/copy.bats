@@ -1,0 +1,412 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# What uringcp and aiocp share (lib/copyjob.c): every test runs both tools.
+
+load helpers
+load copy-helpers
+
+setup() {
+	copy_setup
+}
+
+teardown() {
+	copy_teardown
+}
+
+@test "copy: sizes around block and page boundaries are byte-exact" {
+	for s in 0 1 4095 4096 4097 1048575 1048576 1048577; do
+		mkdata "$W/src-$s" "$s"
+	done
+	for t in $COPY_TOOLS; do
+		for s in 0 1 4095 4096 4097 1048575 1048576 1048577; do
+			run $(tool_cmd "$t") "$W/src-$s" "$W/$t-$s"
+			assert_success
+			cmp "$W/src-$s" "$W/$t-$s"
+		done
+	done
+	for s in 4095 4096 4097 1048577; do
+		run uringcp --direct "$W/src-$s" "$W/direct-$s"
+		assert_success
+		cmp "$W/src-$s" "$W/direct-$s"
+	done
+	[ "$(temps_in "$W")" -eq 0 ]
+}
+
+@test "copy: a file larger than queue depth x block size is pipelined and exact" {
+	mkdata "$W/src" $((3 * 1024 * 1024 + 123))
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") -q 2 -b 64K --stats "$W/src" "$W/$t"
+		assert_success
+		cmp "$W/src" "$W/$t"
+		# 49 chunks, a read and a write each (tail: +1 chunk when direct)
+		subs=$(sed -n 's/.*submissions=\([0-9]*\).*/\1/p' <<<"$output")
+		[ "$subs" -ge 98 ]
+		assert_output --partial "bytes=$((3 * 1024 * 1024 + 123))"
+		assert_output --partial "failures=0"
+	done
+}
+
+@test "copy: holes of a sparse file stay holes" {
+	truncate -s 16M "$W/sparse"
+	printf 'head' | dd of="$W/sparse" conv=notrunc status=none
+	printf 'middle' | dd of="$W/sparse" bs=1 seek=$((8 * 1024 * 1024)) conv=notrunc status=none
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/sparse" "$W/$t"
+		assert_success
+		cmp "$W/sparse" "$W/$t"
+		[ "$(stat -c %s "$W/$t")" -eq $((16 * 1024 * 1024)) ]
+		# two 4 KiB blocks of data, not 16 MiB
+		[ "$(du -k "$W/$t" | cut -f1)" -le 64 ]
+	done
+}
+
+@test "copy: -r copies a tree with symlinks, modes and empty directories" {
+	mkdir -p "$W/tree/sub/deeper" "$W/tree/empty"
+	mkdata "$W/tree/a" 5000
+	mkdata "$W/tree/sub/b" 70000
+	mkdata "$W/tree/sub/deeper/c" 1
+	: >"$W/tree/zero"
+	chmod 0600 "$W/tree/a"
+	chmod 0755 "$W/tree/sub/b"
+	chmod 0640 "$W/tree/sub/deeper/c"
+	chmod 0700 "$W/tree/sub/deeper"
+	ln -s a "$W/tree/link-to-a"
+	ln -s ../nowhere "$W/tree/sub/dangling"
+	ln -s sub "$W/tree/link-to-dir"
+	mkfifo "$W/tree/fifo"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") -r "$W/tree" "$W/$t"
+		assert_success
+		diff -r --no-dereference -x fifo "$W/tree" "$W/$t"
+		assert_equal "$(tree_listing "$W/$t")" "$(tree_listing "$W/tree")"
+		[ "$(temps_in "$W/$t")" -eq 0 ]
+	done
+}
+
+@test "copy: -r into an existing directory lands under its name, -p keeps times" {
+	mkdir -p "$W/tree/sub" "$W/dest"
+	mkdata "$W/tree/sub/f" 10000
+	touch -d '2001-02-03 04:05:06' "$W/tree/sub/f" "$W/tree/sub" "$W/tree"
+	for t in $COPY_TOOLS; do
+		mkdir -p "$W/dest-$t"
+		run $(tool_cmd "$t") -rp "$W/tree" "$W/dest-$t"
+		assert_success
+		cmp "$W/tree/sub/f" "$W/dest-$t/tree/sub/f"
+		assert_equal "$(stat -c %Y "$W/dest-$t/tree/sub/f")" "$(stat -c %Y "$W/tree/sub/f")"
+		assert_equal "$(stat -c %Y "$W/dest-$t/tree/sub")" "$(stat -c %Y "$W/tree/sub")"
+	done
+}
+
+@test "copy: SRC... DIR copies each file into DIR; -v says what it copied" {
+	mkdata "$W/one" 100
+	mkdata "$W/two" 200
+	for t in $COPY_TOOLS; do
+		mkdir "$W/into-$t"
+		run $(tool_cmd "$t") -v "$W/one" "$W/two" "$W/into-$t"
+		assert_success
+		assert_line "'$W/one' -> '$W/into-$t/one'"
+		assert_line "'$W/two' -> '$W/into-$t/two'"
+		cmp "$W/one" "$W/into-$t/one"
+		cmp "$W/two" "$W/into-$t/two"
+	done
+}
+
+@test "copy: several sources to a non-directory fail with exit 1" {
+	mkdata "$W/one" 10
+	mkdata "$W/two" 10
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/one" "$W/two" "$W/missing-$t"
+		assert_failure 1
+		assert_output --partial "missing-$t: target directory: No such file or directory"
+	done
+}
+
+@test "copy: a file onto itself is refused and left alone" {
+	mkdata "$W/self" 5000
+	cp "$W/self" "$W/orig"
+	ln "$W/self" "$W/hardlink"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/self" "$W/self"
+		assert_failure 1
+		assert_output --partial "same file"
+		run $(tool_cmd "$t") "$W/self" "$W/hardlink"
+		assert_failure 1
+		assert_output --partial "same file"
+		cmp "$W/self" "$W/orig"
+	done
+}
+
+@test "copy: a directory into itself is refused" {
+	mkdir -p "$W/d/sub"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") -r "$W/d" "$W/d/sub"
+		assert_failure 1
+		assert_output --partial "into itself"
+		[ ! -e "$W/d/sub/d" ]
+	done
+}
+
+@test "copy: replaces an existing destination; -n keeps it" {
+	mkdata "$W/new" 3000
+	for t in $COPY_TOOLS; do
+		echo old >"$W/dst-$t"
+		chmod 0604 "$W/dst-$t"
+		run $(tool_cmd "$t") -n "$W/new" "$W/dst-$t"
+		assert_success
+		assert_equal "$(cat "$W/dst-$t")" old
+		run $(tool_cmd "$t") "$W/new" "$W/dst-$t"
+		assert_success
+		cmp "$W/new" "$W/dst-$t"
+		# like cp, an existing file keeps its mode
+		assert_equal "$(stat -c %a "$W/dst-$t")" 604
+	done
+}
+
+@test "copy: missing source is an error naming it; the other sources are copied" {
+	mkdata "$W/there" 10
+	for t in $COPY_TOOLS; do
+		mkdir "$W/d-$t"
+		run $(tool_cmd "$t") "$W/nope" "$W/there" "$W/d-$t"
+		assert_failure 1
+		assert_output --partial "$W/nope: stat: No such file or directory"
+		cmp "$W/there" "$W/d-$t/there"
+	done
+}
+
+@test "copy: a directory without -r is omitted with exit 1" {
+	mkdir "$W/dir"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/dir" "$W/out-$t"
+		assert_failure 1
+		assert_output --partial "omitting directory"
+		assert_output --partial "-r"
+		[ ! -e "$W/out-$t" ]
+	done
+}
+
+@test "copy: a missing destination directory is an error naming the path" {
+	mkdata "$W/f" 10
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/f" "$W/no/such/dir/f"
+		assert_failure 1
+		assert_output --partial "$W/no/such/dir/f: create temp file: No such file or directory"
+	done
+}
+
+@test "copy: an unreadable source fails as a user, leaving no temp and the old destination" {
+	require_root
+	require_cmd setpriv
+	mkdata "$W/secret" 5000
+	chmod 0600 "$W/secret"
+	mkdir "$W/out"
+	chmod 0777 "$W/out"
+	for t in $COPY_TOOLS; do
+		echo old >"$W/out/$t"
+		chmod 0666 "$W/out/$t"
+		run setpriv --reuid=65534 --regid=65534 --clear-groups $(tool_cmd "$t") "$W/secret" "$W/out/$t"
+		assert_failure 1
+		assert_output --partial "$W/secret: open: Permission denied"
+		assert_equal "$(cat "$W/out/$t")" old
+		[ "$(temps_in "$W/out")" -eq 0 ]
+	done
+}
+
+@test "copy: without -f a destination we may not write is refused; -f replaces it" {
+	require_root
+	require_cmd setpriv
+	mkdata "$W/src" 2000
+	chmod 0644 "$W/src"
+	mkdir "$W/out"
+	chmod 0777 "$W/out"
+	for t in $COPY_TOOLS; do
+		echo old >"$W/out/$t"
+		chmod 0444 "$W/out/$t"
+		chown 65534 "$W/out/$t"
+		run setpriv --reuid=65534 --regid=65534 --clear-groups $(tool_cmd "$t") "$W/src" "$W/out/$t"
+		assert_failure 1
+		assert_output --partial "Permission denied"
+		assert_equal "$(cat "$W/out/$t")" old
+		run setpriv --reuid=65534 --regid=65534 --clear-groups $(tool_cmd "$t") -f "$W/src" "$W/out/$t"
+		assert_success
+		cmp "$W/src" "$W/out/$t"
+	done
+}
+
+@test "copy: full destination: exit 1, no temp file, the old destination unchanged" {
+	require_root
+	require_cmd unshare
+	mkdata "$W/big" $((3 * 1024 * 1024))
+	mkdata "$W/small" 4096
+	for t in uringcp "aiocp --buffered"; do
+		run unshare --mount --propagation private bash -c "
+			set -e
+			mkdir -p '$W/mnt'
+			mount -t tmpfs -o size=2m tk-full '$W/mnt'
+			cp '$W/small' '$W/mnt/dst'
+			rc=0; $t '$W/big' '$W/mnt/dst' || rc=\$?
+			echo rc=\$rc
+			cmp '$W/small' '$W/mnt/dst' && echo unchanged
+			echo temps=\$(find '$W/mnt' -name '.*' -type f | wc -l)"
+		assert_success
+		assert_line rc=1
+		assert_line unchanged
+		assert_line temps=0
+		assert_output --partial "No space left on device"
+	done
+}
+
+@test "copy: destination on tmpfs" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip_or_fail "no writable /dev/shm"
+	local shm
+	shm=$(mktemp -d /dev/shm/tk-copy.XXXXXX)
+	mkdata "$W/src" $((1024 * 1024 + 1))
+	run uringcp "$W/src" "$shm/u"
+	assert_success
+	cmp "$W/src" "$shm/u"
+	run aiocp --buffered "$W/src" "$shm/a"
+	assert_success
+	cmp "$W/src" "$shm/a"
+	rm -rf "$shm"
+}
+
+@test "copy: --direct on tmpfs: uringcp falls back and says so, aiocp refuses unless --buffered" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip_or_fail "no writable /dev/shm"
+	local shm
+	shm=$(mktemp -d /dev/shm/tk-copy.XXXXXX)
+	mkdata "$shm/src" 10000
+	run uringcp --direct "$shm/src" "$shm/u"
+	assert_success
+	assert_output --partial "no O_DIRECT"
+	cmp "$shm/src" "$shm/u"
+	run aiocp "$shm/src" "$shm/a"
+	assert_failure 1
+	assert_output --partial "file system does not support O_DIRECT (use --buffered)"
+	[ ! -e "$shm/a" ]
+	[ "$(temps_in "$shm")" -eq 0 ]
+	run aiocp --buffered "$shm/src" "$shm/a"
+	assert_success
+	cmp "$shm/src" "$shm/a"
+	rm -rf "$shm"
+}
+
+@test "copy: SIGKILL at a random point never leaves a partial file under the name" {
+	mkdata "$W/src" $((8 * 1024 * 1024))
+	for t in $COPY_TOOLS; do
+		for i in 1 2 3 4 5; do
+			rm -f "$W/dst"
+			$(tool_cmd "$t") -q 1 -b 4K --fsync "$W/src" "$W/dst" &
+			pid=$!
+			sleep "0.0$((RANDOM % 60 + 5))"
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" || true
+			if [ -e "$W/dst" ]; then
+				cmp "$W/src" "$W/dst"
+			fi
+		done
+	done
+}
+
+@test "copy: SIGTERM and SIGINT remove the temp file and leave the old destination" {
+	mkdata "$W/src" $((16 * 1024 * 1024))
+	for t in $COPY_TOOLS; do
+		for sig in TERM INT; do
+			echo old >"$W/dst"
+			# a slow copy: one 4 KiB chunk at a time, synced
+			$(tool_cmd "$t") -q 1 -b 4K --fsync "$W/src" "$W/dst" &
+			pid=$!
+			# wait until the temp file exists, then signal
+			for _ in $(seq 100); do
+				[ "$(temps_in "$W")" -gt 0 ] && break
+				sleep 0.01
+			done
+			kill -"$sig" "$pid"
+			rc=0
+			wait "$pid" || rc=$?
+			if [ "$rc" -eq 0 ]; then
+				cmp "$W/src" "$W/dst" # finished first: then complete
+			else
+				[ "$rc" -gt 128 ]
+				assert_equal "$(cat "$W/dst")" old
+			fi
+			[ "$(temps_in "$W")" -eq 0 ]
+		done
+	done
+}
+
+@test "copy: --verify and --fsync copy and check" {
+	mkdata "$W/src" $((2 * 1024 * 1024 + 17))
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") --verify --fsync "$W/src" "$W/$t"
+		assert_success
+		cmp "$W/src" "$W/$t"
+	done
+}
+
+@test "copy: /proc files whose size says 0 are copied by reading to the end" {
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") /proc/self/status "$W/status-$t"
+		assert_success
+		grep -q '^Name:' "$W/status-$t"
+	done
+}
+
+@test "copy: usage errors exit 2 and name the problem" {
+	for t in $COPY_TOOLS; do
+		run "$t"
+		assert_failure 2
+		assert_output --partial "missing file operand"
+		run "$t" "$W/only"
+		assert_failure 2
+		assert_output --partial "missing destination"
+		run "$t" -q 0 a b
+		assert_failure 2
+		assert_output --partial "invalid queue depth '0'"
+		run "$t" -b 5000 a b
+		assert_failure 2
+		assert_output --partial "invalid block size '5000'"
+		run "$t" --bogus a b
+		assert_failure 2
+		assert_output --partial "Try '$t --help'"
+	done
+}
+
+@test "copy: --help and --version exit 0; help, man page and completion agree" {
+	for t in $COPY_TOOLS; do
+		run "$t" --help
+		assert_success
+		assert_output --partial "Usage:"
+		help_opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$output" | sort -u)
+		man_opts=$(grep '^\.It Fl' "$TUNEKIT_SRCDIR/man/$t.1" | grep -o -- 'Fl -[a-z][a-z-]*' |
+			sed 's/^Fl /-/' | sort -u)
+		comp_opts=$(grep -o -- '--[a-z][a-z-]*' "$TUNEKIT_SRCDIR/contrib/bash-completion/$t" | sort -u)
+		assert_equal "$man_opts" "$help_opts"
+		assert_equal "$comp_opts" "$help_opts"
+		run "$t" --version
+		assert_success
+		assert_output --partial "$t from tunekit"
+	done
+}
+
+@test "copy: --stats reports bytes, time, rate and I/O counts" {
+	mkdata "$W/src" 300000
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") --stats "$W/src" "$W/$t"
+		assert_success
+		assert_output --regexp "files=1 bytes=300000 seconds=[0-9.]+ mib_per_s=[0-9.]+ submissions=[1-9][0-9]* completions=[1-9]"
+	done
+}
+
+@test "copy: --progress draws on a terminal only" {
+	require_cmd script
+	mkdata "$W/src" $((2 * 1024 * 1024))
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") --progress "$W/src" "$W/notty-$t"
+		assert_success
+		assert_output ""
+		run script -qec "$(tool_cmd "$t") --progress '$W/src' '$W/tty-$t'" /dev/null
+		assert_success
+		assert_output --partial "ETA"
+		assert_output --partial "100%"
+		cmp "$W/src" "$W/tty-$t"
+	done
+}
