@@ -243,7 +243,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -f, --force              replace destinations we may not write\n"
 	      " -n, --no-clobber         never replace an existing destination\n"
 	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
-	      " -q, --queue-depth N      chunks in flight (default 8)\n"
+	      " -q, --queue-depth N      chunks in flight (default 8, --buffered 32)\n"
 	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
 	      "                          (default 4M, --buffered 256K)\n"
 	      "     --buffered           go through the page cache (file systems without\n"

@@ -276,7 +276,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -f, --force              replace destinations we may not write\n"
 	      " -n, --no-clobber         never replace an existing destination\n"
 	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
-	      " -q, --queue-depth N      chunks in flight (default 8)\n"
+	      " -q, --queue-depth N      chunks in flight (default 32, --direct 8)\n"
 	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
 	      "                          (default 256K, --direct 4M)\n"
 	      "     --direct             O_DIRECT (unaligned tail through the page cache)\n"
