@@ -79,7 +79,8 @@ static int engine_setup(struct aio_engine *a, unsigned qd, size_t block, const c
 		*what = "io_setup";
 		return rc;
 	}
-	if (posix_memalign(&a->mem, COPY_BUFFER_ALIGN, (size_t)qd * block)) {
+	a->mem = copy_buffers_alloc((size_t)qd * block);
+	if (!a->mem) {
 		io_destroy(a->ctx);
 		*what = "allocate buffers";
 		return -ENOMEM;

@@ -116,7 +116,8 @@ static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struc
 
 	u->block = block;
 	u->n_ops = qd;
-	if (posix_memalign(&u->mem, COPY_BUFFER_ALIGN, (size_t)qd * block)) {
+	u->mem = copy_buffers_alloc((size_t)qd * block);
+	if (!u->mem) {
 		io_uring_queue_exit(&u->ring);
 		*what = "allocate buffers";
 		return -ENOMEM;

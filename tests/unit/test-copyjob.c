@@ -5,7 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -269,6 +272,57 @@ static void test_progress(void)
 	progress_finish(p);
 }
 
+/* THPeligible of the mapping holding p, from /proc/self/smaps: -1 unknown. */
+static int thp_eligible(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	int inside = 0, r = -1;
+	uintptr_t a = (uintptr_t)p;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = a >= lo && a < hi;
+		else if (inside && sscanf(line, "THPeligible: %d", &r) == 1)
+			break;
+	}
+	fclose(f);
+	return r;
+}
+
+static void test_buffers(void)
+{
+	size_t big = 8u << 20, small = 64u << 10;
+	char *p = copy_buffers_alloc(big), *q = copy_buffers_alloc(small);
+
+	ok(p && (uintptr_t)p % COPY_HUGE_PAGE == 0, "a pool of 2 MiB or more is 2 MiB aligned");
+	ok(q && (uintptr_t)q % COPY_BUFFER_ALIGN == 0, "a small pool is 4 KiB aligned");
+	memset(p, 0xa5, big);
+	memset(q, 0x5a, small);
+	ok(p[0] == (char)0xa5 && p[big - 1] == (char)0xa5 && q[small - 1] == 0x5a,
+	   "every byte of both pools is writable");
+
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = '\0';
+		fclose(f);
+	}
+	int e = thp_eligible(p);
+	if (e == -1)
+		ok(1, "no THPeligible in /proc/self/smaps: huge-page advice not checked");
+	else if (strstr(mode, "[madvise]") || strstr(mode, "[always]"))
+		is_int(e, 1, "the large pool is advised onto transparent huge pages");
+	else
+		ok(1, "transparent huge pages are off here (%s): plain pages", mode[0] ? "never" : "absent");
+	free(p);
+	free(q);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tk-copyjob-XXXXXX";
@@ -278,6 +332,7 @@ int main(void)
 	test_completions();
 	test_files(dir);
 	test_progress();
+	test_buffers();
 	rmdir(dir);
 	return done_testing();
 }
