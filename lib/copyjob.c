@@ -170,10 +170,11 @@ static void report(struct copy_queue *q, const char *path, const char *op, int e
  * the length of the I/O and builds the request from them. A 4 MiB chunk on
  * 4 KiB pages is 1024 pins and 1024 segments, which the virtio disk (254
  * segments a request) takes as five requests; on two huge pages it is two pins
- * and one 4 MiB request. Measured with bench/copy's direct case, 8 interleaved
- * rounds: aiocp --fsync 1.98 s against 2.78 s on small pages (fio's
- * read+write ceiling 2.13 s). Where THP is off ("never", or not built) the
- * advice fails and the pool is plain pages: nothing else changes.
+ * and one 4 MiB request. Measured like bench/copy's direct case (2 GiB,
+ * --fsync, caches dropped), 7 interleaved rounds, medians: aiocp 3.538 s ->
+ * 2.141 s, uringcp --direct 2.410 s -> 2.098 s (fio's read+write ceiling
+ * 2.185 s). Where THP is off ("never", or not built) the advice fails and
+ * the pool is plain pages: nothing else changes.
  */
 void *copy_buffers_alloc(size_t len)
 {

@@ -131,11 +131,12 @@ struct copy_engine {
  * than this makes a file fall back to buffered I/O). */
 #define COPY_BUFFER_ALIGN 4096
 
-/* A pool of len bytes for an engine's chunks, aligned to COPY_BUFFER_ALIGN;
- * from 2 MiB on, 2 MiB aligned and advised onto transparent huge pages.
- * NULL when out of memory. Release with free(). */
-void *copy_buffers_alloc(size_t len);
 #define COPY_HUGE_PAGE (2u * 1024 * 1024)
+
+/* A pool of len bytes for an engine's chunks, aligned to COPY_BUFFER_ALIGN;
+ * from COPY_HUGE_PAGE on, aligned to it and advised onto transparent huge
+ * pages. NULL when out of memory. Release with free(). */
+void *copy_buffers_alloc(size_t len);
 
 /* Defaults shared by both tools (chosen by bench/copy on ext4/virtio):
  * through the page cache many small chunks win, with O_DIRECT a few large
