@@ -117,14 +117,14 @@ int main(void)
 		enum { KEYS = 50000 };
 		bounds_set(20, 512);
 		size_t cap = (size_t)KEYS * 2 * 48, len = 0;
-		char *text = xmalloc(cap);
+		char *lines = xmalloc(cap);
 		for (int round = 0; round < 2; round++)
 			for (int k = 0; k < KEYS; k++)
-				len += (size_t)snprintf(text + len, cap - len, "net.ipv4.conf.if%d.rp_filter = %d\n", k,
+				len += (size_t)snprintf(lines + len, cap - len, "net.ipv4.conf.if%d.rp_filter = %d\n", k,
 							round + 1);
 		struct kv_list big = { 0 };
 		double t0 = bounds_now();
-		int rc = kvconf_parse_buffer(text, len, &big, &e);
+		int rc = kvconf_parse_buffer(lines, len, &big, &e);
 		double parse_s = bounds_now() - t0;
 		ok(rc == 0 && big.n == KEYS, "100,000 lines parse into %d keys", KEYS);
 		ok(parse_s < 5.0, "100,000 lines parse in %.3f s (a linear parser takes well under 1 s)", parse_s);
@@ -132,7 +132,7 @@ int main(void)
 		ok(at == 4321 && !strcmp(big.v[at].value, "2") && big.v[at].line == KEYS + 4322,
 		   "duplicates: first position, last value and line");
 		t0 = bounds_now();
-		rc = kvconf_parse_buffer(text, len, &big, &e);
+		rc = kvconf_parse_buffer(lines, len, &big, &e);
 		for (int k = 0; k < KEYS; k++) {
 			char key[64];
 			snprintf(key, sizeof(key), "net.ipv4.conf.ot%d.rp_filter", k);
@@ -145,7 +145,7 @@ int main(void)
 		   "merge into a full list, set 50,000 more, sort, find");
 		ok(merge_s < 5.0, "merge, set and sort in %.3f s", merge_s);
 		kv_list_free(&big);
-		free(text);
+		free(lines);
 	}
 	return done_testing();
 }
