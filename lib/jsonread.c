@@ -87,12 +87,20 @@ static size_t put_utf8(char *o, unsigned cp)
 	return 4;
 }
 
-/* p->pos is at the opening quote. A decoded string is never longer than its source. */
+/*
+ * p->pos is at the opening quote. The buffer is sized to this string's
+ * source (up to its closing quote, or the control character or end of input
+ * that makes it invalid), which its decoded form never exceeds.
+ */
 static int parse_string(struct parser *p, char **out)
 {
 	p->pos++;
-	size_t start = p->pos;
-	char *buf = xmalloc(p->len - start + 1);
+	size_t end = p->pos;
+	while (end < p->len && p->s[end] != '"' && (unsigned char)p->s[end] >= 0x20)
+		end += p->s[end] == '\\' ? 2 : 1;
+	if (end > p->len)
+		end = p->len;
+	char *buf = xmalloc(end - p->pos + 1);
 	size_t o = 0;
 	while (p->pos < p->len) {
 		unsigned char c = (unsigned char)p->s[p->pos];
@@ -207,8 +215,10 @@ static int parse_number(struct parser *p, double *out)
 
 static int parse_value(struct parser *p, struct jv *v, int depth);
 
-static void push(struct jv *v, size_t *cap, char *key, struct jv *item)
+static int push(struct parser *p, struct jv *v, size_t *cap, char *key, struct jv *item)
 {
+	if (v->n == UINT32_MAX)
+		return fail(p, "too many members");
 	if (v->n == *cap) {
 		*cap = *cap ? *cap * 2 : 4;
 		v->items = xreallocarray(v->items, *cap, sizeof(*v->items));
@@ -218,6 +228,17 @@ static void push(struct jv *v, size_t *cap, char *key, struct jv *item)
 	if (v->type == JV_OBJECT)
 		v->keys[v->n] = key;
 	v->items[v->n++] = *item;
+	return 0;
+}
+
+/* Give back the unused part of a closed container's arrays. */
+static void trim(struct jv *v, size_t cap)
+{
+	if (v->n == cap)
+		return;
+	v->items = xreallocarray(v->items, v->n, sizeof(*v->items));
+	if (v->type == JV_OBJECT)
+		v->keys = xreallocarray(v->keys, v->n, sizeof(*v->keys));
 }
 
 static int parse_container(struct parser *p, struct jv *v, int depth)
@@ -251,7 +272,11 @@ static int parse_container(struct parser *p, struct jv *v, int depth)
 			free(key);
 			return -EINVAL;
 		}
-		push(v, &cap, key, &item);
+		if (push(p, v, &cap, key, &item)) {
+			jv_free(&item);
+			free(key);
+			return -EINVAL;
+		}
 		skip_ws(p);
 		if (p->pos >= p->len)
 			return fail(p, "unterminated array or object");
@@ -261,6 +286,7 @@ static int parse_container(struct parser *p, struct jv *v, int depth)
 		}
 		if (p->s[p->pos] == close) {
 			p->pos++;
+			trim(v, cap);
 			return 0;
 		}
 		return fail(p, "',' or closing bracket expected");
@@ -319,7 +345,8 @@ void jv_free(struct jv *v)
 {
 	if (!v)
 		return;
-	free(v->string);
+	if (v->type == JV_STRING)
+		free(v->string);
 	for (size_t i = 0; i < v->n; i++) {
 		jv_free(&v->items[i]);
 		if (v->keys)

@@ -9,17 +9,26 @@
 #define TUNEKIT_JSONREAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define JV_MAX_DEPTH 64
 
 enum jv_type { JV_NULL, JV_BOOL, JV_NUMBER, JV_STRING, JV_ARRAY, JV_OBJECT };
 
+/*
+ * One value: 32 bytes, whatever its type. Memory is linear in the input:
+ * one struct per value, strings and keys allocated to their decoded size,
+ * member arrays trimmed to their count (about 40 bytes per value at most,
+ * so `[1,1,...]` costs 16 times its size and typical reports far less).
+ */
 struct jv {
 	enum jv_type type;
-	int boolean;
-	double number;
-	char *string;        /* JV_STRING: decoded, NUL-terminated */
-	size_t n;            /* JV_ARRAY/JV_OBJECT: members */
+	uint32_t n;          /* JV_ARRAY/JV_OBJECT: members */
+	union {
+		int boolean;         /* JV_BOOL */
+		double number;       /* JV_NUMBER */
+		char *string;        /* JV_STRING: decoded, NUL-terminated */
+	};
 	struct jv *items;    /* members */
 	char **keys;         /* JV_OBJECT: keys, parallel to items */
 };

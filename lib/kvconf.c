@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kvconf.h"
+#include "strhash.h"
 #include "sysctl.h"
 #include "xalloc.h"
 
@@ -71,8 +72,50 @@ int kvconf_parse_line(const char *line, size_t len, struct kv_entry *entry, cons
 	return 1;
 }
 
+/* The slot of key: where it is indexed, or the empty slot it would take. */
+static size_t slot_of(const struct kv_list *list, const char *key, int *found)
+{
+	size_t mask = list->nslot - 1, i = (size_t)strhash(key, strlen(key)) & mask;
+	*found = 0;
+	while (list->slot[i]) {
+		if (strcmp(list->v[list->slot[i] - 1].key, key) == 0) {
+			*found = 1;
+			break;
+		}
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+/* Index every entry in a table at most half full. */
+static void index_rebuild(struct kv_list *list, size_t want)
+{
+	size_t nslot = 16;
+	while (nslot < 2 * want)
+		nslot *= 2;
+	if (nslot != list->nslot) {
+		free(list->slot);
+		list->slot = xcalloc(nslot, sizeof(*list->slot));
+		list->nslot = nslot;
+	} else {
+		memset(list->slot, 0, nslot * sizeof(*list->slot));
+	}
+	for (size_t e = 0; e < list->n; e++) {
+		int found;
+		size_t i = slot_of(list, list->v[e].key, &found);
+		if (!found) /* a duplicate put in by hand: the first one stays findable */
+			list->slot[i] = e + 1;
+	}
+	list->indexed = list->n;
+}
+
 long kv_list_find(const struct kv_list *list, const char *key)
 {
+	if (list->slot && list->indexed == list->n) {
+		int found;
+		size_t i = slot_of(list, key, &found);
+		return found ? (long)(list->slot[i] - 1) : -1;
+	}
 	for (size_t i = 0; i < list->n; i++)
 		if (strcmp(list->v[i].key, key) == 0)
 			return (long)i;
@@ -81,10 +124,14 @@ long kv_list_find(const struct kv_list *list, const char *key)
 
 static void kv_list_put(struct kv_list *list, struct kv_entry *e)
 {
-	long i = kv_list_find(list, e->key);
-	if (i >= 0) {
-		kv_entry_free(&list->v[i]);
-		list->v[i] = *e;
+	if (!list->slot || list->indexed != list->n || 2 * (list->n + 1) > list->nslot)
+		index_rebuild(list, list->n + 1);
+	int found;
+	size_t i = slot_of(list, e->key, &found);
+	if (found) {
+		size_t at = list->slot[i] - 1;
+		kv_entry_free(&list->v[at]);
+		list->v[at] = *e;
 		return;
 	}
 	if (list->n == list->cap) {
@@ -92,6 +139,8 @@ static void kv_list_put(struct kv_list *list, struct kv_entry *e)
 		list->v = xreallocarray(list->v, list->cap, sizeof(*list->v));
 	}
 	list->v[list->n++] = *e;
+	list->slot[i] = list->n;
+	list->indexed = list->n;
 }
 
 void kv_list_set(struct kv_list *list, const char *key, const char *value)
@@ -136,6 +185,7 @@ int kvconf_parse_buffer(const char *buf, size_t len, struct kv_list *list, struc
 	for (size_t i = 0; i < tmp.n; i++)
 		kv_list_put(list, &tmp.v[i]);
 	free(tmp.v);
+	free(tmp.slot);
 	return 0;
 }
 
@@ -148,6 +198,8 @@ void kv_list_sort(struct kv_list *list)
 {
 	if (list->n > 1)
 		qsort(list->v, list->n, sizeof(*list->v), cmp_entry);
+	if (list->slot)
+		index_rebuild(list, list->n);
 }
 
 void kv_entry_free(struct kv_entry *e)
@@ -162,8 +214,10 @@ void kv_list_free(struct kv_list *list)
 	for (size_t i = 0; i < list->n; i++)
 		kv_entry_free(&list->v[i]);
 	free(list->v);
+	free(list->slot);
 	list->v = NULL;
-	list->n = list->cap = 0;
+	list->slot = NULL;
+	list->n = list->cap = list->nslot = list->indexed = 0;
 }
 
 void kvconf_print(FILE *out, const struct kv_list *list)

@@ -21,9 +21,17 @@ struct kv_entry {
 	unsigned line;     /* 1-based line number it came from, 0 if set in code */
 };
 
+/*
+ * Entries in order, plus a hash index over their keys so that finding,
+ * setting and parsing stay linear in the number of lines (the index is
+ * private: zero-initialise a list and use only these functions on it).
+ */
 struct kv_list {
 	struct kv_entry *v;
 	size_t n, cap;
+	size_t *slot;   /* 0 empty, else entry index + 1; nslot is a power of two */
+	size_t nslot;
+	size_t indexed; /* entries the index covers; the index is used when == n */
 };
 
 /* Where parsing stopped: line number and reason (static string). */
@@ -48,9 +56,9 @@ int kvconf_parse_buffer(const char *buf, size_t len, struct kv_list *list, struc
 
 /* Set key to value (replacing an earlier value). Key must already be canonical. */
 void kv_list_set(struct kv_list *list, const char *key, const char *value);
-/* Index of key or -1. */
+/* Index of key or -1 (constant time for lists built by these functions). */
 long kv_list_find(const struct kv_list *list, const char *key);
-/* Sort by key (bytewise). */
+/* Sort by key (bytewise); the index follows. */
 void kv_list_sort(struct kv_list *list);
 void kv_list_free(struct kv_list *list);
 void kv_entry_free(struct kv_entry *e);

@@ -10,12 +10,16 @@
  * arrays are labelled
  * by their identifying strings (target, method, server, ...), so rows of the
  * two reports match even when their order differs.
+ *
+ * Reports are untrusted: at most REPORT_MAX bytes, memory linear in their
+ * size, rows matched through a hash table, and every name printed escaped.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,20 +30,53 @@
 #include "json.h"
 #include "jsonread.h"
 #include "msg.h"
+#include "strhash.h"
 #include "xalloc.h"
 
-#define REPORT_MAX (64u << 20)
+/*
+ * Reports are a few KB; the cap bounds the memory a hostile report can take
+ * (the parsed tree costs at most about 20 times its text).
+ */
+#define REPORT_MAX (4u << 20)
+/* Longest measurement name shown (label and metric); longer ones end in "...". */
+#define NAME_SHOWN_MAX 1024
+
+/*
+ * A label is a path of parts (object keys, array elements' identifying
+ * strings), interned once: node (parent, part) -> id, so every row of a
+ * deeply nested report shares its ancestors' parts instead of copying them,
+ * and rows of both reports match by (label id, metric id) through a hash
+ * table. Only the paths that lead to a measurement are interned; metric
+ * names are interned the same way, under the parent METRIC_NAME.
+ */
+#define METRIC_NAME SIZE_MAX
+struct label {
+	size_t parent; /* id of the parent label, 0 for the root */
+	char *part;
+	uint64_t hash;
+};
 
 struct row {
-	char *label;
-	char *metric;
+	size_t label;  /* label id */
+	size_t metric; /* label id of the metric's name (parent METRIC_NAME) */
+	uint64_t hash;
 	double before, after;
 	int has_before, has_after;
 };
 
+/* An open-addressing index of ids (1-based; 0 is an empty slot). */
+struct index {
+	size_t *slot;
+	size_t nslot;
+};
+
 struct table {
+	struct label *labels; /* labels[0] is the root (empty) label */
+	size_t nlabels, labels_cap;
+	struct index label_index;
 	struct row *v;
 	size_t n, cap;
+	struct index row_index;
 };
 
 static const char *const id_keys[] = { "target", "host", "server", "address", "method",
@@ -65,25 +102,109 @@ static int higher_is_better(const char *metric)
 	       strstr(metric, "throughput");
 }
 
-static struct row *find_row(struct table *t, const char *label, const char *metric)
+/* Mixes a parent or label id into a string's hash. */
+static uint64_t with_id(uint64_t hash, size_t id)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].label, label) && !strcmp(t->v[i].metric, metric))
-			return &t->v[i];
+	return hash ^ ((uint64_t)id * 0x9e3779b97f4a7c15ULL);
+}
+
+/* Grow idx to hold count + 1 ids at most half full; rehash with hash_of(id). */
+static void index_reserve(struct index *idx, size_t count, const struct table *t,
+			  uint64_t (*hash_of)(const struct table *, size_t))
+{
+	if (2 * (count + 1) <= idx->nslot)
+		return;
+	size_t nslot = idx->nslot ? idx->nslot * 2 : 64;
+	while (nslot < 2 * (count + 1))
+		nslot *= 2;
+	free(idx->slot);
+	idx->slot = xcalloc(nslot, sizeof(*idx->slot));
+	idx->nslot = nslot;
+	for (size_t id = 1; id <= count; id++) {
+		size_t i = (size_t)hash_of(t, id) & (nslot - 1);
+		while (idx->slot[i])
+			i = (i + 1) & (nslot - 1);
+		idx->slot[i] = id;
+	}
+}
+
+static uint64_t label_hash(const struct table *t, size_t id)
+{
+	return t->labels[id].hash;
+}
+
+static uint64_t row_hash(const struct table *t, size_t id)
+{
+	return t->v[id - 1].hash;
+}
+
+/* The id of label parent + part, made when new. */
+static size_t intern_label(struct table *t, size_t parent, const char *part)
+{
+	uint64_t h = with_id(strhash(part, strlen(part)), parent);
+	index_reserve(&t->label_index, t->nlabels - 1, t, label_hash);
+	size_t mask = t->label_index.nslot - 1, i = (size_t)h & mask, id;
+	while ((id = t->label_index.slot[i]) != 0) {
+		const struct label *l = &t->labels[id];
+		if (l->hash == h && l->parent == parent && !strcmp(l->part, part))
+			return id;
+		i = (i + 1) & mask;
+	}
+	if (t->nlabels == t->labels_cap) {
+		t->labels_cap *= 2;
+		t->labels = xreallocarray(t->labels, t->labels_cap, sizeof(*t->labels));
+	}
+	id = t->nlabels++;
+	t->labels[id] = (struct label){ parent, xstrdup(part), h };
+	t->label_index.slot[i] = id;
+	return id;
+}
+
+static struct row *find_row(struct table *t, size_t label, size_t metric)
+{
+	size_t ids[2] = { label, metric };
+	uint64_t h = strhash(ids, sizeof(ids));
+	index_reserve(&t->row_index, t->n, t, row_hash);
+	size_t mask = t->row_index.nslot - 1, i = (size_t)h & mask, id;
+	while ((id = t->row_index.slot[i]) != 0) {
+		struct row *r = &t->v[id - 1];
+		if (r->label == label && r->metric == metric)
+			return r;
+		i = (i + 1) & mask;
+	}
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 32;
 		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
 	}
 	struct row *r = &t->v[t->n++];
 	memset(r, 0, sizeof(*r));
-	r->label = xstrdup(label);
-	r->metric = xstrdup(metric);
+	r->label = label;
+	r->metric = metric;
+	r->hash = h;
+	t->row_index.slot[i] = t->n;
 	return r;
+}
+
+/* Where the walk is: a chain on the stack, interned when a row needs it. */
+struct path {
+	struct path *up; /* NULL at the top of the report */
+	const char *part;
+	size_t id;       /* label id once interned, else 0 */
+};
+
+static size_t path_id(struct table *t, struct path *p)
+{
+	if (!p->up)
+		return 0;
+	if (!p->id)
+		p->id = intern_label(t, path_id(t, p->up), p->part);
+	return p->id;
 }
 
 static char *element_label(const struct jv *e, size_t index)
 {
 	char *label = NULL;
+	size_t len = 0;
 	if (e->type == JV_OBJECT) {
 		int has_target = jv_get_string(e, "target") || jv_get_string(e, "server");
 		for (const char *const *k = id_keys; *k; k++) {
@@ -93,21 +214,29 @@ static char *element_label(const struct jv *e, size_t index)
 			/* "target" or "server" already names the host and its address */
 			if (has_target && (!strcmp(*k, "host") || !strcmp(*k, "address")))
 				continue;
-			char *next = label ? xasprintf("%s %s", label, s) : xstrdup(s);
-			free(label);
-			label = next;
+			size_t n = strlen(s);
+			label = xreallocarray(label, len + n + 2, 1);
+			if (len)
+				label[len++] = ' ';
+			memcpy(label + len, s, n + 1);
+			len += n;
 		}
 	}
 	return label ? label : xasprintf("#%zu", index);
 }
 
-static void walk(const struct jv *v, const char *label, struct table *t, int after)
+static int is_container(const struct jv *v)
+{
+	return v->type == JV_OBJECT || v->type == JV_ARRAY;
+}
+
+static void walk(const struct jv *v, struct path *here, struct table *t, int after)
 {
 	if (v->type == JV_OBJECT) {
 		for (size_t i = 0; i < v->n; i++) {
 			const struct jv *c = &v->items[i];
 			if (c->type == JV_NUMBER && is_metric(v->keys[i])) {
-				struct row *r = find_row(t, label, v->keys[i]);
+				struct row *r = find_row(t, path_id(t, here), intern_label(t, METRIC_NAME, v->keys[i]));
 				if (after) {
 					r->after = c->number;
 					r->has_after = 1;
@@ -115,21 +244,125 @@ static void walk(const struct jv *v, const char *label, struct table *t, int aft
 					r->before = c->number;
 					r->has_before = 1;
 				}
-			} else if (c->type == JV_OBJECT || c->type == JV_ARRAY) {
-				char *sub = *label ? xasprintf("%s %s", label, v->keys[i]) : xstrdup(v->keys[i]);
-				walk(c, sub, t, after);
-				free(sub);
+			} else if (is_container(c)) {
+				struct path sub = { here, v->keys[i], 0 };
+				walk(c, &sub, t, after);
 			}
 		}
 	} else if (v->type == JV_ARRAY) {
 		for (size_t i = 0; i < v->n; i++) {
+			if (!is_container(&v->items[i]))
+				continue;
 			char *id = element_label(&v->items[i], i);
-			char *sub = *label ? xasprintf("%s %s", label, id) : xstrdup(id);
-			walk(&v->items[i], sub, t, after);
-			free(sub);
+			struct path sub = { here, id, 0 };
+			walk(&v->items[i], &sub, t, after);
 			free(id);
 		}
 	}
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* A name being built for display, at most NAME_SHOWN_MAX bytes and "...". */
+struct shown {
+	char text[NAME_SHOWN_MAX + 4];
+	size_t len;
+	int cut;
+};
+
+/*
+ * Append s as text safe for a terminal: C-style escapes for control
+ * characters (ESC is \x1b, newline \n), DEL, backslash, the C1 controls
+ * U+0080..U+009F and bytes that are not UTF-8; other text as it is. For
+ * JSON (raw), only C1 controls change (to U+FFFD): the JSON writer escapes
+ * the rest.
+ */
+static void show(struct shown *o, const char *str, int raw)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	for (size_t i = 0; i < n && !o->cut;) {
+		unsigned char c = s[i];
+		char esc[8];
+		const char *out = esc;
+		size_t len = 1, used = 1;
+		if (c >= 0x80) {
+			used = utf8_len(s + i, n - i);
+			if (used == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
+				if (raw)
+					out = "\xef\xbf\xbd", len = 3;
+				else
+					len = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);
+			} else if (used) {
+				out = (const char *)s + i, len = used;
+			} else if (raw) {
+				used = 1; /* the JSON writer turns it into U+FFFD */
+				out = (const char *)s + i;
+			} else {
+				used = 1;
+				len = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+			}
+		} else if (raw || (c >= 0x20 && c != 0x7f && c != '\\')) {
+			out = (const char *)s + i;
+		} else if (c == '\\' || c == '\n' || c == '\t' || c == '\r') {
+			esc[0] = '\\';
+			esc[1] = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			len = 2;
+		} else {
+			len = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		}
+		if (o->len + len > NAME_SHOWN_MAX) {
+			memcpy(o->text + o->len, "...", 3);
+			o->len += 3;
+			o->cut = 1;
+			break;
+		}
+		memcpy(o->text + o->len, out, len);
+		o->len += len;
+		i += used;
+	}
+	o->text[o->len] = '\0';
+}
+
+/* The label of a row, root first, then (with metric) its metric. */
+static void row_name(const struct table *t, const struct row *r, int with_metric, int raw,
+		     struct shown *o)
+{
+	size_t chain[JV_MAX_DEPTH + 2], depth = 0;
+	o->len = 0;
+	o->cut = 0;
+	o->text[0] = '\0';
+	for (size_t id = r->label; id && depth < ARRAY_SIZE(chain); id = t->labels[id].parent)
+		chain[depth++] = id;
+	while (depth--) {
+		show(o, t->labels[chain[depth]].part, raw);
+		if (depth || with_metric)
+			show(o, " ", raw);
+	}
+	if (with_metric)
+		show(o, t->labels[r->metric].part, raw);
 }
 
 static void load(const char *path, struct jv *v)
@@ -137,21 +370,35 @@ static void load(const char *path, struct jv *v)
 	char *buf;
 	size_t len;
 	int rc = read_file(path, REPORT_MAX, &buf, &len);
+	if (rc == -EFBIG)
+		msg_die(TK_EXIT_USAGE, "%s: not a report: larger than %u MiB", path, REPORT_MAX >> 20);
 	if (rc < 0)
 		msg_die_errno(rc == -ENOENT ? TK_EXIT_USAGE : TK_EXIT_FAILURE, -rc, "%s", path);
 	struct jv_error err;
-	if (jv_parse(buf, len, v, &err) < 0)
+	rc = jv_parse(buf, len, v, &err);
+	free(buf);
+	if (rc < 0)
 		msg_die(TK_EXIT_USAGE, "%s: not a JSON report: %s at byte %zu", path, err.why, err.offset);
 	if (v->type != JV_OBJECT)
 		msg_die(TK_EXIT_USAGE, "%s: not a report (top level is not an object)", path);
-	free(buf);
+}
+
+/* Rows of one report into t; its tree is freed before the next one is read. */
+static void add_report(const char *path, struct table *t, int after)
+{
+	struct jv v;
+	struct path top = { NULL, "", 0 };
+	load(path, &v);
+	walk(&v, &top, t, after);
+	jv_free(&v);
 }
 
 static void __attribute__((__noreturn__)) usage(void)
 {
 	printf("Usage:\n %s [--json] BEFORE AFTER\n\n"
 	       "Compare two reports saved by 'nettune test --save': medians, p95, means,\n"
-	       "loss and throughput side by side with their deltas.\n\n"
+	       "loss and throughput side by side with their deltas. Reports of up to\n"
+	       "4 MiB are read; control characters in names are shown escaped (\\x1b).\n\n"
 	       "Options:\n"
 	       "     --json      one JSON object: {\"rows\":[{label, metric, before, after,\n"
 	       "                 delta, delta_pct, verdict}]}\n"
@@ -160,17 +407,18 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
-static const char *verdict(const struct row *r)
+static const char *verdict(const struct table *t, const struct row *r)
 {
+	const char *metric = t->labels[r->metric].part;
 	if (!r->has_before || !r->has_after)
 		return r->has_after ? "new" : "gone";
 	double d = r->after - r->before;
 	/* within 2%, or under 0.1 ms for latencies, is noise, not a verdict */
-	size_t n = strlen(r->metric);
-	int is_ms = n > 3 && !strcmp(r->metric + n - 3, "_ms");
+	size_t n = strlen(metric);
+	int is_ms = n > 3 && !strcmp(metric + n - 3, "_ms");
 	if (fabs(d) <= 0.02 * fabs(r->before) || fabs(d) < 1e-9 || (is_ms && fabs(d) < 0.1))
 		return "same";
-	return (d > 0) == (higher_is_better(r->metric) != 0) ? "better" : "worse";
+	return (d > 0) == (higher_is_better(metric) != 0) ? "better" : "worse";
 }
 
 int main(int argc, char **argv)
@@ -201,15 +449,17 @@ int main(int argc, char **argv)
 		msg_warn("need two reports: BEFORE AFTER");
 		usage_hint();
 	}
-	struct jv before, after;
 	struct table t = { 0 };
-	load(argv[optind], &before);
-	load(argv[optind + 1], &after);
-	walk(&before, "", &t, 0);
-	walk(&after, "", &t, 1);
+	t.labels_cap = 64;
+	t.labels = xreallocarray(NULL, t.labels_cap, sizeof(*t.labels));
+	t.labels[0] = (struct label){ 0, xstrdup(""), 0 };
+	t.nlabels = 1;
+	add_report(argv[optind], &t, 0);
+	add_report(argv[optind + 1], &t, 1);
 	if (t.n == 0)
 		msg_die(TK_EXIT_USAGE, "no measurements (median, p95, loss...) in either report");
 
+	struct shown *name = xmalloc(sizeof(*name));
 	if (json) {
 		struct json j;
 		json_init(&j, stdout);
@@ -218,8 +468,12 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < t.n; i++) {
 			const struct row *r = &t.v[i];
 			json_object_begin(&j, NULL);
-			json_string(&j, "label", r->label);
-			json_string(&j, "metric", r->metric);
+			row_name(&t, r, 0, 1, name);
+			json_string(&j, "label", name->text);
+			name->len = 0;
+			name->cut = 0;
+			show(name, t.labels[r->metric].part, 1);
+			json_string(&j, "metric", name->text);
 			if (r->has_before)
 				json_double(&j, "before", r->before, 3);
 			else
@@ -235,7 +489,7 @@ int main(int argc, char **argv)
 				else
 					json_null(&j, "delta_pct");
 			}
-			json_string(&j, "verdict", verdict(r));
+			json_string(&j, "verdict", verdict(&t, r));
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -244,16 +498,16 @@ int main(int argc, char **argv)
 	} else {
 		size_t w = strlen("MEASUREMENT");
 		for (size_t i = 0; i < t.n; i++) {
-			size_t n = strlen(t.v[i].label) + 1 + strlen(t.v[i].metric);
-			if (n > w)
-				w = n;
+			row_name(&t, &t.v[i], 1, 0, name);
+			if (name->len > w)
+				w = name->len;
 		}
 		printf("%-*s %12s %12s %12s %8s  %s\n", (int)w, "MEASUREMENT", "BEFORE", "AFTER", "DELTA", "DELTA%",
 		       "VERDICT");
 		for (size_t i = 0; i < t.n; i++) {
 			const struct row *r = &t.v[i];
-			char name[1024], b[32] = "-", a[32] = "-", d[32] = "-", p[32] = "-";
-			snprintf(name, sizeof(name), "%s %s", r->label, r->metric);
+			char b[32] = "-", a[32] = "-", d[32] = "-", p[32] = "-";
+			row_name(&t, r, 1, 0, name);
 			if (r->has_before)
 				snprintf(b, sizeof(b), "%.3f", r->before);
 			if (r->has_after)
@@ -263,15 +517,15 @@ int main(int argc, char **argv)
 				if (r->before != 0)
 					snprintf(p, sizeof(p), "%+.1f%%", 100.0 * (r->after - r->before) / fabs(r->before));
 			}
-			printf("%-*s %12s %12s %12s %8s  %s\n", (int)w, name, b, a, d, p, verdict(r));
+			printf("%-*s %12s %12s %12s %8s  %s\n", (int)w, name->text, b, a, d, p, verdict(&t, r));
 		}
 	}
-	for (size_t i = 0; i < t.n; i++) {
-		free(t.v[i].label);
-		free(t.v[i].metric);
-	}
+	free(name);
+	for (size_t i = 0; i < t.nlabels; i++)
+		free(t.labels[i].part);
 	free(t.v);
-	jv_free(&before);
-	jv_free(&after);
+	free(t.labels);
+	free(t.row_index.slot);
+	free(t.label_index.slot);
 	return TK_EXIT_OK;
 }

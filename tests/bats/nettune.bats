@@ -261,3 +261,183 @@ print(\"dns:\", [s[\"server\"] for s in d[\"dns\"][\"servers\"]], [s[\"qualified
 	assert_line "restored: nameserver 192.0.2.1"
 	assert_line "ssai restored: 1"
 }
+
+# --- hostile users and hostile configuration -------------------------------------
+
+# stub_tools DIR: nettune and stubs of the tools it runs, side by side in DIR.
+# Each stub records its arguments, one a line, in DIR/NAME.args, writes a
+# metric to the file after --prom (or to stdout for a bare --prom), and
+# prints {} for --json.
+stub_tools() {
+	local dir=$1 name
+	mkdir -p "$dir"
+	cp "$NETTUNE" "$dir/nettune"
+	for name in nettune-dns nettune-probe nettune-backup nettune-buffers nettune-cc nettune-queues nettune-iface; do
+		cat >"$dir/$name" <<'STUB'
+#!/bin/sh
+printf '%s\n' "$@" >"${0}.args"
+json=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--prom)
+		case ${2--} in
+		-*) echo "stub_metric 1" ;;
+		*) echo "stub_metric 1" >"$2" ;;
+		esac
+		;;
+	--json) json=1 ;;
+	esac
+	shift
+done
+[ -z "$json" ] || echo '{}'
+exit 0
+STUB
+		chmod 755 "$dir/$name"
+	done
+}
+
+# shared_dir: a world-writable sticky directory (like /tmp) that nobody can reach
+shared_dir() {
+	require_root
+	require_cmd setpriv
+	require_cmd unshare
+	ADV=$(mktemp -d /tmp/nettune-adv.XXXXXX)
+	chmod 755 "$ADV"
+	mkdir -m 1777 "$ADV/share"
+	printf 'precious\n' >"$ADV/victim"
+	chmod 644 "$ADV/victim"
+}
+
+teardown() {
+	[ -z "${ADV:-}" ] || rm -rf "$ADV"
+}
+
+# as_nobody CMD...: run CMD as the hostile local user
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+
+# plant_links PREFIX: as nobody, symlinks PREFIX1 .. PREFIX400 -> the victim
+# (nettune runs in a new PID namespace below, so its PID is among them)
+plant_links() {
+	as_nobody sh -c 'i=1; while [ $i -le 400 ]; do ln -s "$2" "$1$i"; i=$((i + 1)); done' _ "$1" "$ADV/victim"
+}
+
+@test "test --save: symlinks nobody plants at the temp names never redirect root's write" {
+	shared_dir
+	stub_tools "$ADV/bin"
+	mkdir -p "$ADV/root/etc/tunekit"
+	plant_links "$ADV/share/report.json.tmp."
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run unshare --pid --fork "$ADV/bin/nettune" test --save "$ADV/share/report.json"
+	assert_success
+	assert_equal "$(cat "$ADV/victim")" "precious"
+	[ -f "$ADV/share/report.json" ] && [ ! -L "$ADV/share/report.json" ] || fail "report.json is not a regular file"
+	grep -q '"tunekit_report":1' "$ADV/share/report.json" || fail "no report in report.json"
+	assert_equal "$(stat -c '%a %U' "$ADV/share/report.json")" "644 root"
+	assert_equal "$(find "$ADV/share" -name '.report.json.*' | wc -l)" 0
+}
+
+@test "test --save and check --prom: a symlink at FILE itself is refused, its target untouched" {
+	shared_dir
+	stub_tools "$ADV/bin"
+	mkdir -p "$ADV/root/etc/tunekit"
+	as_nobody ln -s "$ADV/victim" "$ADV/share/report.json"
+	as_nobody ln -s "$ADV/victim" "$ADV/share/tk.prom"
+	as_nobody mkfifo "$ADV/share/fifo.prom"
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run "$ADV/bin/nettune" test --save "$ADV/share/report.json"
+	assert_failure 1
+	assert_output --partial "nettune: $ADV/share/report.json: not a regular file; not replaced"
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run "$ADV/bin/nettune" check --prom "$ADV/share/tk.prom"
+	assert_failure 1
+	assert_output --partial "tk.prom: not a regular file; not replaced"
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run timeout 20 "$ADV/bin/nettune" check --prom "$ADV/share/fifo.prom"
+	assert_failure 1
+	assert_equal "$(cat "$ADV/victim")" "precious"
+	[ -L "$ADV/share/report.json" ] && [ -L "$ADV/share/tk.prom" ] && [ -p "$ADV/share/fifo.prom" ] || fail "a planted file was replaced"
+}
+
+@test "check --prom: symlinks nobody plants at the temp names never redirect root's write; mode kept" {
+	shared_dir
+	stub_tools "$ADV/bin"
+	mkdir -p "$ADV/root/etc/tunekit"
+	plant_links "$ADV/share/tk.prom.tmp."
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run unshare --pid --fork "$ADV/bin/nettune" check --prom "$ADV/share/tk.prom"
+	assert_success
+	assert_equal "$(cat "$ADV/victim")" "precious"
+	run grep -c -e '^stub_metric 1$' -e '^tunekit_check_status 0$' "$ADV/share/tk.prom"
+	assert_output 5
+	assert_equal "$(stat -c %a "$ADV/share/tk.prom")" 644
+	# a file root made private stays private when replaced
+	chmod 600 "$ADV/share/tk.prom"
+	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run "$ADV/bin/nettune" check --prom "$ADV/share/tk.prom"
+	assert_success
+	assert_equal "$(stat -c %a "$ADV/share/tk.prom")" 600
+}
+
+@test "optimize: the applied profile is recorded without following planted symlinks" {
+	shared_dir
+	stub_tools "$ADV/bin"
+	mkdir -p "$ADV/share/var/lib" "$ADV/share/etc/tunekit"
+	mkdir -m 1777 "$ADV/share/var/lib/tunekit"
+	plant_links "$ADV/share/var/lib/tunekit/profile.tmp."
+	PATH=$TUNEKIT_BUILDDIR:$PATH run unshare --pid --fork "$ADV/bin/nettune" optimize --profile latency --root "$ADV/share"
+	assert_success
+	assert_equal "$(cat "$ADV/victim")" "precious"
+	assert_equal "$(cat "$ADV/share/var/lib/tunekit/profile")" "latency"
+	[ ! -L "$ADV/share/var/lib/tunekit/profile" ] || fail "profile is a symlink"
+}
+
+@test "test: lists from tunekit.conf are passed literally, never globbed in the current directory" {
+	dir=$BATS_TEST_TMPDIR/bin root=$BATS_TEST_TMPDIR/root cwd=$BATS_TEST_TMPDIR/cwd
+	stub_tools "$dir"
+	mkdir -p "$root/etc/tunekit" "$cwd"
+	touch "$cwd/a" "$cwd/b:80" "$cwd/1:53" "$cwd/::53" "$cwd/x"
+	printf 'dns_servers = 127.0.0.1 [a] [::1]:53,127.0.0.2\nprobe_targets = [b]:80\n' >"$root/etc/tunekit/tunekit.conf"
+	cd "$cwd"
+	TUNEKIT_ROOT=$root PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" test
+	assert_success
+	run cat "$dir/nettune-dns.args"
+	assert_output "$(printf '%s\n' bench --json -- 127.0.0.1 '[a]' '[::1]:53' 127.0.0.2)"
+	run cat "$dir/nettune-probe.args"
+	assert_output "$(printf '%s\n' --json -- '[b]:80')"
+	# targets on the command line stay one word each, globs and blanks included
+	TUNEKIT_ROOT=$root PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" test '[a]' 'x y' '*'
+	assert_success
+	run cat "$dir/nettune-probe.args"
+	assert_output "$(printf '%s\n' --json -- '[a]' 'x y' '*')"
+	# and so do interface names for nettune-iface
+	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" analyze -a -i '[a]' -i '*'
+	run cat "$dir/nettune-iface.args"
+	assert_output "$(printf '%s\n' -a -i '[a]' -i '*')"
+}
+
+@test "test and optimize --dns: '*' and '?' in dns_servers are refused (exit 2), nothing run" {
+	dir=$BATS_TEST_TMPDIR/bin root=$BATS_TEST_TMPDIR/root cwd=$BATS_TEST_TMPDIR/cwd
+	stub_tools "$dir"
+	mkdir -p "$root/etc/tunekit" "$cwd"
+	touch "$cwd/a" "$cwd/b"
+	cd "$cwd"
+	for v in '127.0.0.1 *' '127.0.0.1 ?'; do
+		printf 'dns_servers = %s\n' "$v" >"$root/etc/tunekit/tunekit.conf"
+		TUNEKIT_ROOT=$root PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" test
+		assert_failure 2
+		assert_output --partial "tunekit.conf:1: not a list of HOST[:PORT]"
+		PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" optimize --dns --root "$root"
+		assert_failure 2
+	done
+	[ ! -e "$dir/nettune-dns.args" ] || fail "nettune-dns ran with: $(cat "$dir/nettune-dns.args")"
+	[ ! -e "$dir/nettune-backup.args" ] || fail "nettune-backup ran"
+}
+
+@test "optimize --dns: the servers reach nettune-dns apply literally" {
+	dir=$BATS_TEST_TMPDIR/bin root=$BATS_TEST_TMPDIR/root cwd=$BATS_TEST_TMPDIR/cwd
+	stub_tools "$dir"
+	mkdir -p "$root/etc/tunekit" "$cwd"
+	touch "$cwd/a" "$cwd/1:53"
+	printf 'dns_servers = [a] [::1]:53\n' >"$root/etc/tunekit/tunekit.conf"
+	cd "$cwd"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run "$dir/nettune" optimize --dns -n --root "$root"
+	assert_success
+	run cat "$dir/nettune-dns.args"
+	assert_output "$(printf '%s\n' apply -n --root "$root" -- '[a]' '[::1]:53')"
+}

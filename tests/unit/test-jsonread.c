@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bounds.h"
 #include "jsonread.h"
 #include "tap.h"
 #include "xalloc.h"
@@ -63,5 +64,39 @@ int main(void)
 		bad(deep, "nesting deeper than the cap");
 		free(deep);
 	}
+	{
+		/*
+		 * 100,000 short strings (400 KB) in 64 MiB of address space: each
+		 * string is allocated to its own size, not to the rest of the input
+		 * (which took 405 MB), and arrays are trimmed to their count.
+		 */
+		enum { STRINGS = 100000 };
+		bounds_set(20, 64);
+		size_t len = 0;
+		char *text = xmalloc((size_t)STRINGS * 4 + 16);
+		text[len++] = '[';
+		for (int i = 0; i < STRINGS; i++) {
+			memcpy(text + len, i ? ",\"a\"" : "\"a\"", i ? 4 : 3);
+			len += i ? 4 : 3;
+		}
+		text[len++] = ']';
+		struct jv_error err;
+		double t0 = bounds_now();
+		int rc = jv_parse(text, len, &v, &err);
+		double took = bounds_now() - t0;
+		ok(rc == 0 && v.type == JV_ARRAY && v.n == STRINGS && !strcmp(v.items[STRINGS - 1].string, "a"),
+		   "100,000 short strings parse in 64 MiB of address space");
+		ok(took < 5.0, "in %.3f s", took);
+		jv_free(&v);
+		/* an escape-laden string keeps its decoded bytes, unterminated input still fails */
+		const char *esc = "\"\\u001b[31m\\u0007\\n\"";
+		ok(jv_parse(esc, strlen(esc), &v, &err) == 0 && !strcmp(v.string, "\x1b[31m\a\n"),
+		   "escapes decode to control characters (printing them is the caller's care)");
+		jv_free(&v);
+		bad("[\"a\\\"", "unterminated after an escaped quote");
+		bad("[\"ab\\", "unterminated after a backslash");
+		free(text);
+	}
+	ok(sizeof(struct jv) <= 32, "a value takes %zu bytes", sizeof(struct jv));
 	return done_testing();
 }

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bounds.h"
 #include "tap.h"
+#include "xalloc.h"
 #include "tkconf.h"
 
 static void good(enum tkconf_kind kind, const char *key, const char *value)
@@ -58,5 +60,23 @@ int main(void)
 	text = "-rate = 1gbit\n";
 	ok(tkconf_parse(TKCONF_LOCAL, text, strlen(text), &l, &e) == -EINVAL && e.line == 1,
 	   "'-' prefix refused in tunekit.conf");
+	{
+		/* a profile of 100,000 sysctl.* lines: linear, not quadratic */
+		enum { LINES = 100000 };
+		bounds_set(20, 512);
+		size_t cap = (size_t)LINES * 56, len = 0;
+		char *big = xmalloc(cap);
+		len += (size_t)snprintf(big, cap, "description = long\n");
+		for (int k = 0; k < LINES; k++)
+			len += (size_t)snprintf(big + len, cap - len, "sysctl.net.ipv4.conf.if%d.rp_filter = 1\n", k);
+		struct kv_list bl = { 0 };
+		double t0 = bounds_now();
+		int rc = tkconf_parse(TKCONF_PROFILE, big, len, &bl, &e);
+		double took = bounds_now() - t0;
+		ok(rc == 0 && bl.n == LINES + 1, "a profile of 100,000 sysctl lines parses");
+		ok(took < 5.0, "in %.3f s (a linear parser takes well under 1 s)", took);
+		kv_list_free(&bl);
+		free(big);
+	}
 	return done_testing();
 }
