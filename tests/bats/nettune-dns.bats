@@ -197,6 +197,60 @@ teardown_file() {
 	assert_equal "$(jget "$output" 'j["edns"]')" False
 }
 
+# dns_fake_bench UDPMODE ARGS...: inside a sandbox of its own, the Python fake
+# server on 127.0.0.13:53 and `nettune-dns bench --json ARGS 127.0.0.13`;
+# prints the JSON, then the server's log after a "--log--" line.
+dns_fake_bench() {
+	local mode=$1
+	shift
+	in_sandbox "$(printf 'python3 -c %q 127.0.0.13 53 %q >/tmp/fake.log 2>&1 & srv=$!' "$DNS_FAKE_PY" "$mode")
+		trap 'kill \$srv 2>/dev/null' EXIT
+		for _ in \$(seq 100); do grep -q ready /tmp/fake.log && break; sleep 0.05; done
+		$(printf '%q ' "$DNS" bench --json "$@") 127.0.0.13
+		echo --log--; cat /tmp/fake.log"
+}
+
+@test "edns: FORMERR to EDNS over TCP gets a plain query over TCP, never the OPT again" {
+	require_sandbox
+	require_cmd python3
+	run --separate-stderr dns_fake_bench tc -c 4 -t 1s -P 2
+	assert_success
+	json=${output%%--log--*}
+	log=${output#*--log--}
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["rcodes"]["noerror"]')" 4
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["tcp_fallbacks"]')" 4
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["edns_fallbacks"]')" 4
+	# per query (4, and the NXDOMAIN hijack probe): UDP with OPT (TC), TCP
+	# with OPT (FORMERR), TCP plain (answer)
+	assert_equal "$(grep -c 'udp opt=1 tc' <<<"$log")" 5
+	assert_equal "$(grep -c 'tcp opt=1 formerr' <<<"$log")" 5
+	assert_equal "$(grep -c 'tcp opt=0 answer' <<<"$log")" 5
+}
+
+@test "edns: FORMERR over UDP, then TC: the plain retry goes on over TCP without OPT" {
+	require_sandbox
+	require_cmd python3
+	run --separate-stderr dns_fake_bench formerr -c 3 -t 1s -P 1
+	assert_success
+	json=${output%%--log--*}
+	log=${output#*--log--}
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["rcodes"]["noerror"]')" 3
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["edns_fallbacks"]')" 3
+	# 3 queries and the hijack probe
+	assert_equal "$(grep -c 'udp opt=1 formerr' <<<"$log")" 4
+	assert_equal "$(grep -c 'udp opt=0 tc' <<<"$log")" 4
+	assert_equal "$(grep -c 'tcp opt=0 answer' <<<"$log")" 4
+	assert_equal "$(grep -c 'tcp opt=1' <<<"$log")" 0
+	# --no-edns: no OPT anywhere, no fallback counted
+	run --separate-stderr dns_fake_bench tc --no-edns -c 2 -t 1s
+	assert_success
+	json=${output%%--log--*}
+	log=${output#*--log--}
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["edns_fallbacks"]')" 0
+	assert_equal "$(jget "$json" 's["127.0.0.13"]["rcodes"]["noerror"]')" 2
+	assert_equal "$(grep -c 'opt=1' <<<"$log")" 0
+}
+
 @test "lab: REFUSED disqualifies; --cache-hit repeats one name that answers" {
 	require_lab
 	run lab "$DNS" bench --json -c 5 "${Q[@]}" --domain example.org 127.0.0.3:5353
