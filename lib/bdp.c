@@ -90,9 +90,25 @@ int bdp_tcp_mem_fits(uint64_t tcp_mem_max_pages, uint64_t page_size,
 	return pages <= tcp_mem_max_pages;
 }
 
+int bdp_keep_order(struct bdp_sizing *s, uint64_t dflt)
+{
+	if (s->buffer >= dflt)
+		return 0;
+	s->buffer = dflt;
+	s->limit = BDP_LIMIT_DEFAULT;
+	return 1;
+}
+
+int bdp_triplet_ordered(uint64_t min, uint64_t dflt, uint64_t max)
+{
+	return min <= dflt && dflt <= max;
+}
+
 const char *bdp_limit_name(enum bdp_limit limit)
 {
 	switch (limit) {
+	case BDP_LIMIT_DEFAULT:
+		return "default";
 	case BDP_LIMIT_FLOOR:
 		return "floor";
 	case BDP_LIMIT_MAX:

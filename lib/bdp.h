@@ -22,6 +22,7 @@ enum bdp_limit {
 	BDP_LIMIT_FLOOR,    /* raised to the kernel default */
 	BDP_LIMIT_MAX,      /* capped by the caller's maximum (--max) */
 	BDP_LIMIT_RAM,      /* capped by the share of RAM */
+	BDP_LIMIT_DEFAULT,  /* a cap went below the default: raised back to it */
 };
 
 struct bdp_sizing {
@@ -55,7 +56,19 @@ void bdp_fallback(uint64_t ram, uint64_t floor, uint64_t max, struct bdp_sizing 
 int bdp_tcp_mem_fits(uint64_t tcp_mem_max_pages, uint64_t page_size,
 		     uint64_t flows, uint64_t buffer, uint64_t *need_pages);
 
-/* Short name of a limit for output: "none", "floor", "max", "ram". */
+/*
+ * Keep a buffer range in order: a maximum below dflt (the default it caps)
+ * is raised to dflt and s->limit becomes BDP_LIMIT_DEFAULT. 1 when raised.
+ */
+int bdp_keep_order(struct bdp_sizing *s, uint64_t dflt);
+
+/*
+ * 1 when min <= dflt <= max (a tcp_rmem/tcp_wmem triplet the kernel uses
+ * as meant), 0 otherwise.
+ */
+int bdp_triplet_ordered(uint64_t min, uint64_t dflt, uint64_t max);
+
+/* Short name of a limit for output: "none", "floor", "max", "ram", "default". */
 const char *bdp_limit_name(enum bdp_limit limit);
 
 #endif

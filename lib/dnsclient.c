@@ -199,18 +199,28 @@ static void slot_finish(struct slot *s, enum dns_query_status st, int err)
 	s->q = NULL;
 }
 
-/* (Re)build the query with a fresh ID and send it on a new connected socket. */
-static int udp_send(struct slot *s, const struct dns_client_opts *o)
+/*
+ * (Re)build the query with a fresh ID, with an OPT RR only while s->edns:
+ * a retry after FORMERR/NOTIMP must be a plain query, over UDP or TCP.
+ */
+static int build_query(struct slot *s, const struct dns_client_opts *o)
 {
-	const struct dns_server *srv = s->q->server;
 	uint16_t id;
-	int rc, one = 1;
+	int rc;
 
 	if ((rc = random_id(&id)) < 0)
 		return rc;
-	rc = dns_build_query(s->query + 2, DNS_QUERY_MAX, &s->qlen, id, s->q->name,
-			     s->q->qtype, o->rd, s->edns);
-	if (rc < 0)
+	return dns_build_query(s->query + 2, DNS_QUERY_MAX, &s->qlen, id, s->q->name,
+			       s->q->qtype, o->rd, s->edns);
+}
+
+/* Build the query and send it on a new connected socket. */
+static int udp_send(struct slot *s, const struct dns_client_opts *o)
+{
+	const struct dns_server *srv = s->q->server;
+	int rc, one = 1;
+
+	if ((rc = build_query(s, o)) < 0)
 		return rc;
 	s->fd = socket(srv->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
@@ -234,13 +244,11 @@ static int udp_send(struct slot *s, const struct dns_client_opts *o)
 static int tcp_start(struct slot *s, const struct dns_client_opts *o)
 {
 	const struct dns_server *srv = s->q->server;
-	uint16_t id;
 	int rc;
 
 	slot_close(s);
-	if ((rc = random_id(&id)) < 0)
+	if ((rc = build_query(s, o)) < 0)
 		return rc;
-	dns_set_id(s->query + 2, id);
 	s->query[0] = (uint8_t)(s->qlen >> 8);
 	s->query[1] = (uint8_t)s->qlen;
 	if (!s->tcp_buf)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,7 +162,11 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_roots(struct dump_ctx *c)
+/*
+ * One rtnetlink dump of type (RTM_GETQDISC, RTM_GETTCLASS, RTM_GETTFILTER)
+ * for ifindex (0: every interface), each message through cb. 0 or -errno.
+ */
+static int tc_dump(int type, int ifindex, mnl_cb_t cb, void *ctx)
 {
 	struct mnl_socket *nl = nl_open();
 	char *buf;
@@ -170,11 +176,12 @@ static int dump_roots(struct dump_ctx *c)
 		return -errno;
 	buf = xmalloc(NL_BUF_SIZE);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETQDISC;
+	nlh->nlmsg_type = (uint16_t)type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = (unsigned)time(NULL);
 	struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
 	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
 	unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
@@ -185,15 +192,20 @@ static int dump_roots(struct dump_ctx *c)
 			rc = -errno;
 			break;
 		}
-		int cb = mnl_cb_run(buf, (size_t)r, seq, portid, dump_cb, c);
-		if (cb == MNL_CB_STOP)
+		int res = mnl_cb_run(buf, (size_t)r, seq, portid, cb, ctx);
+		if (res == MNL_CB_STOP)
 			break;
-		if (cb < 0)
+		if (res < 0)
 			rc = errno ? -errno : -EPROTO;
 	}
 	free(buf);
 	mnl_socket_close(nl);
 	return rc;
+}
+
+static int dump_roots(struct dump_ctx *c)
+{
+	return tc_dump(RTM_GETQDISC, 0, dump_cb, c);
 }
 
 static int cmp_root(const void *a, const void *b)
@@ -290,6 +302,125 @@ int qdisc_restore_root(const struct qdisc_root *saved)
 	rc = nl_request(nlh, NULL, 0);
 	free(buf);
 	return rc;
+}
+
+int qdisc_kind_is_default(const char *kind)
+{
+	static const char *const defaults[] = { "pfifo_fast", "noqueue", "mq", "fq_codel", "pfifo", "fq" };
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (!strcmp(kind, defaults[i]))
+			return 1;
+	return 0;
+}
+
+struct tree_ctx {
+	struct qdisc_tree *t;
+	int ifindex;
+	uint32_t root_handle;
+	uint32_t prios[64]; /* distinct filter priority/protocol pairs seen */
+};
+
+static int tree_qdisc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tree_ctx *c = data;
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[TCA_MAX + 1] = { 0 };
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return MNL_CB_ERROR;
+	if (tcm->tcm_ifindex != c->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*tcm), tca_attr_cb, tb);
+	if (!tb[TCA_KIND])
+		return MNL_CB_OK;
+	char kind[QDISC_KIND_MAX];
+	snprintf(kind, sizeof(kind), "%.*s", (int)mnl_attr_get_payload_len(tb[TCA_KIND]),
+		 (const char *)mnl_attr_get_payload(tb[TCA_KIND]));
+	/* ingress and clsact hang off their own parent: a root change keeps them */
+	if (tcm->tcm_parent == TC_H_ROOT || tcm->tcm_parent == TC_H_INGRESS)
+		return MNL_CB_OK;
+	c->t->nchildren++;
+	if (!c->t->child_kind[0] && !qdisc_kind_is_default(kind))
+		snprintf(c->t->child_kind, sizeof(c->t->child_kind), "%s", kind);
+	return MNL_CB_OK;
+}
+
+static int tree_class_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tree_ctx *c = data;
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return MNL_CB_ERROR;
+	if (tcm->tcm_ifindex == c->ifindex)
+		c->t->nclasses++;
+	return MNL_CB_OK;
+}
+
+/* One filter shows as several messages (u32: its hash table and keys): count priorities. */
+static int tree_filter_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tree_ctx *c = data;
+	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*tcm)))
+		return MNL_CB_ERROR;
+	if (tcm->tcm_ifindex != c->ifindex)
+		return MNL_CB_OK;
+	for (size_t i = 0; i < c->t->nfilters && i < sizeof(c->prios) / sizeof(c->prios[0]); i++)
+		if (c->prios[i] == tcm->tcm_info)
+			return MNL_CB_OK;
+	if (c->t->nfilters < sizeof(c->prios) / sizeof(c->prios[0]))
+		c->prios[c->t->nfilters] = tcm->tcm_info;
+	c->t->nfilters++;
+	return MNL_CB_OK;
+}
+
+int qdisc_tree_get(int ifindex, struct qdisc_tree *t)
+{
+	struct tree_ctx c = { .t = t, .ifindex = ifindex };
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = tc_dump(RTM_GETQDISC, 0, tree_qdisc_cb, &c)) < 0)
+		return rc;
+	if ((rc = tc_dump(RTM_GETTCLASS, ifindex, tree_class_cb, &c)) < 0)
+		return rc;
+	/* parent 0: the filters attached to the root qdisc itself */
+	return tc_dump(RTM_GETTFILTER, ifindex, tree_filter_cb, &c);
+}
+
+int qdisc_kind_probe(const char *kind)
+{
+	if (strlen(kind) >= QDISC_KIND_MAX)
+		return 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* a network namespace of our own: its lo is ours to change, and it goes with us */
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(errno == EPERM ? 3 : 4);
+		unsigned lo = if_nametoindex("lo");
+		if (!lo)
+			_exit(4);
+		int rc = qdisc_replace_root((int)lo, kind, NULL, 0);
+		_exit(rc == -ENOENT ? 1 : rc == -EPERM ? 3 : 0);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status))
+		return -EIO;
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return 1;
+	case 1:
+		return 0;
+	case 3:
+		return -EPERM;
+	default:
+		return -EIO;
+	}
 }
 
 /* 1 if text lists ".../sch_KIND.ko" (optionally compressed) */

@@ -51,4 +51,29 @@ int qdisc_restore_root(const struct qdisc_root *saved);
  */
 int qdisc_kind_available(const char *kind);
 
+/*
+ * The kinds the kernel or tunekit attaches by themselves (pfifo_fast,
+ * noqueue, mq, fq_codel, pfifo, fq): replacing one loses no setup of the
+ * user's. 1 yes, 0 no.
+ */
+int qdisc_kind_is_default(const char *kind);
+
+/* What hangs under an interface's root qdisc besides itself. */
+struct qdisc_tree {
+	size_t nclasses;                 /* classes of any qdisc on it */
+	size_t nfilters;                 /* filters on the root qdisc (by priority) */
+	size_t nchildren;                /* qdiscs below the root (not ingress/clsact) */
+	char child_kind[QDISC_KIND_MAX]; /* first child of a non-default kind, "" if none */
+};
+
+/* Count the classes, root filters and child qdiscs of ifindex. 0 or -errno. */
+int qdisc_tree_get(int ifindex, struct qdisc_tree *t);
+
+/*
+ * Ask the kernel whether it knows kind, changing nothing: a child process
+ * in a network namespace of its own puts kind on its lo. 1 known, 0
+ * unknown (-ENOENT), -EPERM without CAP_SYS_ADMIN, other -errno: no answer.
+ */
+int qdisc_kind_probe(const char *kind);
+
 #endif

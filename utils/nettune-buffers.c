@@ -43,6 +43,7 @@ struct ctl {
 	uint64_t rtt_ns;       /* 0: not given */
 	const char *rtt_from;
 	uint64_t max;
+	const char *max_arg;   /* --max as given, NULL: the default */
 	uint64_t flows;
 	uint64_t interval_ms;
 	unsigned threshold_pct;
@@ -69,7 +70,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -r, --rate RATE          path bandwidth: 10gbit, 1.5Gbps, 125MB/s\n"
 	      " -t, --rtt DURATION       round-trip time: 80ms, 1.5s\n"
 	      " -T, --rtt-from HOST[:PORT]  measure the RTT with TCP connects (port 443)\n"
-	      " -m, --max SIZE           largest buffer to recommend (default 256MiB)\n"
+	      " -m, --max SIZE           largest buffer to recommend (default 256MiB;\n"
+	      "                            at least the defaults it caps)\n"
 	      " -f, --flows N            concurrent flows tcp_mem must hold (default 1)\n"
 	      " -i, --interval SECONDS   observe: time between two samples (default 1;\n"
 	      "                            0: counters since each connection started)\n"
@@ -225,6 +227,76 @@ static void triplet(const char *key, uint64_t defmin, uint64_t defdef, uint64_t 
 
 /* ---- recommend ------------------------------------------------------ */
 
+/* The defaults a recommended maximum caps: none may end up above its maximum. */
+struct buf_defaults {
+	uint64_t rmem[3], wmem[3];   /* tcp_rmem, tcp_wmem (live or the kernel's) */
+	uint64_t core_rdef, core_wdef; /* net.core.rmem_default, wmem_default (0: absent) */
+};
+
+static void read_defaults(struct buf_defaults *d)
+{
+	triplet("net.ipv4.tcp_rmem", 4096, 131072, d->rmem);
+	triplet("net.ipv4.tcp_wmem", 4096, 16384, d->wmem);
+	if (tuner_read_u64("net.core.rmem_default", &d->core_rdef) < 0)
+		d->core_rdef = 0;
+	if (tuner_read_u64("net.core.wmem_default", &d->core_wdef) < 0)
+		d->core_wdef = 0;
+}
+
+/*
+ * --max below a default it caps makes a range whose maximum is under its
+ * default (tcp_rmem = 4096 131072 1): a usage error naming the option and
+ * the key whose default is the lowest valid --max.
+ */
+static void check_max(const struct ctl *ctl)
+{
+	struct buf_defaults d;
+	if (!ctl->max_arg)
+		return;
+	read_defaults(&d);
+	const struct {
+		const char *key;
+		uint64_t v;
+	} defs[] = {
+		{ "net.ipv4.tcp_rmem", d.rmem[1] },
+		{ "net.ipv4.tcp_wmem", d.wmem[1] },
+		{ "net.core.rmem_default", d.core_rdef },
+		{ "net.core.wmem_default", d.core_wdef },
+	};
+	size_t hi = 0;
+	for (size_t i = 1; i < ARRAY_SIZE(defs); i++)
+		if (defs[i].v > defs[hi].v)
+			hi = i;
+	if (ctl->max >= defs[hi].v)
+		return;
+	char a[32];
+	msg_die(TK_EXIT_USAGE, "invalid --max argument '%s': below the default of %s (%" PRIu64
+		" bytes, %s), and no maximum may be below its default; use --max %" PRIu64
+		" or more", ctl->max_arg, defs[hi].key, defs[hi].v,
+		units_format_size(defs[hi].v, a, sizeof(a)), defs[hi].v);
+}
+
+/* A live minimum above its default: recommend min = default, and say so. */
+static void order_min(const char *key, uint64_t v[3], int quiet)
+{
+	if (v[0] <= v[1])
+		return;
+	if (!quiet)
+		msg_warn("%s: the live minimum %" PRIu64 " is above the default %" PRIu64
+			 ": recommending minimum %" PRIu64, key, v[0], v[1], v[1]);
+	v[0] = v[1];
+}
+
+/* A cap (RAM share) under the default: the maximum is raised to it, and said. */
+static void order_max(const char *key, struct bdp_sizing *s, uint64_t dflt, int quiet)
+{
+	char a[32], b[32];
+	uint64_t capped = s->buffer;
+	if (bdp_keep_order(s, dflt) && !quiet)
+		msg_warn("%s: the cap (%s) is below the default (%s): maximum raised to the default",
+			 key, units_format_size(capped, a, sizeof(a)), units_format_size(dflt, b, sizeof(b)));
+}
+
 static void size_one(const struct ctl *ctl, uint64_t floor, uint64_t ram, struct bdp_sizing *s)
 {
 	if (ctl->rate_bps) {
@@ -239,16 +311,22 @@ static void size_one(const struct ctl *ctl, uint64_t floor, uint64_t ram, struct
 
 static void recommend(struct ctl *ctl, struct tuner_recs *recs, int quiet)
 {
-	uint64_t ram = ram_bytes(), rmem[3], wmem[3];
+	uint64_t ram = ram_bytes();
 	struct bdp_sizing rs, ws;
+	struct buf_defaults d;
 	char a[32], b[32], c[32], why[256];
 
-	triplet("net.ipv4.tcp_rmem", 4096, 131072, rmem);
-	triplet("net.ipv4.tcp_wmem", 4096, 16384, wmem);
+	read_defaults(&d);
+	uint64_t *rmem = d.rmem, *wmem = d.wmem;
+	order_min("net.ipv4.tcp_rmem", rmem, quiet);
+	order_min("net.ipv4.tcp_wmem", wmem, quiet);
 	uint64_t rfloor = rmem[1] > BDP_KERNEL_RMEM_MAX ? rmem[1] : BDP_KERNEL_RMEM_MAX;
 	uint64_t wfloor = wmem[1] > BDP_KERNEL_WMEM_MAX ? wmem[1] : BDP_KERNEL_WMEM_MAX;
 	size_one(ctl, rfloor, ram, &rs);
 	size_one(ctl, wfloor, ram, &ws);
+	/* each maximum covers the TCP default and the core default it bounds */
+	order_max("net.ipv4.tcp_rmem", &rs, rmem[1] > d.core_rdef ? rmem[1] : d.core_rdef, quiet);
+	order_max("net.ipv4.tcp_wmem", &ws, wmem[1] > d.core_wdef ? wmem[1] : d.core_wdef, quiet);
 
 	if (ctl->rate_bps) {
 		snprintf(why, sizeof(why), "2 x BDP of %s x %s (%s) rounded up to a power of two, limit %s",
@@ -270,6 +348,9 @@ static void recommend(struct ctl *ctl, struct tuner_recs *recs, int quiet)
 		if (!quiet)
 			msg_info("no --rate/--rtt given: using the %s", why);
 	}
+	if (!bdp_triplet_ordered(rmem[0], rmem[1], rs.buffer) ||
+	    !bdp_triplet_ordered(wmem[0], wmem[1], ws.buffer))
+		msg_die(TK_EXIT_FAILURE, "internal error: a recommended range is out of order");
 	tuner_set(recs, "net.core.rmem_max", TUNER_AT_LEAST,
 		  "setsockopt(SO_RCVBUF) ceiling follows tcp_rmem max", "%" PRIu64, rs.buffer);
 	tuner_set(recs, "net.core.wmem_max", TUNER_AT_LEAST,
@@ -567,6 +648,7 @@ int main(int argc, char **argv)
 		case 'm':
 			if ((rc = units_parse_size(optarg, &ctl.max)) < 0 || !ctl.max)
 				bad_arg("--max", optarg, rc);
+			ctl.max_arg = optarg;
 			break;
 		case 'f':
 			if ((rc = units_parse_size(optarg, &ctl.flows)) < 0 || !ctl.flows)
@@ -610,6 +692,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd == TUNER_SHOW)
 		return show(&ctl);
+	check_max(&ctl);
 	if (ctl.rtt_from)
 		measure_rtt(&ctl);
 	if (cmd == TUNER_EXTRA)

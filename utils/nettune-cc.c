@@ -64,7 +64,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -c, --cc ALGO            use this algorithm instead of the choice\n"
 	      " -Q, --qdisc KIND         use this qdisc instead of the choice\n"
 	      " -I, --qdisc-ifaces LIST  apply: replace the root qdisc of these\n"
-	      "                            interfaces (comma separated)\n"
+	      "                            interfaces (comma separated, or all); a\n"
+	      "                            shaping setup (htb, tbf, ...) is never replaced\n"
 	      " -s, --sockets            show: one line per connection\n"
 	      " -e, --explain            say why each value, on stderr\n"
 	      " -j, --json               show, check: one JSON object\n"
@@ -110,12 +111,28 @@ static char *read_normalized(const char *key)
 
 /* ---- recommend ------------------------------------------------------ */
 
+/*
+ * Whether the kernel knows kind: asked in a namespace of our own when we
+ * may, guessed from the module lists otherwise (non-root, or --root, which
+ * describes another system). 1 yes, 0 no, -1 no answer and the guess says no.
+ */
+static int kind_known(const char *kind, int live)
+{
+	if (live) {
+		int p = qdisc_kind_probe(kind);
+		if (p >= 0)
+			return p;
+	}
+	return qdisc_kind_available(kind) ? 1 : live ? -1 : 0;
+}
+
 /* The qdisc the recommendation wants (NULL: none), and why. */
 static const char *choose_qdisc(const struct ctl *ctl, const char *cc, int quiet)
 {
 	if (ctl->qdisc)
 		return ctl->qdisc;
-	if (qdisc_kind_available("fq"))
+	int live = !tk_root()[0];
+	if (kind_known("fq", live) > 0)
 		return "fq";
 	if (!quiet) {
 		msg_info("qdisc fq is not available in this kernel (no sch_fq built in or as a module)");
@@ -123,7 +140,7 @@ static const char *choose_qdisc(const struct ctl *ctl, const char *cc, int quiet
 			msg_info("BBR does not need it: since Linux 4.13 TCP paces BBR flows itself "
 				 "(internal pacing), at some extra CPU cost");
 	}
-	if (ctl->profile != PROFILE_THROUGHPUT && qdisc_kind_available("fq_codel"))
+	if (ctl->profile != PROFILE_THROUGHPUT && kind_known("fq_codel", live) > 0)
 		return "fq_codel";
 	return NULL;
 }
@@ -302,10 +319,11 @@ static int show(const struct ctl *ctl)
 /* ---- apply: the qdisc step inside the transaction ------------------- */
 
 struct qdisc_step {
-	const struct ctl *ctl;
 	const char *kind;
-	struct qdisc_root *saved; /* one per interface */
+	struct qdisc_root *saved; /* the interfaces to replace, as they are */
+	size_t n;
 	size_t done;              /* how many were replaced */
+	int ran;                  /* the transaction ran the step */
 	char why[256];
 };
 
@@ -326,7 +344,8 @@ static int replace_qdiscs(void *arg, struct txn_error *err)
 	struct qdisc_step *st = arg;
 	char kmsg[200];
 
-	for (size_t i = 0; i < st->ctl->nifaces; i++) {
+	st->ran = 1;
+	for (size_t i = 0; i < st->n; i++) {
 		const struct qdisc_root *old = &st->saved[i];
 		int rc = qdisc_replace_root(old->ifindex, st->kind, kmsg, sizeof(kmsg));
 		if (rc < 0) {
@@ -350,34 +369,148 @@ static int replace_qdiscs(void *arg, struct txn_error *err)
 	return 0;
 }
 
-static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
+/*
+ * Why the root qdisc of q's interface is not ours to replace (a user's
+ * shaping or classification setup), in why; 0 when it may be replaced,
+ * 1 when not, -errno when the tree cannot be read.
+ */
+static int shaping_setup(const struct qdisc_root *q, char *why, size_t len)
 {
-	struct qdisc_step st = { .ctl = ctl, .kind = kind };
-	struct txn_opts opts = { .dry_run = ctl->common.dry_run, .note = "nettune-cc apply" };
-	int rc;
+	struct qdisc_tree t;
+	int rc = qdisc_tree_get(q->ifindex, &t);
+	if (rc < 0)
+		return rc;
+	if (!qdisc_kind_is_default(q->kind)) {
+		char counts[80] = "";
+		if (t.nclasses && t.nfilters)
+			snprintf(counts, sizeof(counts), " (%zu class%s, %zu filter%s)", t.nclasses,
+				 t.nclasses == 1 ? "" : "es", t.nfilters, t.nfilters == 1 ? "" : "s");
+		else if (t.nclasses)
+			snprintf(counts, sizeof(counts), " (%zu class%s)", t.nclasses,
+				 t.nclasses == 1 ? "" : "es");
+		else if (t.nfilters)
+			snprintf(counts, sizeof(counts), " (%zu filter%s)", t.nfilters,
+				 t.nfilters == 1 ? "" : "s");
+		snprintf(why, len, "root qdisc %s%s is a shaping setup", q->kind, counts);
+		return 1;
+	}
+	if (t.child_kind[0]) {
+		snprintf(why, len, "root qdisc %s holds %s below it, a shaping setup", q->kind, t.child_kind);
+		return 1;
+	}
+	if (t.nfilters) {
+		snprintf(why, len, "root qdisc %s has %zu filter%s, a classification setup", q->kind,
+			 t.nfilters, t.nfilters == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
 
-	if (ctl->nifaces) {
-		if (!kind)
-			msg_die(TK_EXIT_USAGE, "no qdisc to put on %s: qdisc fq is not available in this "
-				"kernel; name one with --qdisc", ctl->ifaces[0]);
-		st.saved = xcalloc(ctl->nifaces, sizeof(*st.saved));
-		for (size_t i = 0; i < ctl->nifaces; i++) {
-			rc = qdisc_root_get(ctl->ifaces[i], &st.saved[i]);
+/* 1 when ctl->ifaces is the word "all" */
+static int all_ifaces(const struct ctl *ctl)
+{
+	return ctl->nifaces == 1 && !strcmp(ctl->ifaces[0], "all");
+}
+
+/*
+ * Which interfaces the step replaces, decided before anything changes:
+ * named ones that hold a user's setup are a usage error (exit 2, nothing
+ * changed); with "all" they are left alone with a note. Interfaces already
+ * on kind need nothing.
+ */
+static void plan_qdiscs(const struct ctl *ctl, const char *kind, struct qdisc_step *st)
+{
+	struct qdisc_root *roots = NULL;
+	size_t nroots = 0;
+	int refused = 0, rc;
+	char why[200];
+
+	if (all_ifaces(ctl)) {
+		rc = qdisc_root_list(&roots, &nroots);
+		if (rc < 0)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "root qdisc dump");
+	} else {
+		roots = xcalloc(ctl->nifaces, sizeof(*roots));
+		for (size_t i = 0; i < ctl->nifaces; i++, nroots++) {
+			rc = qdisc_root_get(ctl->ifaces[i], &roots[i]);
 			if (rc == -ENODEV)
 				msg_die(TK_EXIT_USAGE, "%s: no such interface; nothing changed", ctl->ifaces[i]);
 			if (rc < 0)
 				msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: root qdisc", ctl->ifaces[i]);
 		}
-		opts.after_write = replace_qdiscs;
-		opts.undo_after_write = undo_qdiscs;
-		opts.after_write_ctx = &st;
+	}
+	st->saved = xcalloc(nroots + 1, sizeof(*st->saved));
+	for (size_t i = 0; i < nroots; i++) {
+		struct qdisc_root *q = &roots[i];
+		int keep = 0;
+		if (all_ifaces(ctl) && (!strcmp(q->ifname, "lo") || !strcmp(q->kind, "noqueue"))) {
+			msg_verbose("%s: root qdisc %s: a device without a queue, left alone", q->ifname, q->kind);
+			keep = 1;
+		} else if ((rc = shaping_setup(q, why, sizeof(why))) < 0) {
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: reading the qdisc tree", q->ifname);
+		} else if (rc > 0 && all_ifaces(ctl)) {
+			msg_info("%s: %s; left alone", q->ifname, why);
+			keep = 1;
+		} else if (rc > 0) {
+			msg_warn("%s: %s; tunekit does not replace it", q->ifname, why);
+			refused = 1;
+			keep = 1;
+		} else if (!strcmp(q->kind, kind)) {
+			msg_verbose("%s: root qdisc is %s already", q->ifname, kind);
+			keep = 1;
+		}
+		if (keep) {
+			qdisc_root_free(q);
+			continue;
+		}
+		st->saved[st->n++] = *q;
+	}
+	free(roots);
+	if (refused)
+		msg_die(TK_EXIT_USAGE, "nothing changed (remove the setup with tc, or leave the "
+			"interface out of --qdisc-ifaces)");
+}
+
+static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
+{
+	struct qdisc_step st = { .kind = kind };
+	struct txn_opts opts = { .dry_run = ctl->common.dry_run, .note = "nettune-cc apply" };
+	int rc;
+
+	if (ctl->qdisc) {
+		int known = kind_known(ctl->qdisc, 1);
+		if (known == 0)
+			msg_die(TK_EXIT_USAGE, "qdisc %s is not available in this kernel; nothing changed",
+				ctl->qdisc);
+		if (known < 0)
+			msg_info("cannot ask the kernel whether it knows qdisc %s (needs root)", ctl->qdisc);
+	}
+	if (ctl->nifaces) {
+		if (!kind)
+			msg_die(TK_EXIT_USAGE, "no qdisc to put on %s: qdisc fq is not available in this "
+				"kernel; name one with --qdisc", ctl->ifaces[0]);
+		plan_qdiscs(ctl, kind, &st);
+		if (st.n) {
+			opts.after_write = replace_qdiscs;
+			opts.undo_after_write = undo_qdiscs;
+			opts.after_write_ctx = &st;
+		}
 	}
 	rc = tuner_apply(recs, &opts, msg_verbosity < 0);
+	if (rc == TK_EXIT_OK && st.n && !ctl->common.dry_run && !st.ran) {
+		/* every sysctl matched already: the transaction had nothing to run the step in */
+		struct txn_error err = { 0 };
+		if (replace_qdiscs(&st, &err) < 0) {
+			msg_warn("%s: %s%s%s; nothing changed", err.key, err.why,
+				 err.errnum ? ": " : "", err.errnum ? strerror(err.errnum) : "");
+			rc = TK_EXIT_FAILURE;
+		}
+	}
 	if (rc == TK_EXIT_OK)
-		for (size_t i = 0; i < ctl->nifaces; i++)
+		for (size_t i = 0; i < st.n; i++)
 			printf("qdisc dev %s: %s -> %s%s\n", st.saved[i].ifname, st.saved[i].kind, kind,
 			       ctl->common.dry_run ? " (dry run)" : "");
-	for (size_t i = 0; i < ctl->nifaces; i++)
+	for (size_t i = 0; i < st.n; i++)
 		qdisc_root_free(&st.saved[i]);
 	free(st.saved);
 	return rc;
@@ -399,6 +532,9 @@ static void parse_ifaces(struct ctl *ctl, const char *arg)
 	free(copy);
 	if (!ctl->nifaces)
 		bad_arg("--qdisc-ifaces", arg);
+	for (size_t i = 0; ctl->nifaces > 1 && i < ctl->nifaces; i++)
+		if (!strcmp(ctl->ifaces[i], "all"))
+			bad_arg("--qdisc-ifaces", arg); /* "all" stands alone */
 }
 
 static int valid_name(const char *s, size_t max)

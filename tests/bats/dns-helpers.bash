@@ -161,3 +161,70 @@ fake_root() {
 	fake_proc "$dir/proc" net.core.somaxconn=4096
 	export TUNEKIT_PROC=$dir/proc
 }
+
+# DNS_FAKE_PY: a small fake DNS server in Python, for one test at a time:
+#   python3 -c "$DNS_FAKE_PY" ADDR PORT UDPMODE
+# Over TCP it answers FORMERR to any query carrying an OPT record (ARCOUNT > 0)
+# and 192.0.2.1 (A) to a plain one. Over UDP, UDPMODE tc: always TC=1 (every
+# query goes on over TCP); formerr: FORMERR to OPT, TC=1 to a plain query.
+# One line per query on stdout: "udp opt=1 tc", "tcp opt=0 answer"...
+# It prints "ready" once both sockets listen.
+DNS_FAKE_PY='
+import socket, struct, sys, threading
+addr, port, udpmode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+lock = threading.Lock()
+def log(s):
+    with lock:
+        print(s, flush=True)
+def qend(q):
+    off = 12
+    while off < len(q) and q[off]:
+        off += 1 + q[off]
+    return off + 5
+def reply(q, rcode, tc=False, answer=False):
+    flags = 0x8000 | (struct.unpack("!H", q[2:4])[0] & 0x7900) | 0x80 | rcode | (0x200 if tc else 0)
+    head = q[:2] + struct.pack("!HHHHH", flags, 1, 1 if answer else 0, 0, 0)
+    body = q[12:qend(q)]
+    if answer:
+        body += b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + bytes([192, 0, 2, 1])
+    return head + body
+def has_opt(q):
+    return struct.unpack("!H", q[10:12])[0] > 0
+def tcp_answer(q):
+    if has_opt(q):
+        log("tcp opt=1 formerr")
+        return reply(q, 1)
+    log("tcp opt=0 answer")
+    return reply(q, 0, answer=True)
+def udp_loop(s):
+    while True:
+        q, peer = s.recvfrom(4096)
+        if len(q) < 17:
+            continue
+        if udpmode == "formerr" and has_opt(q):
+            log("udp opt=1 formerr")
+            s.sendto(reply(q, 1), peer)
+        else:
+            log("udp opt=%d tc" % has_opt(q))
+            s.sendto(reply(q, 0, tc=True), peer)
+def tcp_conn(c):
+    with c:
+        while True:
+            n = c.recv(2, socket.MSG_WAITALL)
+            if len(n) < 2:
+                return
+            q = c.recv(struct.unpack("!H", n)[0], socket.MSG_WAITALL)
+            r = tcp_answer(q)
+            c.sendall(struct.pack("!H", len(r)) + r)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((addr, port))
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind((addr, port))
+t.listen(16)
+threading.Thread(target=udp_loop, args=(u,), daemon=True).start()
+log("ready")
+while True:
+    c, _ = t.accept()
+    threading.Thread(target=tcp_conn, args=(c,), daemon=True).start()
+'

@@ -238,3 +238,89 @@ observe_flow() { # observe_flow RMEM_DEFAULT RMEM_MAX: observe from the sender
 	run python3 -c 'import json,sys; d=json.load(sys.stdin); f=d["flows"][0]; print(d["limited"], f["limit"], f["local"], f["rcvbuf"], f["setting"], f["suggest_bytes"] >= 6291456)' <<<"$output"
 	assert_output "1 rcvbuf 10.200.1.1:5001 8192 net.ipv4.tcp_rmem True"
 }
+
+# ordered_output: every tcp_rmem/tcp_wmem line has min <= default <= max and
+# each core *_max is at least its *_default in the fake /proc
+ordered_output() {
+	local rdef wdef
+	rdef=$(fake_value net.core.rmem_default)
+	wdef=$(fake_value net.core.wmem_default)
+	awk -v rdef="$rdef" -v wdef="$wdef" '
+		/^net\.ipv4\.tcp_[rw]mem = / { if (!($3 <= $4 && $4 <= $5)) { print "disordered: " $0; bad = 1 } }
+		/^net\.core\.rmem_max = / { if ($3 < rdef) { print "below rmem_default: " $0; bad = 1 } }
+		/^net\.core\.wmem_max = / { if ($3 < wdef) { print "below wmem_default: " $0; bad = 1 } }
+		END { exit bad }' <<<"$1"
+}
+
+@test "buffers: --max below a default it caps is a usage error naming --max, in every command" {
+	for cmd in recommend check apply observe "apply -n"; do
+		run --separate-stderr nettune-buffers $cmd -m 1
+		assert_failure 2
+		assert_output ""
+		[[ "$stderr" == *"invalid --max argument '1': below the default of net.core.rmem_default (212992 bytes, 208 KiB)"*"use --max 212992 or more"* ]]
+	done
+	[ "$(fake_value net.ipv4.tcp_rmem)" = $'4096\t131072\t6291456' ]
+	run --separate-stderr nettune-buffers recommend --rate 1gbit --rtt 20ms --max 131071
+	assert_failure 2
+	assert_output ""
+}
+
+@test "buffers: --max at the boundary: one byte under the largest default fails, at it every range is in order" {
+	run --separate-stderr nettune-buffers recommend -m 212991
+	assert_failure 2
+	run --separate-stderr nettune-buffers recommend -m 212992
+	assert_success
+	assert_output "net.core.rmem_max = 212992
+net.core.wmem_max = 212992
+net.ipv4.tcp_moderate_rcvbuf = 1
+net.ipv4.tcp_rmem = 4096 131072 212992
+net.ipv4.tcp_wmem = 4096 16384 212992"
+	for max in 212992 212993 1MiB 4194303 4194304 6291455 6291456 6291457 256MiB 2GiB 8GiB; do
+		for path in "" "--rate 1kbit --rtt 1ms" "--rate 1gbit --rtt 20ms" "--rate 100tbit --rtt 1s"; do
+			run --separate-stderr nettune-buffers recommend -m "$max" $path
+			assert_success
+			ordered_output "$output"
+		done
+	done
+}
+
+@test "buffers: a TCP default above --max names that key; core defaults and tcp_wmem count too" {
+	printf '4096\t8388608\t16777216\n' >"$TUNEKIT_PROC/sys/net/ipv4/tcp_rmem"
+	run --separate-stderr nettune-buffers recommend --max 4MiB
+	assert_failure 2
+	[[ "$stderr" == *"below the default of net.ipv4.tcp_rmem (8388608 bytes, 8 MiB)"* ]]
+	printf '4096\t16384\t4194304\n' >"$TUNEKIT_PROC/sys/net/ipv4/tcp_rmem"
+	printf '4096\t1048576\t4194304\n' >"$TUNEKIT_PROC/sys/net/ipv4/tcp_wmem"
+	run --separate-stderr nettune-buffers recommend --max 1048575
+	assert_failure 2
+	[[ "$stderr" == *"below the default of net.ipv4.tcp_wmem (1048576 bytes"* ]]
+	run --separate-stderr nettune-buffers recommend --max 1MiB
+	assert_success
+	assert_line "net.ipv4.tcp_wmem = 4096 1048576 1048576"
+	ordered_output "$output"
+}
+
+@test "buffers: a RAM share under the defaults raises the maximum to the default and says so" {
+	printf 'MemTotal: 512 kB\n' >"$TUNEKIT_PROC/meminfo"
+	run --separate-stderr nettune-buffers recommend --rate 10gbit --rtt 100ms
+	assert_success
+	assert_line "net.ipv4.tcp_rmem = 4096 131072 212992"
+	assert_line "net.ipv4.tcp_wmem = 4096 16384 212992"
+	assert_line "net.core.rmem_max = 212992"
+	ordered_output "$output"
+	[[ "$stderr" == *"net.ipv4.tcp_rmem: the cap (64 KiB) is below the default (208 KiB): maximum raised to the default"* ]]
+	# the fallback rule never goes under the kernel's own maximum
+	run --separate-stderr nettune-buffers recommend
+	assert_success
+	assert_line "net.ipv4.tcp_rmem = 4096 131072 6291456"
+	ordered_output "$output"
+}
+
+@test "buffers: a live minimum above its default is recommended down to the default" {
+	printf '262144\t131072\t6291456\n' >"$TUNEKIT_PROC/sys/net/ipv4/tcp_rmem"
+	run --separate-stderr nettune-buffers recommend
+	assert_success
+	assert_line --regexp '^net\.ipv4\.tcp_rmem = 131072 131072 [0-9]+$'
+	ordered_output "$output"
+	[[ "$stderr" == *"net.ipv4.tcp_rmem: the live minimum 262144 is above the default 131072: recommending minimum 131072"* ]]
+}

@@ -141,14 +141,43 @@ net.ipv4.tcp_window_scaling = 1"
 	assert_line 6
 }
 
-@test "cc apply: an unknown qdisc kind fails cleanly and rolls every sysctl back" {
+@test "cc apply: an unknown qdisc kind is refused before anything changes, dry run alike" {
 	require_sandbox
 	unset TUNEKIT_PROC TUNEKIT_ROOT
 	run --separate-stderr in_sandbox_plain 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
 		tc qdisc replace dev tkc0 root pfifo_fast
 		before=$(tc qdisc show dev tkc0)
+		nettune-cc apply -n --profile throughput --qdisc nosuchq --qdisc-ifaces tkc0; echo "dry=$?"
 		nettune-cc apply --profile throughput --qdisc nosuchq --qdisc-ifaces tkc0; echo "rc=$?"
+		nettune-cc apply -n --qdisc fq; echo "fq-dry=$?"
 		[ "$(tc qdisc show dev tkc0)" = "$before" ] && echo qdisc-unchanged
+		cat /proc/sys/net/ipv4/tcp_slow_start_after_idle /proc/sys/net/ipv4/tcp_no_metrics_save
+		test -e /etc/sysctl.d/90-tunekit.conf || echo not-persisted
+		ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l'
+	assert_line "dry=2"
+	assert_line "rc=2"
+	# fq is not in this kernel (NOTES.md): the dry run asks the kernel too
+	assert_line "fq-dry=2"
+	assert_line qdisc-unchanged
+	assert_line 1
+	assert_line 0
+	assert_line not-persisted
+	refute_line --partial -- "->"
+	[[ "$stderr" == *"qdisc nosuchq is not available in this kernel; nothing changed"* ]]
+	[[ "$stderr" == *"qdisc fq is not available in this kernel; nothing changed"* ]]
+}
+
+@test "cc apply: a replacement the kernel refuses mid-transaction puts qdiscs and sysctls back" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	# mq is a known kind; tkc0 (a veth with a queue per CPU) takes it, the
+	# single-queue tko0 cannot (EOPNOTSUPP): tkc0 must get pfifo_fast back
+	run --separate-stderr in_sandbox_plain "$SHAPE_FUNCS"'
+		sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24; veth_down tko0 1
+		tc qdisc replace dev tkc0 root pfifo_fast; tc qdisc replace dev tko0 root pfifo_fast
+		before=$(tc qdisc show dev tkc0; tc qdisc show dev tko0)
+		nettune-cc apply --profile throughput --qdisc mq --qdisc-ifaces tkc0,tko0; echo "rc=$?"
+		[ "$(tc qdisc show dev tkc0; tc qdisc show dev tko0)" = "$before" ] && echo qdisc-unchanged
 		cat /proc/sys/net/ipv4/tcp_slow_start_after_idle /proc/sys/net/ipv4/tcp_no_metrics_save
 		test -e /etc/sysctl.d/90-tunekit.conf || echo not-persisted'
 	assert_line "rc=1"
@@ -156,7 +185,118 @@ net.ipv4.tcp_window_scaling = 1"
 	assert_line 1
 	assert_line 0
 	assert_line not-persisted
-	[[ "$stderr" == *"qdisc dev tkc0: qdisc nosuchq is not available in this kernel"* ]]
+	refute_line --partial -- "->"
+	[[ "$stderr" == *"qdisc dev tko0: cannot replace the root qdisc with mq"* ]]
+}
+
+@test "cc apply: a named htb or tbf shaping setup is refused (exit 2), tree and sysctls unchanged" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain "$SHAPE_FUNCS"'
+		shape_htb tkh0; shape_tbf tkt0
+		h=$(tc_tree tkh0); t=$(tc_tree tkt0)
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkh0; echo "htb=$?"
+		nettune-cc apply -n --qdisc pfifo --qdisc-ifaces tkh0; echo "htb-dry=$?"
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkt0; echo "tbf=$?"
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces lo,tkt0; echo "lo-tbf=$?"
+		[ "$(tc_tree tkh0)" = "$h" ] && echo htb-unchanged
+		[ "$(tc_tree tkt0)" = "$t" ] && echo tbf-unchanged
+		tc class show dev tkh0 | wc -l; tc filter show dev tkh0 | grep -c flowid
+		cat /proc/sys/net/ipv4/tcp_slow_start_after_idle
+		test -e /etc/sysctl.d/90-tunekit.conf || echo not-persisted'
+	assert_line "htb=2"
+	assert_line "htb-dry=2"
+	assert_line "tbf=2"
+	assert_line "lo-tbf=2"
+	assert_line htb-unchanged
+	assert_line tbf-unchanged
+	assert_line 3
+	assert_line 1
+	assert_line not-persisted
+	refute_line --partial -- "->"
+	[[ "$stderr" == *"nettune-cc: tkh0: root qdisc htb (3 classes, 1 filter) is a shaping setup; tunekit does not replace it"* ]]
+	[[ "$stderr" == *"nettune-cc: tkt0: root qdisc tbf (1 class) is a shaping setup; tunekit does not replace it"* ]]
+	[[ "$stderr" == *"nothing changed"* ]]
+}
+
+@test "cc apply: with every sysctl already set, a shaping setup is still refused and no change is reported" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain "$SHAPE_FUNCS"'
+		shape_htb tkh0
+		h=$(tc_tree tkh0)
+		nettune-cc apply -q --qdisc pfifo >/dev/null || echo first-apply-failed
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkh0; echo "rc=$?"
+		[ "$(tc_tree tkh0)" = "$h" ] && echo htb-unchanged'
+	assert_line "rc=2"
+	assert_line htb-unchanged
+	refute_line first-apply-failed
+	refute_line --partial "htb -> pfifo"
+}
+
+@test "cc apply: mq with a tbf below it is a shaping setup too" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain "$SHAPE_FUNCS"'
+		shape_mq tkm0
+		m=$(tc_tree tkm0)
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkm0; echo "rc=$?"
+		[ "$(tc_tree tkm0)" = "$m" ] && echo mq-unchanged'
+	assert_line "rc=2"
+	assert_line mq-unchanged
+	[[ "$stderr" == *"tkm0: root qdisc mq holds tbf below it, a shaping setup; tunekit does not replace it"* ]]
+}
+
+@test "cc apply --qdisc-ifaces all: shaping setups left alone with a note, the rest replaced" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain "$SHAPE_FUNCS"'
+		shape_htb tkh0; shape_tbf tkt0; veth_down tkp0
+		tc qdisc replace dev tkp0 root pfifo_fast
+		h=$(tc_tree tkh0); t=$(tc_tree tkt0)
+		nettune-cc apply -n --qdisc pfifo --qdisc-ifaces all; echo "dry=$?"
+		tc qdisc show dev tkp0 | cut -d" " -f2
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces all; echo "rc=$?"
+		[ "$(tc_tree tkh0)" = "$h" ] && echo htb-unchanged
+		[ "$(tc_tree tkt0)" = "$t" ] && echo tbf-unchanged
+		tc qdisc show dev tkp0 | cut -d" " -f2
+		tc qdisc show dev lo | cut -d" " -f2
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces all; echo "again=$?"
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces all,lo; echo "mixed=$?"'
+	assert_line "dry=0"
+	assert_line "rc=0"
+	assert_line "again=0"
+	assert_line "mixed=2"
+	assert_line "qdisc dev tkp0: pfifo_fast -> pfifo (dry run)"
+	assert_line "qdisc dev tkp0: pfifo_fast -> pfifo"
+	assert_line htb-unchanged
+	assert_line tbf-unchanged
+	assert_line pfifo_fast
+	assert_line pfifo
+	assert_line noqueue
+	refute_line --partial "htb ->"
+	refute_line --partial "tbf ->"
+	refute_line --partial "pfifo -> pfifo"
+	[ "$(grep -c 'qdisc dev' <<<"$output")" -eq 2 ]
+	[[ "$stderr" == *"tkh0: root qdisc htb (3 classes, 1 filter) is a shaping setup; left alone"* ]]
+	[[ "$stderr" == *"tkt0: root qdisc tbf (1 class) is a shaping setup; left alone"* ]]
+}
+
+@test "cc apply: with every sysctl already set the root qdisc is still replaced, and only a real change is reported" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
+		tc qdisc replace dev tkc0 root pfifo_fast
+		nettune-cc apply -q --qdisc pfifo >/dev/null || echo first-apply-failed
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkc0; echo "rc=$?"
+		tc qdisc show dev tkc0 | cut -d" " -f2
+		nettune-cc apply --qdisc pfifo --qdisc-ifaces tkc0; echo "again=$?"'
+	assert_line "rc=0"
+	assert_line "again=0"
+	refute_line first-apply-failed
+	assert_line pfifo
+	[ "$(grep -c '^qdisc dev tkc0: pfifo_fast -> pfifo$' <<<"$output")" -eq 1 ]
+	refute_line --partial "pfifo -> pfifo"
 }
 
 @test "cc apply: a missing interface is a usage error before anything changes" {

@@ -55,3 +55,31 @@ in_sandbox_plain() {
 require_tcp_flow() {
 	[ -x "$TCP_FLOW" ] || skip_or_fail "tests/fixtures/tcp-flow is not built (make check builds it)"
 }
+
+# Shell functions for in_sandbox snippets that build a user's shaping setup
+# on a veth left down (no traffic, so `tc -s` counters stay still):
+#   shape_htb DEV: htb root 1: with classes 1:1, 1:10, 1:20 and a u32 filter
+#   shape_tbf DEV: tbf root (it has one class of its own)
+#   shape_mq DEV: a 2-queue veth with mq at the root and tbf under queue 1
+#   tc_tree DEV: tc -s qdisc, class and filter output, to compare
+SHAPE_FUNCS='
+veth_down() { ip link add "$1" numtxqueues "${2:-1}" type veth peer name "$1-p" numtxqueues "${2:-1}"; }
+shape_htb() {
+	veth_down "$1"
+	tc qdisc replace dev "$1" root handle 1: htb default 20
+	tc class add dev "$1" parent 1: classid 1:1 htb rate 100mbit
+	tc class add dev "$1" parent 1:1 classid 1:10 htb rate 60mbit ceil 100mbit
+	tc class add dev "$1" parent 1:1 classid 1:20 htb rate 40mbit ceil 100mbit
+	tc filter add dev "$1" parent 1: protocol ip prio 1 u32 match ip dport 22 0xffff flowid 1:10
+}
+shape_tbf() {
+	veth_down "$1"
+	tc qdisc replace dev "$1" root tbf rate 50mbit burst 32kb latency 40ms
+}
+shape_mq() {
+	veth_down "$1" 2
+	tc qdisc replace dev "$1" root handle 1: mq
+	tc qdisc replace dev "$1" parent 1:1 tbf rate 10mbit burst 16kb latency 40ms
+}
+tc_tree() { tc -s qdisc show dev "$1"; tc -s class show dev "$1"; tc -s filter show dev "$1"; }
+'

@@ -90,5 +90,31 @@ int main(void)
 	ok(bdp_tcp_mem_fits(10, 4096, UINT64_MAX, UINT64_MAX, &pages) == 0 && pages == UINT64_MAX,
 	   "absurd flows saturate");
 	is_str(bdp_limit_name(BDP_LIMIT_RAM), "ram", "limit names");
+	is_str(bdp_limit_name(BDP_LIMIT_DEFAULT), "default", "limit name of a raised maximum");
+
+	/* a cap under the default: the maximum goes back up to the default */
+	sized("10gbit", "100ms", BDP_KERNEL_RMEM_MAX, 0, 512 * 1024, 125000000, 64 * 1024, BDP_LIMIT_RAM);
+	bdp_size_buffer(10000000000ULL, 100 * MS, BDP_KERNEL_RMEM_MAX, 0, 512 * 1024, &s);
+	is_int(bdp_keep_order(&s, 212992), 1, "64 KiB RAM cap under a 208 KiB default is raised");
+	ok(s.buffer == 212992 && s.limit == BDP_LIMIT_DEFAULT, "... to the default, limit 'default'");
+	is_int(bdp_keep_order(&s, 212992), 0, "a maximum equal to its default stays");
+	s.buffer = 212993;
+	s.limit = BDP_LIMIT_NONE;
+	ok(bdp_keep_order(&s, 212992) == 0 && s.buffer == 212993 && s.limit == BDP_LIMIT_NONE,
+	   "one above the default stays, limit untouched");
+	s.buffer = 0;
+	ok(bdp_keep_order(&s, 1) == 1 && s.buffer == 1, "a zero maximum is raised to a default of 1");
+	/* --max below the floor wins over the floor: the caller must keep the order */
+	sized("1kbit", "1ms", BDP_KERNEL_RMEM_MAX, 1, 0, 1, 1, BDP_LIMIT_MAX);
+
+	/* triplet order */
+	is_int(bdp_triplet_ordered(4096, 131072, 6291456), 1, "kernel tcp_rmem is ordered");
+	is_int(bdp_triplet_ordered(4096, 131072, 1), 0, "max 1 under default 131072 is not");
+	is_int(bdp_triplet_ordered(4096, 131072, 131072), 1, "max equal to default is");
+	is_int(bdp_triplet_ordered(4096, 131072, 131071), 0, "max one under default is not");
+	is_int(bdp_triplet_ordered(131073, 131072, 6291456), 0, "min over default is not");
+	is_int(bdp_triplet_ordered(131072, 131072, 131072), 1, "all equal is");
+	is_int(bdp_triplet_ordered(0, 0, 0), 1, "all zero is (the kernel refuses it elsewhere)");
+	is_int(bdp_triplet_ordered(UINT64_MAX, UINT64_MAX, UINT64_MAX), 1, "all max is");
 	return done_testing();
 }
