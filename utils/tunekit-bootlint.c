@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "c.h"
@@ -132,6 +133,9 @@ static void put_boot(const struct sysctld_verdict *v)
 	printf(":%u", v->line);
 }
 
+/* Name the boot path of a finding only when both were asked for. */
+static int model_notes = 1;
+
 static void print_text(const struct findings *f, const struct sysctld_report *rep)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -200,9 +204,9 @@ static void print_text(const struct findings *f, const struct sysctld_report *re
 			put(x->r->want);
 			break;
 		}
-		if (x->models == 1 << SYSCTLD_SYSTEMD)
+		if (model_notes && x->models == 1 << SYSCTLD_SYSTEMD)
 			fputs(" [systemd-sysctl only]", stdout);
-		else if (x->models == 1 << SYSCTLD_PROCPS)
+		else if (model_notes && x->models == 1 << SYSCTLD_PROCPS)
 			fputs(" [sysctl --system only]", stdout);
 		putchar('\n');
 	}
@@ -393,6 +397,7 @@ int main(int argc, char **argv)
 		usage_hint();
 	}
 
+	model_notes = models == ((1 << SYSCTLD_SYSTEMD) | (1 << SYSCTLD_PROCPS));
 	struct kv_list want = { 0 };
 	if (want_path)
 		load_want(want_path, strcmp(want_path, "-") == 0, &want);
@@ -415,9 +420,11 @@ int main(int argc, char **argv)
 		rc = tuned_load(&ts);
 		if (rc < 0)
 			msg_die_errno(TK_EXIT_FAILURE, -rc, "reading the TuneD profile");
-		/* a leftover active_profile of a stopped, disabled TuneD fights nobody */
+		/* a leftover active_profile of a stopped, disabled TuneD fights
+		 * nobody; the enablement link may point outside a --root tree */
 		char *wants = tk_path("/etc/systemd/system/multi-user.target.wants/tuned.service");
-		tuned_on = ts.pid != 0 || access(wants, F_OK) == 0;
+		struct stat st;
+		tuned_on = ts.pid != 0 || lstat(wants, &st) == 0;
 		free(wants);
 		if (proc_find_comm("bpftune", &bpids, &nbpids) < 0)
 			nbpids = 0;
