@@ -122,8 +122,10 @@ struct sysctld_report {
  * For every wanted key (canonical dot form, as kvconf gives them) say what
  * the two boot paths will set. our_path is the managed file as on the
  * target (TK_SYSCTL_CONF); it must lie in one of sysctld_dirs and end in
- * ".conf". Reads under tk_root(). Returns 0, -EINVAL for a bad our_path or
- * key, or -errno of a directory or file that exists but cannot be read.
+ * ".conf". Reads under tk_root(). rep is overwritten (free an earlier
+ * report first) and needs sysctld_report_free after success. Returns 0,
+ * -EINVAL for a bad our_path or key, or -errno of a directory or file that
+ * exists but cannot be read (rep is then empty).
  */
 int sysctld_lint(const char *our_path, const struct kv_list *want, struct sysctld_report *rep);
 void sysctld_report_free(struct sysctld_report *rep);

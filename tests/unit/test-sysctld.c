@@ -409,6 +409,7 @@ static void test_our_file_masked(void)
 	put(OURS, "net.core.rmem_max = 1000\n");
 	lint_want("net.core.rmem_max", "2000");
 	is_int(verdict("net.core.rmem_max", SD)->status, SYSCTLD_STALE, "persisting another value is stale");
+	sysctld_report_free(&rep);
 	is_int(sysctld_lint("/etc/sysctl.d/90-tunekit.txt", &(struct kv_list){ 0 }, &rep), -EINVAL,
 	       "our file must end in .conf");
 	is_int(sysctld_lint("/etc/90-tunekit.conf", &(struct kv_list){ 0 }, &rep), -EINVAL,
