@@ -222,6 +222,7 @@ static void test_lexical(void)
 	is_int(lint(), 0, "a directory named *.conf is skipped");
 	is_int(verdict("net.ipv4.tcp_rmem", SD)->status, SYSCTLD_OK,
 	       "hidden files and names not ending in .conf are not read");
+	is_int((long long)rep.files_read, 3, "only 10-early, ours and 95-late are read");
 }
 
 static void test_sysctl_conf(void)
