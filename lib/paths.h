@@ -6,13 +6,19 @@
 #ifndef TUNEKIT_PATHS_H
 #define TUNEKIT_PATHS_H
 
+#include <sys/types.h>
+
 #define TK_SYSCTL_CONF      "/etc/sysctl.d/90-tunekit.conf"
+/* secret keys (sysctl_key_secret) are persisted here, mode 0600, never in TK_SYSCTL_CONF */
+#define TK_SYSCTL_PRIVATE_CONF "/etc/sysctl.d/90-tunekit-private.conf"
 #define TK_RESOLVED_DROPIN  "/etc/systemd/resolved.conf.d/60-tunekit.conf"
 #define TK_RESOLV_CONF      "/etc/resolv.conf"
 #define TK_CONFIG_FILE      "/etc/tunekit/tunekit.conf"
 #define TK_STATE_DIR        "/var/lib/tunekit"
 #define TK_SNAPSHOT_DIR     "/var/lib/tunekit/snapshots"
-#define TK_LOCK_FILE        "/run/lock/tunekit.lock"
+/* root-owned 0700: a lock in a world-writable directory could be taken by anyone */
+#define TK_RUN_DIR          "/run/tunekit"
+#define TK_LOCK_FILE        "/run/tunekit/lock"
 
 /* Set the root (from --root); NULL or "" means "/". Overrides TUNEKIT_ROOT. */
 void tk_set_root(const char *dir);
@@ -25,5 +31,22 @@ char *tk_path(const char *abs);
 const char *tk_proc(void);
 /* Newly allocated proc + "/" + rel, e.g. tk_proc_path("net/softnet_stat"). */
 char *tk_proc_path(const char *rel);
+
+/*
+ * 0 if path is a directory (not a symlink) owned by root or the effective
+ * user and not writable by group or others; -ENOENT, -ENOTDIR (not a
+ * directory, or a symlink), -EPERM (wrong owner or mode), or -errno.
+ * *why (if not NULL) says which rule failed.
+ */
+int tk_dir_trusted(const char *path, const char **why);
+/* 1 if st describes something owned by root or the effective user and not
+ * writable by group or others. */
+struct stat;
+int tk_stat_trusted(const struct stat *st);
+/*
+ * Create the directory path with mode (its parents 0755) unless it exists,
+ * then tk_dir_trusted(). A directory we create gets exactly mode.
+ */
+int tk_dir_ensure(const char *path, mode_t mode, const char **why);
 
 #endif

@@ -25,8 +25,54 @@ const char *const snapshot_managed_files[] = {
 	TK_SYSCTL_CONF,
 	TK_RESOLVED_DROPIN,
 	TK_RESOLV_CONF,
+	TK_SYSCTL_PRIVATE_CONF,
 	NULL,
 };
+
+/* What each managed file may be: restore never goes beyond it. */
+static const struct {
+	const char *path;
+	mode_t max_mode;
+	int symlink_ok;
+} managed_rules[] = {
+	{ TK_SYSCTL_CONF, 0644, 0 },
+	{ TK_RESOLVED_DROPIN, 0644, 0 },
+	{ TK_RESOLV_CONF, 0644, 1 }, /* a link to resolved's stub file is normal */
+	{ TK_SYSCTL_PRIVATE_CONF, 0600, 0 },
+};
+
+int snapshot_managed_max_mode(const char *abs_path)
+{
+	for (size_t i = 0; i < sizeof(managed_rules) / sizeof(managed_rules[0]); i++)
+		if (!strcmp(abs_path, managed_rules[i].path))
+			return (int)managed_rules[i].max_mode;
+	return -1;
+}
+
+int snapshot_file_allowed(const struct snapshot_file *f, const char **why)
+{
+	const char *reason = NULL;
+	int max = f->path ? snapshot_managed_max_mode(f->path) : -1;
+	int symlink_ok = 0;
+	for (size_t i = 0; max >= 0 && i < sizeof(managed_rules) / sizeof(managed_rules[0]); i++)
+		if (!strcmp(f->path, managed_rules[i].path))
+			symlink_ok = managed_rules[i].symlink_ok;
+	if (max < 0)
+		reason = "not a file tunekit manages";
+	else if (f->type == SF_SYMLINK && !symlink_ok)
+		reason = "a symbolic link is not allowed for this file";
+	else if (f->type == SF_SYMLINK && (!f->len || memchr(f->data, '\0', f->len) || memchr(f->data, '\n', f->len)))
+		reason = "bad symbolic link target";
+	else if (f->type == SF_FILE && (f->mode & 07000))
+		reason = "mode has set-uid, set-gid or sticky bits";
+	else if (f->type == SF_FILE && (f->mode & 0022))
+		reason = "mode lets group or others write";
+	else if (f->type == SF_FILE && (f->mode & ~(mode_t)max))
+		reason = max == 0600 ? "mode above 0600 (the file holds secrets)" : "mode above 0644";
+	if (why)
+		*why = reason;
+	return reason == NULL;
+}
 
 /* ---- capture ---------------------------------------------------------- */
 
@@ -82,6 +128,10 @@ int snapshot_file_capture(const char *abs_path, struct snapshot_file *f)
 	} else if (S_ISREG(st.st_mode)) {
 		f->type = SF_FILE;
 		f->mode = st.st_mode & 07777;
+		/* a restore never writes more than the file may have: bits above are not kept */
+		int max = snapshot_managed_max_mode(abs_path);
+		if (max >= 0)
+			f->mode &= (mode_t)max;
 		rc = read_file(path, SNAP_FILE_MAX, &f->data, &f->len);
 	} else {
 		rc = -EINVAL;
@@ -148,6 +198,8 @@ int snapshot_file_matches(const struct snapshot_file *f)
 
 int snapshot_file_restore(const struct snapshot_file *f)
 {
+	if (!snapshot_file_allowed(f, NULL))
+		return -EPERM;
 	char *path = tk_path(f->path);
 	int rc = 0;
 
@@ -182,7 +234,74 @@ int snapshot_file_restore(const struct snapshot_file *f)
 	return rc;
 }
 
-/* ---- store -------------------------------------------------------------- */
+/* ---- trust ---------------------------------------------------------------- */
+
+static int problem(struct snapshot_problem *p, const char *what, const char *why, int rc)
+{
+	if (p) {
+		snprintf(p->what, sizeof(p->what), "%s", what);
+		p->why = why;
+	}
+	return rc;
+}
+
+/*
+ * The state dir and the store must be ours: whoever can write them can
+ * plant a snapshot that root later restores. create: make them (the store
+ * 0700) and take away the group and other bits an older tunekit left.
+ */
+static int store_check(int create, struct snapshot_problem *p)
+{
+	char *state = tk_path(TK_STATE_DIR), *store = tk_path(TK_SNAPSHOT_DIR);
+	const char *why = NULL;
+	int rc = create ? tk_dir_ensure(state, 0755, &why) : tk_dir_trusted(state, &why);
+	const char *bad = state;
+	if (!rc) {
+		bad = store;
+		rc = create ? tk_dir_ensure(store, 0700, &why) : tk_dir_trusted(store, &why);
+	}
+	if (!rc && create) {
+		struct stat st;
+		if (lstat(store, &st) == 0 && (st.st_mode & 0077) && st.st_uid == geteuid())
+			chmod(store, 0700);
+	}
+	if (rc && rc != -ENOENT)
+		problem(p, bad, why ? why : strerror(-rc), rc == -ENOTDIR ? -EPERM : rc);
+	if (rc == -ENOTDIR)
+		rc = -EPERM;
+	free(state);
+	free(store);
+	return rc;
+}
+
+/* Read a file that must be a regular file we trust (not a symlink). */
+static int read_trusted(const char *path, size_t max, char **data, size_t *len,
+			struct snapshot_problem *p)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? problem(p, path, "is a symbolic link", -EPERM) : -errno;
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = problem(p, path, "is not a regular file", -EPERM);
+	else if (!tk_stat_trusted(&st))
+		rc = problem(p, path, st.st_mode & (S_IWGRP | S_IWOTH) ? "is writable by group or others"
+								    : "is not owned by root",
+			     -EPERM);
+	else
+		rc = read_fd(fd, max, data, len);
+	close(fd);
+	return rc;
+}
+
+/* ---- index ----------------------------------------------------------------- */
+
+#define INDEX_NAME "index"
+#define INDEX_MAX (64u << 20)
+static const char index_header[] = "# tunekit snapshot index 1: SEQ ID TIME NKEYS NOTE\n";
 
 static char *store_dir(void)
 {
@@ -200,154 +319,16 @@ int snapshot_id_valid(const char *id)
 	return isdigit((unsigned char)id[0]);
 }
 
-static int write_member(const char *dir, const char *name, const char *data, size_t len,
-			mode_t mode, FILE *manifest)
+/* Copy a validated ID (shorter than SNAPSHOT_ID_MAX by snapshot_id_valid). */
+static void copy_id(char dst[SNAPSHOT_ID_MAX], const char *src)
 {
-	char hex[DIGEST_HEX_MAX];
-	struct digest *d = digest_new(DIGEST_SHA256);
-	digest_update(d, data, len);
-	digest_final_hex(d, hex);
-	digest_free(d);
-
-	char *path = xasprintf("%s/%s", dir, name);
-	int rc = atomic_write_file(path, data, len, mode);
-	free(path);
-	if (!rc)
-		fprintf(manifest, "%s  %s\n", hex, name);
-	return rc;
+	size_t n = strnlen(src, SNAPSHOT_ID_MAX - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
-int snapshot_store(struct snapshot *s)
-{
-	char *store = store_dir();
-	int rc = mkdir_p(store, 0755);
-	if (rc) {
-		free(store);
-		return rc;
-	}
-	char *tmp = xasprintf("%s/.new-XXXXXX", store);
-	if (!mkdtemp(tmp)) {
-		rc = -errno;
-		free(tmp);
-		free(store);
-		return rc;
-	}
-	chmod(tmp, 0755);
-
-	char *mbuf = NULL;
-	size_t mlen = 0;
-	FILE *manifest = open_memstream(&mbuf, &mlen);
-	char *files_list = NULL;
-	size_t flen = 0;
-	FILE *fl = open_memstream(&files_list, &flen);
-
-	char *keys = kvconf_format(&s->keys, NULL);
-	rc = write_member(tmp, "sysctl.conf", keys, strlen(keys), 0644, manifest);
-	free(keys);
-
-	if (!rc) {
-		char *sub = xasprintf("%s/files", tmp);
-		rc = mkdir(sub, 0755) < 0 ? -errno : 0;
-		free(sub);
-	}
-	for (size_t i = 0; !rc && i < s->nfiles; i++) {
-		const struct snapshot_file *f = &s->files[i];
-		char name[32];
-		snprintf(name, sizeof(name), "files/%zu", i);
-		switch (f->type) {
-		case SF_ABSENT:
-			fprintf(fl, "absent - %s\n", f->path);
-			break;
-		case SF_SYMLINK:
-			fprintf(fl, "symlink %s %s\n", name, f->path);
-			rc = write_member(tmp, name, f->data, f->len, 0644, manifest);
-			break;
-		case SF_FILE:
-			fprintf(fl, "file %s %04o %s\n", name, (unsigned)f->mode, f->path);
-			rc = write_member(tmp, name, f->data, f->len, 0644, manifest);
-			break;
-		}
-	}
-	fclose(fl);
-	if (!rc)
-		rc = write_member(tmp, "files.list", files_list, flen, 0644, manifest);
-
-	/* the ID: time to the second plus a sequence number, never reused */
-	char stamp[32];
-	struct tm tm;
-	gmtime_r(&s->time, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	char *meta = NULL;
-	if (!rc) {
-		for (unsigned seq = 1; seq < 1000; seq++) {
-			snprintf(s->id, sizeof(s->id), "%s-%03u", stamp, seq);
-			char *final = xasprintf("%s/%s", store, s->id);
-			struct stat st;
-			int taken = lstat(final, &st) == 0;
-			free(final);
-			if (!taken)
-				break;
-		}
-		meta = xasprintf("id=%s\ntime=%lld\nnote=%s\nkeys=%zu\n", s->id,
-				 (long long)s->time, s->note, s->keys.n);
-		rc = write_member(tmp, "meta", meta, strlen(meta), 0644, manifest);
-	}
-	fclose(manifest);
-	if (!rc) {
-		char *mpath = xasprintf("%s/MANIFEST", tmp);
-		rc = atomic_write_file(mpath, mbuf, mlen, 0644);
-		free(mpath);
-	}
-	if (!rc) {
-		char *final = xasprintf("%s/%s", store, s->id);
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
-			rc = -errno;
-		else
-			rc = fsync_parent_dir(final);
-		free(final);
-	}
-	if (rc) {
-		remove_tree(tmp);
-		s->id[0] = '\0';
-	}
-	free(meta);
-	free(mbuf);
-	free(files_list);
-	free(tmp);
-	free(store);
-	return rc;
-}
-
-/* ---- load --------------------------------------------------------------- */
-
-static int read_member(const char *dir, const char *name, const char *manifest,
-		       char **data, size_t *len)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int rc = read_file(path, SNAP_FILE_MAX, data, len);
-	free(path);
-	if (rc)
-		return rc == -ENOENT ? -EBADMSG : rc;
-
-	char hex[DIGEST_HEX_MAX];
-	struct digest *d = digest_new(DIGEST_SHA256);
-	digest_update(d, *data, *len);
-	digest_final_hex(d, hex);
-	digest_free(d);
-	char *want = xasprintf("%s  %s\n", hex, name);
-	/* the line must start the manifest or follow a newline */
-	const char *hit = strstr(manifest, want);
-	int found = hit && (hit == manifest || hit[-1] == '\n');
-	free(want);
-	if (!found) {
-		free(*data);
-		*data = NULL;
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-static int parse_meta(const char *meta, char *id, size_t idlen, time_t *t, char **note, size_t *nkeys)
+static int parse_meta(const char *meta, char *id, size_t idlen, time_t *t, char **note, size_t *nkeys,
+		      unsigned long long *seq)
 {
 	int have = 0;
 	const char *p = meta;
@@ -368,80 +349,500 @@ static int parse_meta(const char *meta, char *id, size_t idlen, time_t *t, char 
 		} else if (!strncmp(line, "keys=", 5)) {
 			*nkeys = (size_t)strtoull(line + 5, NULL, 10);
 			have |= 8;
+		} else if (!strncmp(line, "seq=", 4) && seq) {
+			*seq = strtoull(line + 4, NULL, 10);
 		}
 		free(line);
 		p += n + (nl ? 1 : 0);
 	}
-	return have == 15 ? 0 : -EBADMSG;
+	return (have | (id ? 0 : 1)) == 15 ? 0 : -EBADMSG;
 }
 
-int snapshot_load(const char *id, struct snapshot *s)
+static void info_push(struct snapshot_info **v, size_t *n, size_t *cap, const struct snapshot_info *x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	(*v)[(*n)++] = *x;
+}
+
+static long info_find(const struct snapshot_info *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].id, id))
+			return (long)i;
+	return -1;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct snapshot_info *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Parse the index text; lines that do not parse make it corrupt. */
+static int index_parse(const char *text, struct snapshot_info **v, size_t *n)
+{
+	size_t cap = 0;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, len);
+		p += len + (nl ? 1 : 0);
+		if (line[0] == '#' || line[0] == '\0') {
+			free(line);
+			continue;
+		}
+		struct snapshot_info x = { 0 };
+		char id[SNAPSHOT_ID_MAX + 1];
+		long long t;
+		int off = 0;
+		if (sscanf(line, "%llu %64s %lld %zu %n", &x.seq, id, &t, &x.nkeys, &off) < 4 || !off ||
+		    !snapshot_id_valid(id) || x.seq == 0) {
+			free(line);
+			return -EBADMSG;
+		}
+		copy_id(x.id, id);
+		x.time = (time_t)t;
+		x.note = xstrdup(line + off);
+		free(line);
+		info_push(v, n, &cap, &x);
+	}
+	return 0;
+}
+
+static char *index_format(const struct snapshot_info *v, size_t n, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	fputs(index_header, f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%llu %s %lld %zu %s\n", v[i].seq, v[i].id, (long long)v[i].time, v[i].nkeys,
+			v[i].note ? v[i].note : "");
+	fclose(f);
+	return buf;
+}
+
+static int index_write(const char *store, const struct snapshot_info *v, size_t n, unsigned flags)
+{
+	size_t len;
+	char *text = index_format(v, n, &len);
+	char *path = xasprintf("%s/%s", store, INDEX_NAME), *tmp;
+	int fd = atomic_tmpfile(path, &tmp);
+	int rc = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		size_t off = 0;
+		while (!rc && off < len) {
+			ssize_t w = write(fd, text + off, len - off);
+			if (w < 0 && errno != EINTR)
+				rc = -errno;
+			else if (w > 0)
+				off += (size_t)w;
+		}
+		if (!rc && fchmod(fd, 0600) < 0)
+			rc = -errno;
+		if (!rc)
+			rc = atomic_commit_flags(fd, tmp, path, flags);
+		else
+			unlink(tmp);
+		close(fd);
+		free(tmp);
+	}
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* What one snapshot's meta says (unverified: for the index only). */
+static int meta_peek(const char *store, const char *id, struct snapshot_info *x)
+{
+	char *mp = xasprintf("%s/%s/meta", store, id);
+	char *meta = NULL;
+	size_t len;
+	int rc = read_trusted(mp, 65536, &meta, &len, NULL);
+	free(mp);
+	copy_id(x->id, id);
+	if (rc == 0)
+		rc = parse_meta(meta, NULL, 0, &x->time, &x->note, &x->nkeys, &x->seq);
+	free(meta);
+	if (!x->note)
+		x->note = xstrdup("");
+	return rc;
+}
+
+/*
+ * The store's snapshots by sequence: the index, reconciled with the
+ * directories (a snapshot renamed into place just before a crash, one
+ * removed by hand). Without an index (older tunekit) every snapshot is
+ * numbered in the order of its meta seq, then its ID; that index is written
+ * if nobody wrote one meanwhile (RENAME_NOREPLACE). *changed: the result
+ * differs from the index on disk.
+ */
+static int index_load(const char *store, struct snapshot_info **out, size_t *n, int *changed,
+		      struct snapshot_problem *p)
+{
+	struct snapshot_info *v = NULL;
+	size_t nv = 0, cap;
+	char *ipath = xasprintf("%s/%s", store, INDEX_NAME), *text = NULL;
+	size_t len;
+	int have_index = 1;
+	*out = NULL;
+	*n = 0;
+	*changed = 0;
+	int rc = read_trusted(ipath, INDEX_MAX, &text, &len, p);
+	if (rc == -ENOENT) {
+		have_index = 0;
+		rc = 0;
+	} else if (rc == 0) {
+		rc = index_parse(text, &v, &nv);
+		if (rc) /* a corrupt index is rebuilt, like a missing one */
+			have_index = 0, rc = 0, snapshot_info_free(v, nv), v = NULL, nv = 0;
+	}
+	free(text);
+	if (rc) {
+		free(ipath);
+		return rc;
+	}
+	cap = nv;
+
+	DIR *d = opendir(store);
+	if (!d) {
+		rc = errno == ENOENT ? 0 : -errno;
+		if (rc)
+			snapshot_info_free(v, nv);
+		else
+			*out = v, *n = nv;
+		free(ipath);
+		return rc;
+	}
+	char *present = xcalloc(nv + 1, 1);
+	struct snapshot_info *extra = NULL;
+	size_t nextra = 0, capextra = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!snapshot_id_valid(de->d_name))
+			continue;
+		long i = info_find(v, nv, de->d_name);
+		if (i >= 0) {
+			present[i] = 1;
+			continue;
+		}
+		struct snapshot_info x = { 0 };
+		meta_peek(store, de->d_name, &x);
+		info_push(&extra, &nextra, &capextra, &x);
+	}
+	closedir(d);
+
+	/* index lines whose snapshot is gone */
+	size_t k = 0;
+	for (size_t i = 0; i < nv; i++) {
+		if (present[i])
+			v[k++] = v[i];
+		else
+			free(v[i].note), *changed = 1;
+	}
+	nv = k;
+	free(present);
+	if (nextra) {
+		*changed = 1;
+		if (!have_index) {
+			/* rebuild: seq from meta where there is one, old snapshots (0) by ID first */
+			qsort(extra, nextra, sizeof(*extra), cmp_seq);
+			for (size_t i = 0; i < nextra; i++)
+				extra[i].seq = i + 1;
+		} else {
+			unsigned long long max = nv ? v[nv - 1].seq : 0;
+			qsort(extra, nextra, sizeof(*extra), cmp_seq);
+			/* after the indexed ones, in the order their meta says */
+			for (size_t i = 0; i < nextra; i++) {
+				if (extra[i].seq <= max)
+					extra[i].seq = max + 1;
+				max = extra[i].seq;
+			}
+		}
+		for (size_t i = 0; i < nextra; i++)
+			info_push(&v, &nv, &cap, &extra[i]);
+	}
+	free(extra);
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_seq);
+	if (!have_index && nv) {
+		struct stat st;
+		/* once, by whoever owns the store; a concurrent writer's index wins */
+		if (stat(store, &st) == 0 && st.st_uid == geteuid())
+			index_write(store, v, nv, ATOMIC_NOREPLACE);
+	}
+	*out = v;
+	*n = nv;
+	free(ipath);
+	return 0;
+}
+
+/* ---- store -------------------------------------------------------------- */
+
+static int write_member(const char *dir, const char *name, const char *data, size_t len,
+			FILE *manifest)
+{
+	char hex[DIGEST_HEX_MAX];
+	struct digest *d = digest_new(DIGEST_SHA256);
+	digest_update(d, data, len);
+	digest_final_hex(d, hex);
+	digest_free(d);
+
+	char *path = xasprintf("%s/%s", dir, name);
+	int rc = atomic_write_file(path, data, len, 0600);
+	free(path);
+	if (!rc)
+		fprintf(manifest, "%s  %s\n", hex, name);
+	return rc;
+}
+
+int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
+{
+	int rc = store_check(1, p);
+	if (rc)
+		return rc;
+	char *store = store_dir();
+	struct snapshot_info *index;
+	size_t nindex;
+	int changed;
+	rc = index_load(store, &index, &nindex, &changed, p);
+	if (rc) {
+		free(store);
+		return rc;
+	}
+	s->seq = (nindex ? index[nindex - 1].seq : 0) + 1;
+
+	char *tmp = xasprintf("%s/.new-XXXXXX", store);
+	if (!mkdtemp(tmp)) { /* 0700 */
+		rc = -errno;
+		free(tmp);
+		free(store);
+		snapshot_info_free(index, nindex);
+		return rc;
+	}
+
+	char *mbuf = NULL;
+	size_t mlen = 0;
+	FILE *manifest = open_memstream(&mbuf, &mlen);
+	char *files_list = NULL;
+	size_t flen = 0;
+	FILE *fl = open_memstream(&files_list, &flen);
+
+	char *keys = kvconf_format(&s->keys, NULL);
+	rc = write_member(tmp, "sysctl.conf", keys, strlen(keys), manifest);
+	free(keys);
+
+	if (!rc) {
+		char *sub = xasprintf("%s/files", tmp);
+		rc = mkdir(sub, 0700) < 0 ? -errno : 0;
+		free(sub);
+	}
+	for (size_t i = 0; !rc && i < s->nfiles; i++) {
+		const struct snapshot_file *f = &s->files[i];
+		char name[32];
+		snprintf(name, sizeof(name), "files/%zu", i);
+		switch (f->type) {
+		case SF_ABSENT:
+			fprintf(fl, "absent - %s\n", f->path);
+			break;
+		case SF_SYMLINK:
+			fprintf(fl, "symlink %s %s\n", name, f->path);
+			rc = write_member(tmp, name, f->data, f->len, manifest);
+			break;
+		case SF_FILE:
+			fprintf(fl, "file %s %04o %s\n", name, (unsigned)f->mode, f->path);
+			rc = write_member(tmp, name, f->data, f->len, manifest);
+			break;
+		}
+	}
+	fclose(fl);
+	if (!rc)
+		rc = write_member(tmp, "files.list", files_list, flen, manifest);
+
+	/* the ID names the time for people; the order is s->seq */
+	char stamp[32];
+	struct tm tm;
+	gmtime_r(&s->time, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	char *meta = NULL;
+	if (!rc) {
+		for (unsigned seq = 1; seq < 1000; seq++) {
+			snprintf(s->id, sizeof(s->id), "%s-%03u", stamp, seq);
+			char *final = xasprintf("%s/%s", store, s->id);
+			struct stat st;
+			int taken = lstat(final, &st) == 0;
+			free(final);
+			if (!taken)
+				break;
+		}
+		meta = xasprintf("id=%s\nseq=%llu\ntime=%lld\nnote=%s\nkeys=%zu\n", s->id, s->seq,
+				 (long long)s->time, s->note, s->keys.n);
+		rc = write_member(tmp, "meta", meta, strlen(meta), manifest);
+	}
+	fclose(manifest);
+	if (!rc) {
+		char *mpath = xasprintf("%s/MANIFEST", tmp);
+		rc = atomic_write_file(mpath, mbuf, mlen, 0600);
+		free(mpath);
+	}
+	char *final = xasprintf("%s/%s", store, s->id);
+	if (!rc) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
+			rc = -errno;
+		else if ((rc = fsync_parent_dir(final)))
+			remove_tree(final);
+	}
+	if (!rc) {
+		struct snapshot_info x = { 0 };
+		size_t cap = nindex;
+		copy_id(x.id, s->id);
+		x.seq = s->seq;
+		x.time = s->time;
+		x.nkeys = s->keys.n;
+		x.note = xstrdup(s->note);
+		info_push(&index, &nindex, &cap, &x);
+		rc = index_write(store, index, nindex, 0);
+		if (rc) /* unlisted, it would still be found; but say the store is full now */
+			remove_tree(final);
+	}
+	if (rc) {
+		remove_tree(tmp);
+		s->id[0] = '\0';
+		s->seq = 0;
+	}
+	snapshot_info_free(index, nindex);
+	free(final);
+	free(meta);
+	free(mbuf);
+	free(files_list);
+	free(tmp);
+	free(store);
+	return rc;
+}
+
+/* ---- load --------------------------------------------------------------- */
+
+static int read_member(const char *dir, const char *name, const char *manifest,
+		       char **data, size_t *len, struct snapshot_problem *p)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int rc = read_trusted(path, SNAP_FILE_MAX, data, len, p);
+	if (rc == -ENOENT)
+		rc = problem(p, path, "missing", -EBADMSG);
+	free(path);
+	if (rc)
+		return rc;
+
+	char hex[DIGEST_HEX_MAX];
+	struct digest *d = digest_new(DIGEST_SHA256);
+	digest_update(d, *data, *len);
+	digest_final_hex(d, hex);
+	digest_free(d);
+	char *want = xasprintf("%s  %s\n", hex, name);
+	/* the line must start the manifest or follow a newline */
+	const char *hit = strstr(manifest, want);
+	int found = hit && (hit == manifest || hit[-1] == '\n');
+	free(want);
+	if (!found) {
+		free(*data);
+		*data = NULL;
+		return problem(p, name, "checksum mismatch", -EBADMSG);
+	}
+	return 0;
+}
+
+/* A directory of the snapshot: ours, not a symlink, not writable by others. */
+static int dir_check(const char *path, struct snapshot_problem *p)
+{
+	const char *why;
+	int rc = tk_dir_trusted(path, &why);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc)
+		return problem(p, path, why ? why : strerror(-rc), -EPERM);
+	return 0;
+}
+
+int snapshot_load(const char *id, struct snapshot *s, struct snapshot_problem *p)
 {
 	memset(s, 0, sizeof(*s));
+	if (p)
+		p->what[0] = '\0', p->why = NULL;
 	if (!snapshot_id_valid(id))
 		return -EINVAL;
+	int rc = store_check(0, p);
+	if (rc)
+		return rc;
 	char *store = store_dir();
 	char *dir = xasprintf("%s/%s", store, id);
+	char *sub = xasprintf("%s/files", dir);
 	free(store);
 
 	char *manifest = NULL, *meta = NULL, *keys = NULL, *list = NULL;
 	size_t mlen, len, nkeys = 0;
-	int rc;
 	char *mpath = xasprintf("%s/MANIFEST", dir);
-	rc = read_file(mpath, SNAP_FILE_MAX, &manifest, &mlen);
-	free(mpath);
-	if (rc == -ENOENT) {
-		struct stat st;
-		rc = stat(dir, &st) == 0 ? -EBADMSG : -ENOENT;
+	if ((rc = dir_check(dir, p)) == 0 && (rc = dir_check(sub, p)) == -ENOENT)
+		rc = 0; /* a snapshot without files */
+	if (!rc) {
+		rc = read_trusted(mpath, SNAP_FILE_MAX, &manifest, &mlen, p);
+		if (rc == -ENOENT)
+			rc = problem(p, mpath, "missing", -EBADMSG);
 	}
+	free(mpath);
 	if (rc)
 		goto out;
-	if ((rc = read_member(dir, "meta", manifest, &meta, &len)) ||
-	    (rc = read_member(dir, "sysctl.conf", manifest, &keys, &len)) ||
-	    (rc = read_member(dir, "files.list", manifest, &list, &len)))
+	if ((rc = read_member(dir, "meta", manifest, &meta, &len, p)) ||
+	    (rc = read_member(dir, "sysctl.conf", manifest, &keys, &len, p)) ||
+	    (rc = read_member(dir, "files.list", manifest, &list, &len, p)))
 		goto out;
-	if ((rc = parse_meta(meta, s->id, sizeof(s->id), &s->time, &s->note, &nkeys)))
-		goto out;
-	if (strcmp(s->id, id) != 0) {
-		rc = -EBADMSG;
+	if ((rc = parse_meta(meta, s->id, sizeof(s->id), &s->time, &s->note, &nkeys, &s->seq)) ||
+	    strcmp(s->id, id) != 0) {
+		rc = problem(p, "meta", "malformed or names another snapshot", -EBADMSG);
 		goto out;
 	}
 	struct kv_error kerr;
 	if (kvconf_parse_buffer(keys, strlen(keys), &s->keys, &kerr) < 0 || s->keys.n != nkeys) {
-		rc = -EBADMSG;
+		rc = problem(p, "sysctl.conf", "malformed", -EBADMSG);
 		goto out;
 	}
 	/* files.list */
-	for (const char *p = list; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xstrndup(p, n);
-		char type[16], member[64], path[4096];
+	for (const char *q = list; *q;) {
+		const char *nl = strchr(q, '\n');
+		size_t n = nl ? (size_t)(nl - q) : strlen(q);
+		char *line = xstrndup(q, n);
+		char member[64], path[4096] = "";
 		unsigned mode = 0;
 		struct snapshot_file f = { 0 };
-		int ok = 0;
-		if (sscanf(line, "absent - %4095s", path) == 1) {
+		int ok = 0, mrc = 0, end = 0;
+		if (sscanf(line, "absent - %4095s%n", path, &end) == 1) {
 			f.type = SF_ABSENT;
 			ok = 1;
-		} else if (sscanf(line, "symlink %63s %4095s", member, path) == 2) {
+		} else if (sscanf(line, "symlink %63s %4095s%n", member, path, &end) == 2) {
 			f.type = SF_SYMLINK;
-			ok = read_member(dir, member, manifest, &f.data, &f.len) == 0;
-		} else if (sscanf(line, "file %63s %o %4095s", member, &mode, path) == 3) {
+			ok = (mrc = read_member(dir, member, manifest, &f.data, &f.len, p)) == 0;
+		} else if (sscanf(line, "file %63s %o %4095s%n", member, &mode, path, &end) == 3) {
 			f.type = SF_FILE;
-			f.mode = mode & 07777;
-			ok = read_member(dir, member, manifest, &f.data, &f.len) == 0;
+			f.mode = mode;
+			ok = (mrc = read_member(dir, member, manifest, &f.data, &f.len, p)) == 0;
 		}
-		(void)type;
-		free(line);
-		if (!ok || path[0] != '/' || strstr(path, "/../")) {
+		ok = ok && line[end] == '\0' && mode <= 07777;
+		for (size_t i = 0; ok && i < s->nfiles; i++)
+			ok = strcmp(s->files[i].path, path) != 0; /* one record per file */
+		if (!ok) {
 			free(f.data);
-			rc = -EBADMSG;
+			rc = mrc ? mrc : problem(p, line, "malformed files.list entry", -EBADMSG);
+			free(line);
 			goto out;
 		}
+		free(line);
 		f.path = xstrdup(path);
 		s->files = xreallocarray(s->files, s->nfiles + 1, sizeof(*s->files));
 		s->files[s->nfiles++] = f;
-		p += n + (nl ? 1 : 0);
+		q += n + (nl ? 1 : 0);
 	}
 out:
 	if (rc)
@@ -450,72 +851,32 @@ out:
 	free(meta);
 	free(keys);
 	free(list);
+	free(sub);
 	free(dir);
 	return rc;
 }
 
 /* ---- list, latest, remove ----------------------------------------------- */
 
-/* Copy a validated ID (shorter than SNAPSHOT_ID_MAX by snapshot_id_valid). */
-static void copy_id(char dst[SNAPSHOT_ID_MAX], const char *src)
+int snapshot_list(struct snapshot_info **out, size_t *n, struct snapshot_problem *p)
 {
-	size_t n = strnlen(src, SNAPSHOT_ID_MAX - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static int cmp_info(const void *a, const void *b)
-{
-	return strcmp(((const struct snapshot_info *)a)->id, ((const struct snapshot_info *)b)->id);
-}
-
-int snapshot_list(struct snapshot_info **out, size_t *n)
-{
-	char *store = store_dir();
-	DIR *d = opendir(store);
 	*out = NULL;
 	*n = 0;
-	if (!d) {
-		int e = errno;
-		free(store);
-		return e == ENOENT ? 0 : -e;
-	}
-	struct dirent *de;
-	size_t cap = 0;
-	while ((de = readdir(d))) {
-		if (!snapshot_id_valid(de->d_name))
-			continue;
-		struct snapshot_info info = { 0 };
-		copy_id(info.id, de->d_name);
-		struct snapshot s;
-		if (snapshot_load(de->d_name, &s) == 0) {
-			info.time = s.time;
-			info.note = xstrdup(s.note);
-			info.nkeys = s.keys.n;
-			info.valid = 1;
-			snapshot_free(&s);
-		} else {
-			/* still listed, marked corrupt, with what meta says */
-			char *mp = xasprintf("%s/%s/meta", store, de->d_name);
-			char *meta = NULL;
-			size_t len;
-			if (read_file(mp, 65536, &meta, &len) == 0)
-				parse_meta(meta, NULL, 0, &info.time, &info.note, &info.nkeys);
-			free(meta);
-			free(mp);
-			if (!info.note)
-				info.note = xstrdup("");
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*out = xreallocarray(*out, cap, sizeof(**out));
-		}
-		(*out)[(*n)++] = info;
-	}
-	closedir(d);
+	int rc = store_check(0, p);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	char *store = store_dir();
+	int changed;
+	rc = index_load(store, out, n, &changed, p);
 	free(store);
-	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), cmp_info);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < *n; i++) {
+		struct snapshot s;
+		(*out)[i].valid = snapshot_load((*out)[i].id, &s, NULL) == 0;
+		if ((*out)[i].valid)
+			snapshot_free(&s);
+	}
 	return 0;
 }
 
@@ -528,32 +889,47 @@ void snapshot_info_free(struct snapshot_info *v, size_t n)
 
 int snapshot_latest(char *id, size_t len)
 {
+	int rc = store_check(0, NULL);
+	if (rc)
+		return rc;
 	char *store = store_dir();
-	DIR *d = opendir(store);
+	struct snapshot_info *v;
+	size_t n;
+	int changed;
+	rc = index_load(store, &v, &n, &changed, NULL);
 	free(store);
-	if (!d)
-		return errno == ENOENT ? -ENOENT : -errno;
-	char best[SNAPSHOT_ID_MAX] = "";
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (snapshot_id_valid(de->d_name) && strcmp(de->d_name, best) > 0)
-			copy_id(best, de->d_name);
-	closedir(d);
-	if (!best[0])
-		return -ENOENT;
-	snprintf(id, len, "%s", best);
-	return 0;
+	if (rc)
+		return rc;
+	if (n == 0)
+		rc = -ENOENT;
+	else
+		snprintf(id, len, "%s", v[n - 1].id);
+	snapshot_info_free(v, n);
+	return rc;
 }
 
 int snapshot_remove(const char *id)
 {
 	if (!snapshot_id_valid(id))
 		return -EINVAL;
+	int rc = store_check(0, NULL);
+	if (rc)
+		return rc;
 	char *store = store_dir();
 	char *dir = xasprintf("%s/%s", store, id);
-	int rc = remove_tree(dir);
-	if (!rc)
+	struct snapshot_info *v;
+	size_t n;
+	int changed;
+	rc = remove_tree(dir);
+	if (!rc) {
 		fsync_parent_dir(dir);
+		/* the reconciled index drops the removed snapshot */
+		if (index_load(store, &v, &n, &changed, NULL) == 0) {
+			if (changed)
+				rc = index_write(store, v, n, 0);
+			snapshot_info_free(v, n);
+		}
+	}
 	free(dir);
 	free(store);
 	return rc;

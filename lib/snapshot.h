@@ -1,14 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The snapshot store under TK_SNAPSHOT_DIR (below --root). A snapshot is a
- * directory ID/ holding:
- *   meta         id, time, note, key count
+ * The snapshot store under TK_SNAPSHOT_DIR (below --root), a directory
+ * owned by root, mode 0700. A snapshot is a directory ID/ (0700) holding
+ * (each 0600):
+ *   meta         id, seq, time, note, key count
  *   sysctl.conf  the keys' live values, sysctl -p format, sorted
- *   files.list   one line per managed file: "file MODE PATH", "symlink
- *                TARGET PATH" or "absent - PATH"; contents in files/N
+ *   files.list   one line per managed file: "file MEMBER MODE PATH",
+ *                "symlink MEMBER PATH" or "absent - PATH"; contents in files/N
  *   MANIFEST     sha256sum-format checksums of all of the above
  * It is written under a temp name and renamed into place, so a snapshot is
  * whole or absent; a snapshot never overwrites another.
+ *
+ * The order of snapshots is a sequence number, never the wall clock (which
+ * can step back): the file "index" in the store holds one line per snapshot,
+ * "SEQ ID TIME NKEYS NOTE", by ascending SEQ, replaced atomically with each
+ * snapshot stored or removed (under the txn lock). A store without an index
+ * (older tunekit) gets one rebuilt from the snapshots: their order by ID.
+ *
+ * The checksums prove a snapshot whole, not who wrote it: the store, every
+ * snapshot and every member must be owned by root (or the effective user)
+ * and not writable by group or others, or loading refuses it; and restore
+ * admits only the managed files, with modes no higher than they may have
+ * (snapshot_file_allowed).
  */
 #ifndef TUNEKIT_SNAPSHOT_H
 #define TUNEKIT_SNAPSHOT_H
@@ -33,6 +46,7 @@ struct snapshot_file {
 
 struct snapshot {
 	char id[SNAPSHOT_ID_MAX];
+	unsigned long long seq;      /* order in the store (0: not stored yet) */
 	time_t time;
 	char *note;
 	struct kv_list keys;
@@ -42,43 +56,79 @@ struct snapshot {
 
 struct snapshot_info {
 	char id[SNAPSHOT_ID_MAX];
+	unsigned long long seq;      /* order in the store, from the index */
 	time_t time;
 	char *note;
 	size_t nkeys;
 	int valid;                   /* checksums verified */
 };
 
+/* What was refused and why, for the message (filled on -EPERM/-EBADMSG). */
+struct snapshot_problem {
+	char what[4200];             /* a path, a member or an entry */
+	const char *why;             /* static text */
+};
+
 /* The files tunekit manages (absolute paths without the root), NULL-ended. */
 extern const char *const snapshot_managed_files[];
 
 /*
+ * The highest mode the managed file abs_path may have (0644, or 0600 for a
+ * file that holds secrets), or -1 if tunekit does not manage it.
+ */
+int snapshot_managed_max_mode(const char *abs_path);
+
+/*
+ * 1 if restoring f stays inside what tunekit manages: a managed path, a
+ * regular file with no set-id or sticky bits and no mode bits above
+ * snapshot_managed_max_mode(), a symlink only where one is expected
+ * (/etc/resolv.conf). 0 otherwise, with *why (if not NULL) saying why.
+ */
+int snapshot_file_allowed(const struct snapshot_file *f, const char **why);
+
+/*
  * Read the live state into s: every readable, writable key under "net"
- * (world-readable ones only, so secrets such as tcp_fastopen_key stay out),
- * plus the keys of extra (any prefix), plus every managed file.
+ * (world-readable ones only: secrets are not captured unless named), plus
+ * the keys of extra (any prefix, secrets included: snapshots are 0600),
+ * plus every managed file.
  */
 int snapshot_capture(struct snapshot *s, const char *note, const struct kv_list *extra);
 
 /* Capture one managed file (type, mode, contents or link target). */
 int snapshot_file_capture(const char *abs_path, struct snapshot_file *f);
-/* Put a managed file back as recorded (atomic write, symlink or unlink). */
+/* Put a managed file back as recorded (atomic write, symlink or unlink);
+ * -EPERM if !snapshot_file_allowed(f). */
 int snapshot_file_restore(const struct snapshot_file *f);
 /* 1 if the live file matches the record. */
 int snapshot_file_matches(const struct snapshot_file *f);
 
-/* Write s into the store under a new unique ID (filled into s->id). */
-int snapshot_store(struct snapshot *s);
+/*
+ * Write s into the store under a new unique ID (filled into s->id) and the
+ * next sequence number (s->seq); the caller holds the txn lock. -EPERM
+ * (p filled) when the store is not owned by root or writable by others.
+ */
+int snapshot_store(struct snapshot *s, struct snapshot_problem *p);
 
-/* Load and verify a snapshot: -ENOENT, -EINVAL (bad ID), -EBADMSG (corrupt). */
-int snapshot_load(const char *id, struct snapshot *s);
+/*
+ * Load and verify a snapshot: -ENOENT, -EINVAL (bad ID), -EBADMSG (corrupt:
+ * checksum or format), -EPERM (the store, the snapshot or a member is not
+ * owned by root or is writable by others). p (may be NULL) names the
+ * offending path or entry.
+ */
+int snapshot_load(const char *id, struct snapshot *s, struct snapshot_problem *p);
 
-/* All snapshots, oldest first. */
-int snapshot_list(struct snapshot_info **out, size_t *n);
+/*
+ * All snapshots by ascending sequence (oldest change first), from the index
+ * (rebuilt when missing), each verified (valid). -EPERM (p filled) for an
+ * untrusted store.
+ */
+int snapshot_list(struct snapshot_info **out, size_t *n, struct snapshot_problem *p);
 void snapshot_info_free(struct snapshot_info *v, size_t n);
 
-/* The newest snapshot's ID: 0, or -ENOENT when the store is empty. */
+/* The ID with the highest sequence number: 0, or -ENOENT when the store is empty. */
 int snapshot_latest(char *id, size_t len);
 
-/* Remove one snapshot. */
+/* Remove one snapshot and its index line; the caller holds the txn lock. */
 int snapshot_remove(const char *id);
 
 /* 1 if id has the shape of a snapshot ID (no path characters). */

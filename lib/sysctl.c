@@ -363,3 +363,37 @@ int sysctl_walk(const char *prefix, int (*fn)(const char *key, void *ctx), void 
 	free(root);
 	return rc;
 }
+
+const char *const sysctl_default_prefixes[] = { "net.", NULL };
+
+int sysctl_key_allowed(const char *key, const char *const *prefixes)
+{
+	if (!prefixes)
+		prefixes = sysctl_default_prefixes;
+	for (; *prefixes; prefixes++) {
+		size_t n = strlen(*prefixes);
+		if (n == 0)
+			return 1; /* "" allows every key */
+		if ((*prefixes)[n - 1] == '.')
+			n--;
+		if (strncmp(key, *prefixes, n) == 0 && (key[n] == '.' || key[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+int sysctl_key_secret(const char *key)
+{
+	/* secret even where a fake or odd tree shows it world-readable */
+	static const char *const named[] = { "tcp_fastopen_key", "stable_secret", NULL };
+	char dot[SYSCTL_KEY_MAX + 1];
+	if (sysctl_key_parse(key, dot, sizeof(dot), NULL, 0, NULL) < 0)
+		return 0;
+	const char *last = strrchr(dot, '.');
+	last = last ? last + 1 : dot;
+	for (const char *const *n = named; *n; n++)
+		if (!strcmp(last, *n))
+			return 1;
+	unsigned mode;
+	return sysctl_mode(key, &mode) == 0 && S_ISREG(mode) && !(mode & S_IROTH);
+}

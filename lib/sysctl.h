@@ -56,4 +56,21 @@ int sysctl_value_is_numeric(const char *value);
  */
 int sysctl_walk(const char *prefix, int (*fn)(const char *key, void *ctx), void *ctx);
 
+/*
+ * The key policy of every change, apply and restore alike: prefixes NULL
+ * means sysctl_default_prefixes ("net." only); otherwise the list (NULL-
+ * ended) decides, "net" and "net." both meaning the net subtree and ""
+ * every key. Tools widen it only where an operator asks (--allow-prefix).
+ * 1 if key (dot form) is allowed.
+ */
+extern const char *const sysctl_default_prefixes[];
+int sysctl_key_allowed(const char *key, const char *const *prefixes);
+
+/*
+ * 1 if the key holds a secret: a known secret key (tcp_fastopen_key) or
+ * one whose file under the sysctl root is not world-readable. Secrets are
+ * stored only in files readable by root alone.
+ */
+int sysctl_key_secret(const char *key);
+
 #endif

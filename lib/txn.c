@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "atomicfile.h"
@@ -18,8 +20,6 @@
 #include "sysctl.h"
 #include "txn.h"
 #include "xalloc.h"
-
-static const char *const default_prefixes[] = { "net.", NULL };
 
 /* Keys the kernel changes as a side effect of writing another one. */
 static const char *const coupled_keys[] = {
@@ -32,6 +32,12 @@ static const char persist_header[] =
 	"# Managed by tunekit: written by nettune-backup apply and the nettune-*\n"
 	"# tools. Edits are merged on the next apply; to undo a change use\n"
 	"# `nettune-backup restore`. One key a line, sorted.\n";
+static const char persist_private_header[] =
+	"# Managed by tunekit: the secret keys of " TK_SYSCTL_CONF ",\n"
+	"# readable by root only (mode 0600). One key a line, sorted.\n";
+
+/* Lock waits end after this many seconds (env TUNEKIT_LOCK_TIMEOUT). */
+#define LOCK_TIMEOUT_DEFAULT 30
 
 static void set_err(struct txn_error *err, unsigned line, const char *key, const char *why, int errnum)
 {
@@ -39,21 +45,6 @@ static void set_err(struct txn_error *err, unsigned line, const char *key, const
 	snprintf(err->key, sizeof(err->key), "%s", key ? key : "");
 	err->why = why;
 	err->errnum = errnum;
-}
-
-static int prefix_allowed(const char *key, const char *const *prefixes)
-{
-	for (; *prefixes; prefixes++) {
-		size_t n = strlen(*prefixes);
-		if (n == 0)
-			return 1; /* "" allows every key */
-		/* "net" and "net." both mean the net subtree */
-		if (n && (*prefixes)[n - 1] == '.')
-			n--;
-		if (strncmp(key, *prefixes, n) == 0 && (key[n] == '.' || key[n] == '\0'))
-			return 1;
-	}
-	return 0;
 }
 
 static size_t count_fields(const char *v)
@@ -75,7 +66,7 @@ static int validate_entry(const struct kv_entry *e, const char *const *prefixes,
 	unsigned mode;
 	char *live;
 
-	if (prefixes && !prefix_allowed(e->key, prefixes)) {
+	if (!sysctl_key_allowed(e->key, prefixes)) {
 		set_err(err, e->line, e->key, "key outside the allowed prefixes (see --allow-prefix)", 0);
 		return -EINVAL;
 	}
@@ -118,7 +109,7 @@ static int validate_entry(const struct kv_entry *e, const char *const *prefixes,
 
 int txn_validate(const struct kv_list *changes, const struct txn_opts *opts, struct txn_error *err)
 {
-	const char *const *prefixes = opts && opts->allow_prefixes ? opts->allow_prefixes : default_prefixes;
+	const char *const *prefixes = opts ? opts->allow_prefixes : NULL;
 	for (size_t i = 0; i < changes->n; i++) {
 		int rc = validate_entry(&changes->v[i], prefixes, err);
 		if (rc)
@@ -159,45 +150,149 @@ static int check_privileges(const struct kv_list *changes, int need_files, struc
 	return 0;
 }
 
-static int txn_lock(int *fdp)
+static long lock_timeout(void)
 {
-	char *path = tk_path(TK_LOCK_FILE);
-	char *dir = xstrdup(path);
-	*strrchr(dir, '/') = '\0';
-	int rc = mkdir_p(dir, 0755);
-	free(dir);
-	int fd = rc ? -1 : open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = rc ? rc : -errno;
-		free(path);
-		return rc;
+	const char *env = getenv("TUNEKIT_LOCK_TIMEOUT");
+	char *end;
+	if (!env || !*env)
+		return LOCK_TIMEOUT_DEFAULT;
+	errno = 0;
+	long t = strtol(env, &end, 10);
+	if (errno || *end || t < 0 || t > 86400) {
+		msg_warn("TUNEKIT_LOCK_TIMEOUT='%s': not a number of seconds (0-86400); using %d", env,
+			 LOCK_TIMEOUT_DEFAULT);
+		return LOCK_TIMEOUT_DEFAULT;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK) {
-			msg_verbose("waiting for the lock %s", path);
-			while (flock(fd, LOCK_EX) < 0) {
-				if (errno != EINTR) {
-					rc = -errno;
-					break;
-				}
-			}
-		} else {
-			rc = -errno;
-		}
+	return t;
+}
+
+/*
+ * The PID holding a flock on the file of fd: /proc/locks (the kernel's
+ * word, whoever the holder is), else the PID a tunekit holder wrote into
+ * the file. 0 if unknown.
+ */
+static long lock_holder(int fd)
+{
+	struct stat st;
+	long pid = 0;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	while (f && !pid && fgets(line, sizeof(line), f)) {
+		char type[16], access[16];
+		long p;
+		unsigned maj, min;
+		unsigned long ino;
+		if (strstr(line, "->")) /* a waiter, not the holder */
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%lu", type, access, &p, &maj, &min, &ino) == 6 &&
+		    !strcmp(type, "FLOCK") && ino == (unsigned long)st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev))
+			pid = p;
 	}
-	free(path);
+	if (f)
+		fclose(f);
+	if (!pid) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		if (n > 0)
+			pid = strtol(buf, NULL, 10);
+	}
+	return pid > 0 ? pid : 0;
+}
+
+int txn_lock_acquire(int *fdp, struct txn_error *err)
+{
+	char *dir = tk_path(TK_RUN_DIR), *path = tk_path(TK_LOCK_FILE);
+	const char *why = NULL;
+	int rc = tk_dir_ensure(dir, 0700, &why);
+	int fd = -1;
+	*fdp = -1;
 	if (rc) {
-		close(fd);
-		return rc;
+		/* someone else's directory could hold a lock we would wait for forever */
+		snprintf(err->text, sizeof(err->text), "lock directory %s %s; remove it or make it root's, mode 0700",
+			 dir, why ? why : strerror(-rc));
+		set_err(err, 0, NULL, err->text, why ? 0 : -rc);
+		goto out;
 	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = -errno;
+		snprintf(err->text, sizeof(err->text), "cannot open the lock %s", path);
+		set_err(err, 0, NULL, err->text, -rc);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || !tk_stat_trusted(&st)) {
+		rc = -EPERM;
+		snprintf(err->text, sizeof(err->text), "the lock %s is not a regular file of root's", path);
+		set_err(err, 0, NULL, err->text, 0);
+		goto out;
+	}
+	long timeout = lock_timeout();
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	int said = 0;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			rc = -errno;
+			snprintf(err->text, sizeof(err->text), "cannot take the lock %s", path);
+			set_err(err, 0, NULL, err->text, -rc);
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double waited = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		long holder = lock_holder(fd);
+		if (waited >= (double)timeout) {
+			rc = -ETIMEDOUT;
+			if (holder)
+				snprintf(err->text, sizeof(err->text),
+					 "the lock %s is held by PID %ld; gave up after %ld s (TUNEKIT_LOCK_TIMEOUT)",
+					 path, holder, timeout);
+			else
+				snprintf(err->text, sizeof(err->text),
+					 "the lock %s is held by another process; gave up after %ld s (TUNEKIT_LOCK_TIMEOUT)",
+					 path, timeout);
+			set_err(err, 0, NULL, err->text, 0);
+			goto out;
+		}
+		if (!said++)
+			msg_verbose("waiting for the lock %s (held by PID %ld), at most %ld s", path, holder, timeout);
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+		nanosleep(&nap, NULL);
+	}
+	/* for lock_holder() of whoever waits next, where /proc/locks is not ours */
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0)
+		msg_verbose("%s: cannot record our PID: %s", path, strerror(errno));
 	*fdp = fd;
-	return 0;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+void txn_lock_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static int txn_lock(int *fdp, struct txn_error *err)
+{
+	return txn_lock_acquire(fdp, err);
 }
 
 static void txn_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	txn_lock_release(fd);
 }
 
 /* ---- the transaction ---------------------------------------------------- */
@@ -223,45 +318,87 @@ static void rollback(struct written *w, size_t n, const struct snapshot *snap)
 	}
 }
 
+/* Read a persisted file into list (appending); a missing file is empty. */
+static int persisted_read(const char *abs, struct kv_list *list, struct txn_error *err)
+{
+	char *path = tk_path(abs), *old = NULL;
+	size_t len;
+	int rc = read_file(path, 4u << 20, &old, &len);
+	if (rc == 0) {
+		struct kv_error kerr;
+		if (kvconf_parse_buffer(old, len, list, &kerr) < 0) {
+			snprintf(err->text, sizeof(err->text), "the persisted file %s is malformed; fix or remove it", abs);
+			set_err(err, kerr.line, NULL, err->text, 0);
+			rc = -EINVAL;
+		}
+	} else if (rc == -ENOENT) {
+		rc = 0;
+	} else {
+		snprintf(err->text, sizeof(err->text), "cannot read %s", abs);
+		set_err(err, 0, NULL, err->text, -rc);
+	}
+	free(old);
+	free(path);
+	return rc;
+}
+
+/*
+ * Merge changes into the persisted files: secret keys (sysctl_key_secret)
+ * into TK_SYSCTL_PRIVATE_CONF (0600), the rest into TK_SYSCTL_CONF (0644).
+ * A secret an older tunekit left in the public file moves to the private one.
+ */
 static int persist(const struct kv_list *changes, struct txn_error *err)
 {
-	char *path = tk_path(TK_SYSCTL_CONF);
+	char *path = tk_path(TK_SYSCTL_CONF), *priv_path = tk_path(TK_SYSCTL_PRIVATE_CONF);
 	char *dir = xstrdup(path);
 	*strrchr(dir, '/') = '\0';
-	struct kv_list merged = { 0 };
-	char *old = NULL;
-	size_t len;
+	struct kv_list old_pub = { 0 }, pub = { 0 }, priv = { 0 };
+	struct stat st;
 	int rc = mkdir_p(dir, 0755);
 	if (rc) {
 		set_err(err, 0, NULL, "cannot create the sysctl.d directory", -rc);
 		goto out;
 	}
-	rc = read_file(path, 4u << 20, &old, &len);
-	if (rc == 0) {
-		struct kv_error kerr;
-		if (kvconf_parse_buffer(old, len, &merged, &kerr) < 0) {
-			set_err(err, kerr.line, NULL, "the persisted file " TK_SYSCTL_CONF " is malformed; fix or remove it", 0);
-			rc = -EINVAL;
+	if ((rc = persisted_read(TK_SYSCTL_CONF, &old_pub, err)) ||
+	    (rc = persisted_read(TK_SYSCTL_PRIVATE_CONF, &priv, err)))
+		goto out;
+	for (size_t i = 0; i < old_pub.n; i++)
+		kv_list_set(sysctl_key_secret(old_pub.v[i].key) ? &priv : &pub, old_pub.v[i].key,
+			    old_pub.v[i].value);
+	for (size_t i = 0; i < changes->n; i++)
+		kv_list_set(sysctl_key_secret(changes->v[i].key) ? &priv : &pub, changes->v[i].key,
+			    changes->v[i].value);
+	/* the private file first: a crash in between leaves a secret in no world-readable file */
+	if (priv.n || lstat(priv_path, &st) == 0) {
+		kv_list_sort(&priv);
+		char *text = kvconf_format(&priv, persist_private_header);
+		rc = atomic_write_file(priv_path, text, strlen(text), 0600);
+		free(text);
+		if (rc) {
+			set_err(err, 0, NULL, "cannot write " TK_SYSCTL_PRIVATE_CONF, -rc);
 			goto out;
 		}
-	} else if (rc != -ENOENT) {
-		set_err(err, 0, NULL, "cannot read " TK_SYSCTL_CONF, -rc);
-		goto out;
 	}
-	for (size_t i = 0; i < changes->n; i++)
-		kv_list_set(&merged, changes->v[i].key, changes->v[i].value);
-	kv_list_sort(&merged);
-	char *text = kvconf_format(&merged, persist_header);
+	kv_list_sort(&pub);
+	char *text = kvconf_format(&pub, persist_header);
 	rc = atomic_write_file(path, text, strlen(text), 0644);
 	free(text);
 	if (rc)
 		set_err(err, 0, NULL, "cannot write " TK_SYSCTL_CONF, -rc);
 out:
-	kv_list_free(&merged);
-	free(old);
+	kv_list_free(&old_pub);
+	kv_list_free(&pub);
+	kv_list_free(&priv);
 	free(dir);
 	free(path);
+	free(priv_path);
 	return rc;
+}
+
+/* What a report shows for a value: secrets never reach a terminal or a log. */
+static const char *shown(const char *key, const char *value)
+{
+	return sysctl_key_secret(key) ? "(secret)" : value;
 }
 
 /*
@@ -344,7 +481,8 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 	} else {
 		opts->changed = (unsigned)nw;
 		for (size_t i = 0; opts->report && i < nw; i++)
-			fprintf(opts->report, "%s: %s -> %s\n", w[i].key, w[i].old, w[i].new);
+			fprintf(opts->report, "%s: %s -> %s\n", w[i].key, shown(w[i].key, w[i].old),
+				shown(w[i].key, w[i].new));
 		for (size_t i = 0; opts->report && i < nfiles; i++)
 			if (restored[i])
 				fprintf(opts->report, "%s: %s\n", files[i].path,
@@ -378,19 +516,19 @@ static int nothing_to_do(const struct kv_list *changes, int persist)
 	}
 	if (!persist)
 		return 1;
-	char *path = tk_path(TK_SYSCTL_CONF), *buf = NULL;
-	size_t len;
-	struct kv_list cur = { 0 };
-	struct kv_error kerr;
-	int same = read_file(path, 4u << 20, &buf, &len) == 0 &&
-		   kvconf_parse_buffer(buf, len, &cur, &kerr) == 0;
+	struct kv_list pub = { 0 }, priv = { 0 };
+	struct txn_error ignored = { 0 };
+	int same = persisted_read(TK_SYSCTL_CONF, &pub, &ignored) == 0 &&
+		   persisted_read(TK_SYSCTL_PRIVATE_CONF, &priv, &ignored) == 0;
+	for (size_t i = 0; same && i < pub.n; i++)
+		same = !sysctl_key_secret(pub.v[i].key); /* a secret to move out */
 	for (size_t i = 0; same && i < changes->n; i++) {
-		long j = kv_list_find(&cur, changes->v[i].key);
-		same = j >= 0 && sysctl_value_equal(cur.v[j].value, changes->v[i].value);
+		const struct kv_list *cur = sysctl_key_secret(changes->v[i].key) ? &priv : &pub;
+		long j = kv_list_find(cur, changes->v[i].key);
+		same = j >= 0 && sysctl_value_equal(cur->v[j].value, changes->v[i].value);
 	}
-	kv_list_free(&cur);
-	free(buf);
-	free(path);
+	kv_list_free(&pub);
+	kv_list_free(&priv);
 	return same;
 }
 
@@ -402,9 +540,16 @@ static int take_snapshot(struct snapshot *snap, const char *note, const struct k
 		set_err(err, 0, NULL, "cannot read the current state for the snapshot", -rc);
 		return rc;
 	}
-	rc = snapshot_store(snap);
+	struct snapshot_problem p = { "", NULL };
+	rc = snapshot_store(snap, &p);
 	if (rc) {
-		set_err(err, 0, NULL, "cannot save the snapshot, nothing changed", -rc);
+		if (p.why) {
+			snprintf(err->text, sizeof(err->text), "cannot save the snapshot, nothing changed: %s %s",
+				 p.what, p.why);
+			set_err(err, 0, NULL, err->text, 0);
+		} else {
+			set_err(err, 0, NULL, "cannot save the snapshot, nothing changed", -rc);
+		}
 		snapshot_free(snap);
 		return rc;
 	}
@@ -422,8 +567,8 @@ static void dry_run_report(const struct kv_list *changes, struct txn_opts *opts)
 		if (!sysctl_value_equal(live, changes->v[i].value)) {
 			opts->changed++;
 			if (opts->report)
-				fprintf(opts->report, "%s: %s -> %s\n", changes->v[i].key, live,
-					changes->v[i].value);
+				fprintf(opts->report, "%s: %s -> %s\n", changes->v[i].key,
+					shown(changes->v[i].key, live), shown(changes->v[i].key, changes->v[i].value));
 		}
 		free(live);
 	}
@@ -444,10 +589,8 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 	if ((rc = check_privileges(changes, 1, err)))
 		return rc;
 	int lock = -1;
-	if ((rc = txn_lock(&lock))) {
-		set_err(err, 0, NULL, "cannot take the lock " TK_LOCK_FILE, -rc);
+	if ((rc = txn_lock(&lock, err)))
 		return rc;
-	}
 	if (changes->n && nothing_to_do(changes, !opts->no_persist)) {
 		txn_unlock(lock);
 		return 0;
@@ -474,10 +617,8 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 	if (rc)
 		return rc;
 	int lock = -1;
-	if ((rc = txn_lock(&lock))) {
-		set_err(err, 0, NULL, "cannot take the lock " TK_LOCK_FILE, -rc);
+	if ((rc = txn_lock(&lock, err)))
 		return rc;
-	}
 	struct snapshot snap;
 	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", NULL, opts, err);
 	if (!rc) {
@@ -490,35 +631,191 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 	return rc;
 }
 
+/*
+ * A persisted sysctl.d file in a snapshot holds keys root applies at boot:
+ * the same key policy as apply, and no secret in the world-readable one.
+ */
+static int check_persisted_file(const struct snapshot_file *f, const char *const *prefixes,
+				struct txn_error *err)
+{
+	int private = !strcmp(f->path, TK_SYSCTL_PRIVATE_CONF);
+	if (f->type != SF_FILE || (!private && strcmp(f->path, TK_SYSCTL_CONF)))
+		return 0;
+	struct kv_list keys = { 0 };
+	struct kv_error kerr;
+	int rc = 0;
+	if (kvconf_parse_buffer(f->data, f->len, &keys, &kerr) < 0) {
+		set_err(err, kerr.line, f->path, "malformed sysctl.d contents", 0);
+		rc = -EINVAL;
+	}
+	for (size_t i = 0; !rc && i < keys.n; i++) {
+		if (!sysctl_key_allowed(keys.v[i].key, prefixes)) {
+			snprintf(err->text, sizeof(err->text), "%s: key outside the allowed prefixes (see --allow-prefix)",
+				 keys.v[i].key);
+			set_err(err, keys.v[i].line, f->path, err->text, 0);
+			rc = -EINVAL;
+		} else if (!private && sysctl_key_secret(keys.v[i].key)) {
+			snprintf(err->text, sizeof(err->text), "%s: a secret key in a world-readable file",
+				 keys.v[i].key);
+			set_err(err, keys.v[i].line, f->path, err->text, 0);
+			rc = -EINVAL;
+		}
+	}
+	kv_list_free(&keys);
+	return rc;
+}
+
+/*
+ * The whole snapshot within apply's rules before anything is touched: every
+ * key allowed (whether or not it exists here), every file managed and no
+ * more permissive than it may be, persisted files holding allowed keys.
+ */
+static int check_snapshot(const struct snapshot *target, const char *const *prefixes, struct txn_error *err)
+{
+	for (size_t i = 0; i < target->keys.n; i++) {
+		const struct kv_entry *e = &target->keys.v[i];
+		const char *why = NULL;
+		if (sysctl_key_parse(e->key, NULL, 0, NULL, 0, &why) < 0) {
+			set_err(err, e->line, e->key, why, 0);
+			return -EINVAL;
+		}
+		if (!sysctl_key_allowed(e->key, prefixes)) {
+			set_err(err, e->line, e->key, "key outside the allowed prefixes (see --allow-prefix)", 0);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < target->nfiles; i++) {
+		const char *why = NULL;
+		if (!snapshot_file_allowed(&target->files[i], &why)) {
+			set_err(err, 0, target->files[i].path, why, 0);
+			return -EINVAL;
+		}
+		int rc = check_persisted_file(&target->files[i], prefixes, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* One thing restore could not bring back: named now, counted for the end. */
+static void restore_failed(struct txn_error *err, unsigned *nfailed, const char *what, const char *why, int errnum)
+{
+	if (errnum)
+		msg_warn("%s: not restored: %s: %s", what, why, strerror(errnum));
+	else
+		msg_warn("%s: not restored: %s", what, why);
+	if (!*nfailed)
+		snprintf(err->key, sizeof(err->key), "%s", what);
+	size_t n = strlen(err->text);
+	if (n + strlen(what) + 8 < sizeof(err->text))
+		snprintf(err->text + n, sizeof(err->text) - n, "%s%s", n ? ", " : "", what);
+	else if (n + 5 < sizeof(err->text) && !strstr(err->text, "..."))
+		snprintf(err->text + n, sizeof(err->text) - n, ", ...");
+	(*nfailed)++;
+}
+
+/*
+ * Restore writes every key and file that differs, verifies each key after
+ * writing with the comparison apply uses, and carries on past a failure:
+ * the "before restore" snapshot is the way back. Returns 0 or -EIO.
+ */
+static int restore_run(const struct kv_list *changes, const struct kv_list *stuck, const struct snapshot *target,
+		       struct txn_opts *opts, struct txn_error *err)
+{
+	unsigned nfailed = 0, nchanged = 0;
+	char *ok = xcalloc(changes->n + 1, 1);
+	err->text[0] = '\0';
+	for (size_t i = 0; i < changes->n; i++) {
+		const struct kv_entry *e = &changes->v[i];
+		char *old = NULL, *back = NULL;
+		sysctl_read(e->key, &old);
+		int rc = sysctl_write(e->key, e->value);
+		if (rc < 0) {
+			restore_failed(err, &nfailed, e->key,
+				       rc == -EPERM || rc == -EINVAL ? "the kernel refused the value" : "write failed", -rc);
+		} else if ((rc = sysctl_read(e->key, &back)) < 0) {
+			restore_failed(err, &nfailed, e->key, "read back failed", -rc);
+		} else if (!sysctl_value_equal(back, e->value)) {
+			restore_failed(err, &nfailed, e->key, "read back a different value than written", 0);
+		} else {
+			ok[i] = 1;
+			if (opts->report)
+				fprintf(opts->report, "%s: %s -> %s\n", e->key, shown(e->key, old ? old : "?"),
+					shown(e->key, e->value));
+		}
+		free(old);
+		free(back);
+	}
+	/* a later write can move an earlier key (tcp_congestion_control and its allowed list) */
+	for (size_t i = 0; i < changes->n; i++) {
+		char *live = NULL;
+		if (!ok[i])
+			continue;
+		if (sysctl_read(changes->v[i].key, &live) < 0 || !sysctl_value_equal(live, changes->v[i].value))
+			restore_failed(err, &nfailed, changes->v[i].key, "changed again by a later write", 0), ok[i] = 0;
+		else
+			nchanged++;
+		free(live);
+	}
+	for (size_t i = 0; i < stuck->n; i++)
+		restore_failed(err, &nfailed, stuck->v[i].key, "read-only here", 0);
+	for (size_t i = 0; i < target->nfiles; i++) {
+		const struct snapshot_file *f = &target->files[i];
+		if (snapshot_file_matches(f))
+			continue;
+		int rc = snapshot_file_restore(f);
+		if (rc)
+			restore_failed(err, &nfailed, f->path, "cannot write the file", -rc);
+		else if (opts->report)
+			fprintf(opts->report, "%s: %s\n", f->path, f->type == SF_ABSENT ? "removed" : "written");
+	}
+	free(ok);
+	opts->changed = nchanged;
+	if (!nfailed)
+		return 0;
+	char list[sizeof(err->text)];
+	snprintf(list, sizeof(list), "%s", err->text);
+	snprintf(err->text, sizeof(err->text), "could not bring back %u key%s or file%s: %.400s (everything else was restored)",
+		 nfailed, nfailed == 1 ? "" : "s", nfailed == 1 ? "" : "s", list);
+	err->why = err->text;
+	err->key[0] = '\0';
+	err->errnum = 0;
+	return -EIO;
+}
+
 int txn_restore(const struct snapshot *target, struct txn_opts *opts, struct txn_error *err)
 {
-	static const char *const any_prefix[] = { "", NULL };
-	struct kv_list changes = { 0 };
+	struct kv_list changes = { 0 }, stuck = { 0 };
 	memset(err, 0, sizeof(*err));
 	opts->snapshot_id[0] = '\0';
 	opts->skipped = 0;
+	opts->changed = 0;
 
-	/* only keys that exist, are writable here and differ from the target */
+	int rc = check_snapshot(target, opts->allow_prefixes, err);
+	if (rc)
+		goto out;
+	/* keys that are gone here are skipped; read-only ones that differ cannot come back */
 	for (size_t i = 0; i < target->keys.n; i++) {
 		const struct kv_entry *e = &target->keys.v[i];
 		unsigned mode;
 		char *live;
-		if (sysctl_mode(e->key, &mode) < 0 || !S_ISREG(mode) || !(mode & 0222) ||
-		    sysctl_read(e->key, &live) < 0) {
+		if (sysctl_mode(e->key, &mode) < 0 || !S_ISREG(mode) || sysctl_read(e->key, &live) < 0) {
 			opts->skipped++;
 			continue;
 		}
 		if (!sysctl_value_equal(live, e->value))
-			kv_list_set(&changes, e->key, e->value);
+			kv_list_set(mode & 0222 ? &changes : &stuck, e->key, e->value);
+		else if (!(mode & 0222))
+			opts->skipped++;
 		free(live);
 	}
-	struct txn_opts vopts = *opts;
-	vopts.allow_prefixes = any_prefix;
-	int rc = txn_validate(&changes, &vopts, err);
+	rc = txn_validate(&changes, opts, err);
 	if (rc)
 		goto out;
 	if (opts->dry_run) {
 		dry_run_report(&changes, opts);
+		for (size_t i = 0; opts->report && i < stuck.n; i++)
+			fprintf(opts->report, "%s: read-only here, would not come back\n", stuck.v[i].key);
 		for (size_t i = 0; opts->report && i < target->nfiles; i++)
 			if (!snapshot_file_matches(&target->files[i]))
 				fprintf(opts->report, "%s: would be restored\n", target->files[i].path);
@@ -527,21 +824,20 @@ int txn_restore(const struct snapshot *target, struct txn_opts *opts, struct txn
 	if ((rc = check_privileges(&changes, 1, err)))
 		goto out;
 	int lock = -1;
-	if ((rc = txn_lock(&lock))) {
-		set_err(err, 0, NULL, "cannot take the lock " TK_LOCK_FILE, -rc);
+	if ((rc = txn_lock(&lock, err)))
 		goto out;
-	}
 	struct snapshot before;
 	char *note = xasprintf("before restore of %s", target->id);
 	rc = take_snapshot(&before, note, &target->keys, opts, err);
 	free(note);
 	if (!rc) {
-		rc = run(&changes, target->files, target->nfiles, &before, 0, opts, err);
+		rc = restore_run(&changes, &stuck, target, opts, err);
 		snapshot_free(&before);
 	}
 	txn_unlock(lock);
 out:
 	kv_list_free(&changes);
+	kv_list_free(&stuck);
 	return rc;
 }
 

@@ -3,11 +3,12 @@
  * The safe-change engine (DESIGN.md "Changing the system safely"). Every
  * change to sysctls or managed files goes through here:
  *   1. validate the whole input (any bad entry: -EINVAL, nothing touched);
- *   2. flock TK_LOCK_FILE;
+ *   2. flock TK_LOCK_FILE (in root's TK_RUN_DIR; bounded wait);
  *   3. snapshot (all net.* keys, the touched keys, the managed files);
  *   4. write each key, read it back, compare normalized values;
  *   5. on any failure restore every key already written, name the key;
- *   6. persist to TK_SYSCTL_CONF: merged, sorted, one line per key, atomic.
+ *   6. persist to TK_SYSCTL_CONF (secret keys to TK_SYSCTL_PRIVATE_CONF,
+ *      0600): merged, sorted, one line per key, atomic.
  */
 #ifndef TUNEKIT_TXN_H
 #define TUNEKIT_TXN_H
@@ -24,12 +25,13 @@ struct txn_error {
 	int errnum;        /* errno of the failed operation, 0 if none */
 	int rolled_back;   /* 1 when written keys were restored */
 	int refused;       /* 1 when the kernel refused a value (not our privileges) */
+	char text[512];    /* room for a composed why (why may point here) */
 };
 
 struct txn_opts {
 	int dry_run;                  /* validate and report, change nothing */
 	const char *note;             /* snapshot note; NULL: "before apply" */
-	const char *const *allow_prefixes; /* NULL: only "net." keys */
+	const char *const *allow_prefixes; /* key policy (sysctl_key_allowed); NULL: only "net." */
 	int no_persist;               /* do not write TK_SYSCTL_CONF */
 	FILE *report;                 /* "key: old -> new" per change; NULL: silent */
 	/*
@@ -77,13 +79,29 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 		   struct txn_opts *opts, struct txn_error *err);
 
 /*
- * Bring the system back to snapshot snap (keys and managed files) as one
- * transaction: lock, a new "before restore" snapshot, write and read back
- * every key that differs, restore every managed file that differs; on any
- * failure undo all of it. Keys that no longer exist or are read-only here
- * are skipped and counted in opts->skipped.
+ * Bring the system back to snapshot snap (keys and managed files). The
+ * snapshot is first held to apply's rules as a whole: every key allowed by
+ * opts->allow_prefixes, every file managed and no more permissive than it
+ * may be (snapshot_file_allowed), the persisted files' keys allowed, values
+ * valid (txn_validate); else -EINVAL, err naming the entry, nothing changed.
+ * Then: lock, a new "before restore" snapshot, write and read back every key
+ * that differs, restore every managed file that differs. A key or file that
+ * cannot be brought back (the write fails, reads back different, or is
+ * read-only here) is named with msg_warn and the rest is still restored;
+ * then -EIO with err->why listing them. Keys that no longer exist are
+ * skipped and counted in opts->skipped.
  */
 int txn_restore(const struct snapshot *snap, struct txn_opts *opts, struct txn_error *err);
+
+/*
+ * The lock every change holds: flock on TK_LOCK_FILE in TK_RUN_DIR (under
+ * tk_root()), a directory created 0700 and refused unless it is root's and
+ * not writable by others. Waits at most TUNEKIT_LOCK_TIMEOUT seconds
+ * (default 30), then -ETIMEDOUT with err naming the holder's PID.
+ * 0 or -errno (err filled).
+ */
+int txn_lock_acquire(int *fd, struct txn_error *err);
+void txn_lock_release(int fd);
 
 /* Print err as "prog: FILE:LINE: KEY: why" style message (input names the source). */
 void txn_error_print(const struct txn_error *err, const char *input);

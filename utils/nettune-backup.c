@@ -46,7 +46,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	printf("\nOptions:\n"
 	       " -m, --note NOTE          note stored with the snapshot (save)\n"
 	       " -n, --dry-run            show what would change, change nothing\n"
-	       "     --allow-prefix P     allow keys under P besides net. (apply; repeatable)\n"
+	       "     --allow-prefix P     allow keys under P besides net. (apply, restore; repeatable)\n"
 	       "     --skip-read-only     skip keys that are read-only here (apply)\n"
 	       "     --json               JSON output (list)\n"
 	       "     --prom FILE          write node_exporter textfile metrics (check)\n"
@@ -57,7 +57,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " -h, --help               display this help\n"
 	       " -V, --version            display version\n");
 	printf("\nExit status: 0 ok, 1 failure, 2 invalid input, 3 drift or difference found.\n");
-	printf("Snapshots: %s, persisted keys: %s.\n", TK_SNAPSHOT_DIR, TK_SYSCTL_CONF);
+	printf("Snapshots: %s, persisted keys: %s (secret keys: %s, mode 0600).\n", TK_SNAPSHOT_DIR,
+	       TK_SYSCTL_CONF, TK_SYSCTL_PRIVATE_CONF);
+	printf("Lock: %s; waits at most TUNEKIT_LOCK_TIMEOUT seconds (default 30).\n", TK_LOCK_FILE);
 	exit(TK_EXIT_OK);
 }
 
@@ -86,6 +88,17 @@ static void format_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A store error: an untrusted store is refused by name (exit 2), others exit 1. */
+static void __attribute__((__noreturn__)) store_die(int rc, const struct snapshot_problem *p)
+{
+	if (rc == -EPERM && p->why)
+		msg_die(TK_EXIT_USAGE, "refusing the snapshot store: %s %s", p->what, p->why);
+	if (rc == -EACCES)
+		msg_die(TK_EXIT_FAILURE, "%s%s: %s (the snapshot store is readable by root only)", tk_root(),
+			TK_SNAPSHOT_DIR, strerror(-rc));
+	msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+}
+
 /* Resolve an optional ID argument to a snapshot ID (newest by default). */
 static void pick_id(const char *arg, char *id, size_t len)
 {
@@ -95,11 +108,16 @@ static void pick_id(const char *arg, char *id, size_t len)
 		snprintf(id, len, "%s", arg);
 		return;
 	}
-	int rc = snapshot_latest(id, len);
-	if (rc == -ENOENT)
-		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
+	struct snapshot_problem p = { "", NULL };
+	struct snapshot_info *v;
+	size_t n;
+	int rc = snapshot_list(&v, &n, &p);
 	if (rc < 0)
-		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+		store_die(rc, &p);
+	if (n == 0)
+		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
+	snprintf(id, len, "%s", v[n - 1].id);
+	snapshot_info_free(v, n);
 }
 
 /*
@@ -112,10 +130,11 @@ static void pick_undo_id(char *id, size_t len)
 {
 	static const char prefix[] = "before restore of ";
 	struct snapshot_info *v;
+	struct snapshot_problem p = { "", NULL };
 	size_t n;
-	int rc = snapshot_list(&v, &n);
+	int rc = snapshot_list(&v, &n, &p);
 	if (rc < 0)
-		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+		store_die(rc, &p);
 	if (n == 0)
 		msg_die(TK_EXIT_FAILURE, "no snapshots in %s%s", tk_root(), TK_SNAPSHOT_DIR);
 	char **undone = xcalloc(n, sizeof(*undone));
@@ -142,11 +161,15 @@ static void pick_undo_id(char *id, size_t len)
 
 static void load_or_die(const char *id, struct snapshot *s)
 {
-	int rc = snapshot_load(id, s);
+	struct snapshot_problem p = { "", NULL };
+	int rc = snapshot_load(id, s, &p);
 	if (rc == -ENOENT)
 		msg_die(TK_EXIT_USAGE, "%s: no such snapshot", id);
+	if (rc == -EPERM && p.why) /* whoever could write it could have forged it */
+		msg_die(TK_EXIT_USAGE, "%s: refusing the snapshot: %s %s; nothing changed", id, p.what, p.why);
 	if (rc == -EBADMSG)
-		msg_die(TK_EXIT_FAILURE, "%s: snapshot is corrupt (checksum or format mismatch); refusing to use it", id);
+		msg_die(TK_EXIT_FAILURE, "%s: snapshot is corrupt (checksum or format mismatch%s%s%s%s); refusing to use it",
+			id, p.why ? ": " : "", p.why ? p.what : "", p.why ? " " : "", p.why ? p.why : "");
 	if (rc < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s: cannot read snapshot", id);
 }
@@ -171,10 +194,11 @@ static int cmd_save(const struct options *o)
 static int cmd_list(const struct options *o)
 {
 	struct snapshot_info *v;
+	struct snapshot_problem p = { "", NULL };
 	size_t n;
-	int rc = snapshot_list(&v, &n);
+	int rc = snapshot_list(&v, &n, &p);
 	if (rc < 0)
-		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+		store_die(rc, &p);
 	char when[32];
 	if (o->json) {
 		struct json j;
@@ -190,6 +214,7 @@ static int cmd_list(const struct options *o)
 			json_string(&j, "note", v[i].note);
 			json_u64(&j, "keys", v[i].nkeys);
 			json_bool(&j, "valid", v[i].valid);
+			json_u64(&j, "seq", v[i].seq);
 			json_object_end(&j);
 		}
 		json_array_end(&j);
@@ -273,8 +298,23 @@ static int cmd_diff(const char *arg)
 	return differ ? TK_EXIT_DRIFT : TK_EXIT_OK;
 }
 
+/* The key policy of apply and restore: net. plus every --allow-prefix. */
+static const char *const *allowed_prefixes(const struct options *o, const char **prefixes)
+{
+	if (!o->nprefixes)
+		return NULL; /* sysctl_default_prefixes */
+	size_t k = 0;
+	for (const char *const *d = sysctl_default_prefixes; *d; d++)
+		prefixes[k++] = *d;
+	for (size_t i = 0; i < o->nprefixes; i++)
+		prefixes[k++] = o->prefixes[i];
+	prefixes[k] = NULL;
+	return prefixes;
+}
+
 static int cmd_restore(const char *arg, const struct options *o)
 {
+	const char *prefixes[MAX_PREFIXES + 2];
 	char id[SNAPSHOT_ID_MAX];
 	struct snapshot s;
 	struct txn_opts topts = { 0 };
@@ -286,9 +326,12 @@ static int cmd_restore(const char *arg, const struct options *o)
 	load_or_die(id, &s);
 	topts.dry_run = o->dry_run;
 	topts.report = stdout;
+	topts.allow_prefixes = allowed_prefixes(o, prefixes);
 	int rc = txn_restore(&s, &topts, &err);
 	if (rc) {
-		txn_error_print(&err, NULL);
+		txn_error_print(&err, rc == -EINVAL ? id : NULL);
+		if (rc == -EINVAL)
+			msg_warn("%s: snapshot refused: it reaches beyond what apply may change; nothing changed", id);
 		snapshot_free(&s);
 		return txn_exit_status(rc);
 	}
@@ -347,14 +390,7 @@ static int cmd_apply(const char *arg, const struct options *o)
 	const char *prefixes[MAX_PREFIXES + 2];
 	topts.dry_run = o->dry_run;
 	topts.report = stdout;
-	if (o->nprefixes) {
-		size_t k = 0;
-		prefixes[k++] = "net.";
-		for (size_t i = 0; i < o->nprefixes; i++)
-			prefixes[k++] = o->prefixes[i];
-		prefixes[k] = NULL;
-		topts.allow_prefixes = prefixes;
-	}
+	topts.allow_prefixes = allowed_prefixes(o, prefixes);
 	rc = txn_apply(&changes, &topts, &err);
 	kv_list_free(&changes);
 	if (rc) {
@@ -397,23 +433,37 @@ static int write_prom(const char *path, const struct kv_list *persisted, const c
 	return rc;
 }
 
-static int cmd_check(const struct options *o)
+/* Append the keys of a persisted file to list; 0 if read, -errno if not. */
+static int read_persisted(const char *abs, struct kv_list *list)
 {
-	char *path = tk_path(TK_SYSCTL_CONF);
+	char *path = tk_path(abs);
 	char *buf = NULL;
 	size_t len = 0;
-	struct kv_list persisted = { 0 };
 	int rc = read_file(path, INPUT_MAX, &buf, &len);
-	if (rc < 0 && rc != -ENOENT)
-		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", path);
 	if (rc == 0) {
 		struct kv_error kerr;
-		if (kvconf_parse_buffer(buf, len, &persisted, &kerr) < 0)
+		if (kvconf_parse_buffer(buf, len, list, &kerr) < 0)
 			msg_die(TK_EXIT_USAGE, "%s:%u: %s", path, kerr.line, kerr.why);
-	} else {
-		msg_verbose("%s does not exist: nothing is persisted, nothing to check", path);
+	} else if (rc == -ENOENT) {
+		msg_verbose("%s does not exist: nothing persisted there", path);
 	}
 	free(buf);
+	free(path);
+	return rc;
+}
+
+static int cmd_check(const struct options *o)
+{
+	struct kv_list persisted = { 0 };
+	int rc = read_persisted(TK_SYSCTL_CONF, &persisted);
+	if (rc < 0 && rc != -ENOENT)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SYSCTL_CONF);
+	/* root's alone: without root its keys are not checked */
+	rc = read_persisted(TK_SYSCTL_PRIVATE_CONF, &persisted);
+	if (rc == -EACCES)
+		msg_verbose("%s%s: readable by root only; its keys are not checked", tk_root(), TK_SYSCTL_PRIVATE_CONF);
+	else if (rc < 0 && rc != -ENOENT)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SYSCTL_PRIVATE_CONF);
 
 	char *drifted = xcalloc(persisted.n + 1, 1);
 	int any = 0;
@@ -423,12 +473,15 @@ static int cmd_check(const struct options *o)
 		if (sysctl_read(e->key, &live) < 0) {
 			if (e->ignore_errors)
 				continue;
-			printf("%s: %s -> (absent)\n", e->key, e->value);
+			printf("%s: %s -> (absent)\n", e->key, sysctl_key_secret(e->key) ? "(secret)" : e->value);
 			drifted[i] = any = 1;
 			continue;
 		}
 		if (!sysctl_value_equal(live, e->value)) {
-			printf("%s: %s -> %s\n", e->key, e->value, live);
+			if (sysctl_key_secret(e->key))
+				printf("%s: (secret) -> (secret, differs)\n", e->key);
+			else
+				printf("%s: %s -> %s\n", e->key, e->value, live);
 			drifted[i] = any = 1;
 		}
 		free(live);
@@ -440,7 +493,6 @@ static int cmd_check(const struct options *o)
 	}
 	free(drifted);
 	kv_list_free(&persisted);
-	free(path);
 	return any ? TK_EXIT_DRIFT : TK_EXIT_OK;
 }
 
@@ -449,10 +501,19 @@ static int cmd_prune(const struct options *o)
 	if (o->keep < 1)
 		msg_die(TK_EXIT_USAGE, "prune needs --keep N with N >= 1 (the newest snapshot is never removed)");
 	struct snapshot_info *v;
+	struct snapshot_problem p = { "", NULL };
+	struct txn_error err = { 0 };
 	size_t n;
-	int rc = snapshot_list(&v, &n);
+	int lock;
+	/* the index changes with each removal: one writer at a time */
+	int rc = txn_lock_acquire(&lock, &err);
+	if (rc) {
+		txn_error_print(&err, NULL);
+		return txn_exit_status(rc);
+	}
+	rc = snapshot_list(&v, &n, &p);
 	if (rc < 0)
-		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SNAPSHOT_DIR);
+		store_die(rc, &p);
 	int status = TK_EXIT_OK;
 	for (size_t i = 0; i + (size_t)o->keep < n; i++) {
 		rc = snapshot_remove(v[i].id);
@@ -464,6 +525,7 @@ static int cmd_prune(const struct options *o)
 		}
 	}
 	snapshot_info_free(v, n);
+	txn_lock_release(lock);
 	return status;
 }
 
@@ -569,7 +631,7 @@ int main(int argc, char **argv)
 	struct { int set; const char *opt; const char *cmds; } only[] = {
 		{ o.note != NULL, "--note", "save" },
 		{ o.dry_run, "--dry-run", "apply restore" },
-		{ o.nprefixes > 0, "--allow-prefix", "apply" },
+		{ o.nprefixes > 0, "--allow-prefix", "apply restore" },
 		{ o.skip_read_only, "--skip-read-only", "apply" },
 		{ o.json, "--json", "list" },
 		{ o.prom != NULL, "--prom", "check" },

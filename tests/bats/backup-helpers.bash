@@ -35,3 +35,30 @@ snapshot_count() {
 }
 
 PERSISTED() { echo "$TUNEKIT_ROOT/etc/sysctl.d/90-tunekit.conf"; }
+
+STORE() { echo "$TUNEKIT_ROOT/var/lib/tunekit/snapshots"; }
+
+# host_hash: every path, mode, owner and byte under the fake root and proc
+# (to prove a refused restore changed nothing at all, the store included;
+# the lock file is left out: it records the PID of its last holder)
+host_hash() {
+	(cd "$T" && find root proc ! -path root/run/tunekit/lock -printf '%p %m %u %y %s\n' | LC_ALL=C sort &&
+		find root proc -type f ! -path root/run/tunekit/lock -print0 | LC_ALL=C sort -z |
+		xargs -0 cat) | sha256sum
+}
+
+# forge ID: what an attacker does after editing a snapshot: regenerate MANIFEST
+# (and meta's key count) so every checksum is valid again
+forge() {
+	local dir
+	dir="$(STORE)/$1"
+	sed -i "s/^keys=.*/keys=$(grep -c . "$dir/sysctl.conf")/" "$dir/meta"
+	(cd "$dir" && find . -type f ! -name MANIFEST | sed 's|^\./||' | LC_ALL=C sort |
+		xargs sha256sum > MANIFEST)
+}
+
+# as_nobody CMD...: run CMD as nobody with the test's seams
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env TUNEKIT_PROC="$TUNEKIT_PROC" TUNEKIT_ROOT="$TUNEKIT_ROOT" PATH="$PATH" "$@"
+}

@@ -264,7 +264,7 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	before=$(tree_hash)
 	mkdir -p "$TUNEKIT_ROOT/var/lib/tunekit"
 	run unshare --mount --propagation private sh -c '
-		mount -t tmpfs -o size=8k tiny "$1" && head -c 8192 /dev/zero > "$1/filler" 2>/dev/null;
+		mount -t tmpfs -o size=8k,mode=0755 tiny "$1" && head -c 8192 /dev/zero > "$1/filler" 2>/dev/null;
 		echo "net.core.somaxconn = 1024" | nettune-backup apply -' sh "$TUNEKIT_ROOT/var/lib/tunekit"
 	assert_failure 1
 	assert_output --partial "cannot save the snapshot, nothing changed"
@@ -503,4 +503,363 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_output --partial "net.ipv4.tcp_congestion_control: the kernel refused the value: Operation not permitted"
 	assert_line --regexp '^somaxconn: ([0-9]+) -> \1$'
 	assert_line "not persisted"
+}
+
+# --- safe as root: forged snapshots (valid MANIFEST, content by someone else) --
+
+# forged_setup: a change to undo, a persisted file, and a snapshot $id to forge
+forged_setup() {
+	fake_proc "$TUNEKIT_PROC" kernel.core_pattern=core fs.protected_regular=1
+	nettune-backup -q apply - <<<'net.core.somaxconn = 1024'
+	id=$(nettune-backup save -m victim)
+	nettune-backup -q apply - <<<'net.core.somaxconn = 2048'
+	S="$(STORE)/$id"
+}
+
+# refused_whole ENTRY WHY: restore of the forged $id is exit 2, names the
+# entry, and nothing at all changed
+refused_whole() {
+	forge "$id"
+	local before
+	before=$(host_hash)
+	run nettune-backup restore "$id"
+	assert_failure 2
+	assert_output --partial "$1"
+	assert_output --partial "$2"
+	assert_output --partial "nothing changed"
+	[ "$(host_hash)" = "$before" ]
+	[ "$(key_value net.core.somaxconn)" = 2048 ]
+}
+
+@test "forged: a file outside the managed set (/usr/local/bin) is refused whole" {
+	forged_setup
+	printf '#!/bin/sh\nid\n' > "$S/files/9"
+	echo "file files/9 0755 /usr/local/bin/tunekit-evil" >> "$S/files.list"
+	refused_whole /usr/local/bin/tunekit-evil "not a file tunekit manages"
+	assert_file_not_exists "$TUNEKIT_ROOT/usr/local/bin/tunekit-evil"
+}
+
+@test "forged: a ../ path that leaves the managed set is refused whole" {
+	forged_setup
+	printf 'x\n' > "$S/files/9"
+	echo "file files/9 0644 /etc/sysctl.d/../../usr/local/bin/x" >> "$S/files.list"
+	refused_whole /etc/sysctl.d/../../usr/local/bin/x "not a file tunekit manages"
+}
+
+@test "forged: a set-uid mode (4755) on a managed file is refused whole" {
+	forged_setup
+	sed -i 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 4755 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
+	grep -q ' 4755 ' "$S/files.list"
+	refused_whole /etc/sysctl.d/90-tunekit.conf "set-uid, set-gid or sticky"
+}
+
+@test "forged: a group/world-writable mode (0666) on a managed file is refused whole" {
+	forged_setup
+	sed -i 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 0666 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
+	refused_whole /etc/sysctl.d/90-tunekit.conf "group or others write"
+}
+
+@test "forged: the private sysctl file above 0600 is refused whole" {
+	forged_setup
+	printf 'net.ipv4.tcp_fastopen_key = 1-2-3-4\n' > "$S/files/9"
+	sed -i 's|^absent - /etc/sysctl.d/90-tunekit-private.conf$|file files/9 0644 /etc/sysctl.d/90-tunekit-private.conf|' "$S/files.list"
+	grep -q 'files/9 0644' "$S/files.list"
+	refused_whole /etc/sysctl.d/90-tunekit-private.conf "above 0600"
+}
+
+@test "forged: a symlink in place of the persisted sysctl file is refused whole" {
+	forged_setup
+	printf '/tmp/evil.conf' > "$S/files/9"
+	sed -i 's|^file files/[0-9]* [0-7]* /etc/sysctl.d/90-tunekit.conf$|symlink files/9 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
+	refused_whole /etc/sysctl.d/90-tunekit.conf "symbolic link is not allowed"
+}
+
+@test "forged: unlinking an unmanaged file (absent /etc/passwd) is refused whole" {
+	echo "root:x:0:0::/root:/bin/sh" > "$TUNEKIT_ROOT/etc/passwd"
+	forged_setup
+	echo "absent - /etc/passwd" >> "$S/files.list"
+	refused_whole /etc/passwd "not a file tunekit manages"
+	assert_file_exists "$TUNEKIT_ROOT/etc/passwd"
+}
+
+@test "forged: kernel.core_pattern in a snapshot is refused whole (apply's prefix policy)" {
+	forged_setup
+	echo 'kernel.core_pattern = |/tmp/evil %p' >> "$S/sysctl.conf"
+	refused_whole kernel.core_pattern "outside the allowed prefixes"
+	[ "$(key_value kernel.core_pattern)" = core ]
+}
+
+@test "forged: other prefixes (vm., fs.) are refused whole; --allow-prefix admits them as apply does" {
+	forged_setup
+	for line in 'vm.swappiness = 1' 'fs.protected_regular = 0'; do
+		cp "$S/sysctl.conf" "$T/keys.orig"
+		echo "$line" >> "$S/sysctl.conf"
+		refused_whole "${line%% *}" "outside the allowed prefixes"
+		cp "$T/keys.orig" "$S/sysctl.conf"
+	done
+	echo 'vm.swappiness = 1' >> "$S/sysctl.conf"
+	forge "$id"
+	run nettune-backup restore --allow-prefix vm "$id"
+	assert_success
+	[ "$(key_value vm.swappiness)" = 1 ]
+	[ "$(key_value net.core.somaxconn)" = 1024 ]
+}
+
+@test "forged: kernel.core_pattern inside the snapshot's persisted sysctl file is refused whole" {
+	forged_setup
+	f=$(sed -n 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|\1|p' "$S/files.list")
+	echo 'kernel.core_pattern = |/tmp/evil %p' >> "$S/$f"
+	refused_whole "kernel.core_pattern: key outside the allowed prefixes" /etc/sysctl.d/90-tunekit.conf
+}
+
+# --- safe as root: who owns the store ----------------------------------------
+
+@test "untrusted: a snapshot directory owned by nobody is refused (exit 2)" {
+	forged_setup
+	chown 65534 "$S"
+	before=$(host_hash)
+	run nettune-backup restore "$id"
+	assert_failure 2
+	assert_output --partial "$S is not owned by root"
+	[ "$(host_hash)" = "$before" ]
+}
+
+@test "untrusted: a snapshot member owned by nobody is refused (exit 2)" {
+	forged_setup
+	chown 65534 "$S/sysctl.conf"
+	before=$(host_hash)
+	run nettune-backup restore "$id"
+	assert_failure 2
+	assert_output --partial "$S/sysctl.conf is not owned by root"
+	[ "$(host_hash)" = "$before" ]
+}
+
+@test "untrusted: a group- or world-writable snapshot or member is refused (exit 2)" {
+	forged_setup
+	for p in "$S" "$S/files.list" "$S/MANIFEST"; do
+		for m in g+w o+w; do
+			chmod "$m" "$p"
+			before=$(host_hash)
+			run nettune-backup restore "$id"
+			assert_failure 2
+			assert_output --partial "$p is writable by group or others"
+			[ "$(host_hash)" = "$before" ]
+			chmod go-w "$p"
+		done
+	done
+}
+
+@test "untrusted: a store (or state dir) owned by nobody or world-writable refuses restore and apply" {
+	forged_setup
+	for d in "$(STORE)" "$TUNEKIT_ROOT/var/lib/tunekit"; do
+		for how in "chown 65534" "chmod 0777" "chmod 0770"; do
+			$how "$d"
+			before=$(host_hash)
+			run nettune-backup restore "$id"
+			assert_failure 2
+			assert_output --partial "refusing"
+			assert_output --partial "$d is"
+			run nettune-backup apply - <<<'net.core.somaxconn = 7'
+			assert_failure 1
+			assert_output --partial "cannot save the snapshot, nothing changed: $d is"
+			[ "$(host_hash)" = "$before" ]
+			chown 0 "$d"
+			chmod 0700 "$d"
+		done
+	done
+}
+
+@test "store: snapshots are 0600 files in 0700 directories; an older 0755 store is tightened" {
+	nettune-backup -q apply - <<<'net.core.somaxconn = 1024'
+	[ "$(stat -c %a "$(STORE)")" = 700 ]
+	run find "$(STORE)" -mindepth 1 \( -type d ! -perm 0700 -o -type f ! -perm 0600 \)
+	assert_output ""
+	chmod 0755 "$(STORE)"
+	nettune-backup -q save >/dev/null
+	[ "$(stat -c %a "$(STORE)")" = 700 ]
+}
+
+# --- safe as root: the lock ----------------------------------------------------
+
+@test "lock: a lock file planted and held by nobody in /run/lock blocks nothing" {
+	require_root
+	command -v setpriv >/dev/null || skip_or_fail "setpriv missing"
+	install -d -m 1777 "$TUNEKIT_ROOT/run/lock"
+	d=$TUNEKIT_ROOT; while [ "$d" != / ]; do chmod a+x "$d"; d=$(dirname "$d"); done
+	setpriv --reuid=65534 --regid=65534 --clear-groups flock "$TUNEKIT_ROOT/run/lock/tunekit.lock" sleep 60 &
+	holder=$!
+	for i in $(seq 50); do grep -q "^[0-9]*: FLOCK .* $holder " /proc/locks && break; sleep 0.1; done
+	[ "$(stat -c %U "$TUNEKIT_ROOT/run/lock/tunekit.lock")" = nobody ]
+	grep -q "^[0-9]*: FLOCK .* $holder " /proc/locks # nobody really holds it
+	run timeout 10 nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	kill "$holder"
+	assert_success
+	[ "$(key_value net.core.somaxconn)" = 1024 ]
+	[ "$(stat -c '%a %U' "$TUNEKIT_ROOT/run/tunekit")" = "700 root" ]
+	[ "$(stat -c '%a %U' "$TUNEKIT_ROOT/run/tunekit/lock")" = "600 root" ]
+}
+
+@test "lock: /run/tunekit pre-created by nobody, world-writable or a symlink is refused clearly" {
+	require_root
+	before=$(host_hash)
+	mkdir -p "$TUNEKIT_ROOT/run/tunekit"
+	chown 65534 "$TUNEKIT_ROOT/run/tunekit"
+	run nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	assert_failure 1
+	assert_output --partial "lock directory $TUNEKIT_ROOT/run/tunekit is not owned by root"
+	chown 0 "$TUNEKIT_ROOT/run/tunekit"
+	chmod 1777 "$TUNEKIT_ROOT/run/tunekit"
+	run nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	assert_failure 1
+	assert_output --partial "lock directory $TUNEKIT_ROOT/run/tunekit is writable by group or others"
+	rmdir "$TUNEKIT_ROOT/run/tunekit"
+	mkdir "$T/elsewhere"
+	ln -s "$T/elsewhere" "$TUNEKIT_ROOT/run/tunekit"
+	run nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	assert_failure 1
+	assert_output --partial "lock directory $TUNEKIT_ROOT/run/tunekit is a symbolic link"
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	[ "$(snapshot_count)" -eq 0 ]
+	assert_file_not_exists "$(PERSISTED)"
+	assert_file_not_exists "$T/elsewhere/lock"
+}
+
+@test "lock: a held lock is waited for a bounded time, then exit 1 naming the holder's PID" {
+	nettune-backup -q save >/dev/null # creates /run/tunekit
+	flock "$TUNEKIT_ROOT/run/tunekit/lock" sleep 30 &
+	holder=$!
+	for i in $(seq 50); do grep -q "^[0-9]*: FLOCK .* $holder " /proc/locks && break; sleep 0.1; done
+	start=$(date +%s%N)
+	TUNEKIT_LOCK_TIMEOUT=1 run nettune-backup apply - <<<'net.core.somaxconn = 1024'
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	kill "$holder"
+	assert_failure 1
+	assert_output --partial "the lock $TUNEKIT_ROOT/run/tunekit/lock is held by PID $holder; gave up after 1 s"
+	[ "$elapsed" -ge 1000 ] && [ "$elapsed" -lt 5000 ]
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	run nettune-backup --help
+	assert_output --partial "TUNEKIT_LOCK_TIMEOUT seconds (default 30)"
+}
+
+# --- safe as root: secrets -------------------------------------------------------
+
+@test "secret: tcp_fastopen_key (0600 in proc) only in 0600 files, never shown or world-readable" {
+	old=00000000-00000000-00000000-0000a1a1
+	new=12345678-9abcdef0-0fedcba9-87654321
+	fake_proc "$TUNEKIT_PROC" "net.ipv4.tcp_fastopen_key=$old"
+	chmod 0600 "$TUNEKIT_PROC/sys/net/ipv4/tcp_fastopen_key"
+	run nettune-backup apply - <<<$"net.ipv4.tcp_fastopen_key = $new"$'\nnet.core.somaxconn = 1024'
+	assert_success
+	refute_output --partial "$old"
+	refute_output --partial "$new"
+	assert_line "net.ipv4.tcp_fastopen_key: (secret) -> (secret)"
+	[ "$(key_value net.ipv4.tcp_fastopen_key)" = "$new" ]
+	priv="$TUNEKIT_ROOT/etc/sysctl.d/90-tunekit-private.conf"
+	[ "$(stat -c %a "$priv")" = 600 ]
+	grep -qx "net.ipv4.tcp_fastopen_key = $new" "$priv"
+	run grep -c fastopen "$(PERSISTED)"
+	assert_output 0
+	# the old key is in the snapshot; no world-readable file anywhere holds either
+	grep -rqF "$old" "$(STORE)"
+	run find "$TUNEKIT_ROOT" -type f -perm /o+r -exec grep -lF -e "$old" -e "$new" {} +
+	assert_output ""
+	# restore brings the secret and the private file back
+	run nettune-backup restore
+	assert_success
+	[ "$(key_value net.ipv4.tcp_fastopen_key)" = "$old" ]
+	assert_file_not_exists "$priv"
+}
+
+@test "secret: a key an older tunekit persisted world-readable moves to the private file" {
+	fake_proc "$TUNEKIT_PROC" net.ipv4.tcp_fastopen_key=1-2-3-4
+	chmod 0600 "$TUNEKIT_PROC/sys/net/ipv4/tcp_fastopen_key"
+	mkdir -p "$TUNEKIT_ROOT/etc/sysctl.d"
+	echo "net.ipv4.tcp_fastopen_key = 1-2-3-4" > "$(PERSISTED)"
+	nettune-backup -q apply - <<<'net.core.somaxconn = 1024'
+	run grep -c fastopen "$(PERSISTED)"
+	assert_output 0
+	grep -qx 'net.ipv4.tcp_fastopen_key = 1-2-3-4' "$TUNEKIT_ROOT/etc/sysctl.d/90-tunekit-private.conf"
+}
+
+# --- restore verifies what it wrote --------------------------------------------
+
+@test "restore: a key that does not come back (read-only bind mount) is exit 1, named; the others restored" {
+	require_root
+	fake_proc "$TUNEKIT_PROC" net.core.a=1
+	nettune-backup -q apply - <<<$'net.core.a = 10\nnet.core.somaxconn = 100'
+	run unshare --mount --propagation private sh -c '
+		mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && nettune-backup restore' \
+		sh "$TUNEKIT_PROC/sys/net/core/somaxconn"
+	assert_failure 1
+	assert_output --partial "net.core.somaxconn: not restored: write failed: Read-only file system"
+	assert_output --partial "could not bring back 1 key or file: net.core.somaxconn"
+	assert_line "net.core.a: 10 -> 1"
+	[ "$(key_value net.core.a)" = 1 ]
+	[ "$(key_value net.core.somaxconn)" = 100 ]
+	assert_file_not_exists "$(PERSISTED)"
+}
+
+@test "restore: a changed key that is read-only now is exit 1, named, not skipped silently" {
+	fake_proc "$TUNEKIT_PROC" net.core.a=1
+	nettune-backup -q apply - <<<$'net.core.a = 10\nnet.core.somaxconn = 100'
+	chmod 0444 "$TUNEKIT_PROC/sys/net/core/somaxconn"
+	run nettune-backup restore
+	assert_failure 1
+	assert_output --partial "net.core.somaxconn: not restored: read-only here"
+	[ "$(key_value net.core.a)" = 1 ]
+	[ "$(key_value net.core.somaxconn)" = 100 ]
+}
+
+# --- order by sequence, not by the clock --------------------------------------
+
+@test "order: after the clock steps back, restore undoes the newest change by sequence" {
+	require_cmd faketime
+	faketime '2030-06-01 12:00:00' nettune-backup -q apply - <<<'net.core.somaxconn = 1000'
+	faketime '2020-01-01 00:00:00' nettune-backup -q apply - <<<'net.core.somaxconn = 2000'
+	run nettune-backup list
+	assert_line --index 0 --partial "2030-06-01T12:00"
+	assert_line --index 1 --partial "2020-01-01T00:00"
+	run nettune-backup restore
+	assert_success
+	[ "$(key_value net.core.somaxconn)" = 1000 ]
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	run nettune-backup diff
+	assert_failure 3 # the newest snapshot (by sequence) is the last "before restore"
+	assert_line "net.core.somaxconn: 1000 -> 4096"
+}
+
+@test "order: the index holds SEQ ID TIME NKEYS NOTE, one line per snapshot, 0600" {
+	a=$(nettune-backup save -m first)
+	b=$(nettune-backup save -m "second note")
+	idx="$(STORE)/index"
+	[ "$(stat -c %a "$idx")" = 600 ]
+	run grep -v '^#' "$idx"
+	assert_line --index 0 --regexp "^1 $a [0-9]+ 5 first\$"
+	assert_line --index 1 --regexp "^2 $b [0-9]+ 5 second note\$"
+	nettune-backup -q prune --keep 1 >/dev/null
+	run grep -v '^#' "$idx"
+	assert_output --regexp "^2 $b "
+}
+
+@test "order: an older store without an index is indexed once from its snapshots (by ID)" {
+	a=$(nettune-backup save -m one)
+	sleep 1
+	b=$(nettune-backup save -m two)
+	# what an older tunekit left: no index, no seq, 0755/0644
+	rm "$(STORE)/index"
+	sed -i '/^seq=/d' "$(STORE)/$a/meta" "$(STORE)/$b/meta"
+	for s in "$a" "$b"; do id=$s; forge "$s"; done
+	chmod -R go+rX "$(STORE)"
+	run nettune-backup list
+	assert_success
+	assert_line --index 0 --partial "$a"
+	assert_line --index 1 --partial "$b"
+	refute_output --partial CORRUPT
+	run grep -v '^#' "$(STORE)/index"
+	assert_line --index 0 --regexp "^1 $a "
+	assert_line --index 1 --regexp "^2 $b "
+	c=$(nettune-backup save -m three)
+	run grep -c "^3 $c " "$(STORE)/index"
+	assert_output 1
 }
