@@ -270,8 +270,12 @@ static int cmd_check(int argc, char **argv)
 		struct prom_error err;
 		if (prom_parse(r, text, len, &o, &err) < 0)
 			print_finding(&cs, argv[i], err.line, err.why);
-		else if (len && text[len - 1] != '\n')
-			print_finding(&cs, argv[i], 0, "the last line does not end with a newline");
+		else if (len && text[len - 1] != '\n') {
+			size_t line = 1;
+			for (size_t j = 0; j < len; j++)
+				line += text[j] == '\n';
+			print_finding(&cs, argv[i], line, "the last line does not end with a newline");
+		}
 		prom_free(r);
 		free(text);
 	}

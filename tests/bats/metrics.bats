@@ -231,8 +231,15 @@ fragments() {
 	assert_line "$D/lint.prom:1: rtt_ms has no HELP line"
 	assert_line "$D/lint.prom:1: rtt_ms: abbreviated unit in the name: spell out the base unit (seconds, bytes)"
 	assert_line "$D/lint.prom:3: c: a counter's name ends in _total"
+	printf '# HELP tunekit_x x\n# TYPE tunekit_x gauge\ntunekit_x 1' >"$D/noeol.prom"
+	run tunekit-metrics check "$D/noeol.prom"
+	assert_failure 3
+	assert_output "$D/noeol.prom:3: the last line does not end with a newline"
 	run tunekit-metrics check
 	assert_failure 2
+	run tunekit-metrics --help
+	assert_success
+	assert_output --partial 'merge [-o OUT]'
 }
 
 @test "check agrees with promtool on naming problems" {
