@@ -14,6 +14,7 @@
 #include "kvconf.h"
 #include "msg.h"
 #include "paths.h"
+#include "prom.h"
 #include "sysctl.h"
 #include "tuner.h"
 #include "xalloc.h"
@@ -154,16 +155,14 @@ int tuner_meets(const struct tuner_rec *rec, const char *live)
 	return 1;
 }
 
-static void prom_label(FILE *out, const char *s)
+#define KEY_OK "tunekit_tuner_key_ok"
+#define DRIFT_KEYS "tunekit_tuner_drift_keys"
+
+/* a sample of one of our own declared families: can only fail on memory */
+static void prom_add_or_die(int rc)
 {
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putc('\\', out);
-		if (*s == '\n')
-			fputs("\\n", out);
-		else
-			putc(*s, out);
-	}
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
 }
 
 static int key_read_only(const char *key);
@@ -171,6 +170,7 @@ static int key_read_only(const char *key);
 size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out)
 {
 	struct json w;
+	struct prom_registry *prom = NULL;
 	size_t short_keys = 0;
 
 	sort_recs(r);
@@ -180,8 +180,10 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		json_string(&w, "tool", tool);
 		json_array_begin(&w, "keys");
 	} else if (fmt == TUNER_PROM) {
-		fputs("# HELP tunekit_tuner_key_ok 1 when the live sysctl meets the recommendation\n"
-		      "# TYPE tunekit_tuner_key_ok gauge\n", out);
+		prom = prom_new();
+		prom_add_or_die(prom_declare(prom, KEY_OK, PROM_GAUGE,
+					     "1 when the live sysctl meets the recommendation"));
+		prom_add_or_die(prom_declare(prom, DRIFT_KEYS, PROM_GAUGE, "keys whose live value falls short"));
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct tuner_rec *e = &r->v[i];
@@ -220,11 +222,7 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 			json_object_end(&w);
 			break;
 		case TUNER_PROM:
-			fprintf(out, "tunekit_tuner_key_ok{tool=\"");
-			prom_label(out, tool);
-			fprintf(out, "\",key=\"");
-			prom_label(out, e->key);
-			fprintf(out, "\"} %d\n", ok);
+			prom_add_or_die(prom_addl(prom, KEY_OK, ok, "tool", tool, "key", e->key, NULL));
 			break;
 		}
 		free(live);
@@ -235,11 +233,9 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		json_bool(&w, "ok", short_keys == 0);
 		json_object_end(&w);
 	} else if (fmt == TUNER_PROM) {
-		fprintf(out, "# HELP tunekit_tuner_drift_keys keys whose live value falls short\n"
-			     "# TYPE tunekit_tuner_drift_keys gauge\n"
-			     "tunekit_tuner_drift_keys{tool=\"");
-		prom_label(out, tool);
-		fprintf(out, "\"} %zu\n", short_keys);
+		prom_add_or_die(prom_addl(prom, DRIFT_KEYS, (double)short_keys, "tool", tool, NULL));
+		prom_render(prom, out);
+		prom_free(prom);
 	}
 	return short_keys;
 }
