@@ -15,7 +15,9 @@ setup() {
 	SVC=$TUNEKIT_BUILDDIR/contrib/systemd/tunekit-check.service
 	TIMER=$TUNEKIT_SRCDIR/contrib/systemd/tunekit-check.timer
 	CRON=$TUNEKIT_BUILDDIR/contrib/cron/tunekit
-	[ -f "$SVC" ] && [ -f "$CRON" ] || skip_or_fail "$SVC or $CRON not generated (run make)"
+	if [ ! -f "$SVC" ] || [ ! -f "$CRON" ]; then
+		skip_or_fail "$SVC or $CRON not generated (run make)"
+	fi
 	TEXTFILEDIR=$(sed -n 's/^textfiledir = //p' "$TUNEKIT_BUILDDIR/Makefile")
 	[ -n "$TEXTFILEDIR" ] || skip_or_fail "no textfiledir in $TUNEKIT_BUILDDIR/Makefile"
 }
