@@ -365,38 +365,3 @@ PY
 	assert_failure 1
 	assert_line --regexp '^BANDWIDTH 127\.0\.0\.1:5298: iperf3: unable to connect to server.*[Cc]onnection refused'
 }
-
-# ---- periodic checks shipped in contrib/ --------------------------------
-
-@test "contrib: the systemd service runs nettune check --prom into node-exporter's textfile dir" {
-	svc="$TUNEKIT_BUILDDIR/contrib/systemd/tunekit-check.service"
-	timer="$TUNEKIT_SRCDIR/contrib/systemd/tunekit-check.timer"
-	[ -f "$svc" ] || skip_or_fail "$svc not generated (run make)"
-	run grep -E '^ExecStart=' "$svc"
-	assert_output --regexp '^ExecStart=/([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom$'
-	grep -qx 'SuccessExitStatus=3' "$svc"
-	grep -qx 'Type=oneshot' "$svc"
-	grep -qx 'OnCalendar=hourly' "$timer"
-	grep -qx 'Unit=tunekit-check.service' "$timer"
-	grep -qx 'WantedBy=timers.target' "$timer"
-	# verify against a stub nettune: the real one is not installed here
-	require_cmd systemd-analyze
-	d=$BATS_TEST_TMPDIR/units
-	mkdir -p "$d"
-	printf '#!/bin/sh\nexit 0\n' >"$d/nettune"
-	chmod +x "$d/nettune"
-	sed "s|^ExecStart=[^ ]*|ExecStart=$d/nettune|" "$svc" >"$d/tunekit-check.service"
-	cp "$timer" "$d/"
-	run systemd-analyze verify --man=no "$d/tunekit-check.service" "$d/tunekit-check.timer"
-	assert_success
-	assert_output ""
-}
-
-@test "contrib: the cron.d file runs the same command and ships commented out" {
-	cron="$TUNEKIT_BUILDDIR/contrib/cron/tunekit"
-	[ -f "$cron" ] || skip_or_fail "$cron not generated (run make)"
-	run grep -vE '^[[:space:]]*(#|$)' "$cron"
-	assert_output "" # nothing active: installing the file enables nothing
-	run grep -E '^#[0-9*]' "$cron"
-	assert_output --regexp '^#[0-9]+ \* \* \* \* root /([^ ]+/)?bin/nettune check --prom /var/lib/prometheus/node-exporter/tunekit\.prom >/dev/null$'
-}
