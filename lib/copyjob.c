@@ -1048,7 +1048,7 @@ static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct s
 	/* a user may still keep the group, when a member of it */
 	if (cur.st_uid == old->st_uid && fchown(f->dst_fd, (uid_t)-1, old->st_gid) == 0)
 		return;
-	note(q, "%s: owner %u:%u of the replaced file not kept: %s", f->dst,
+	note(q, "%s: owner and group %u:%u of the replaced file not kept: %s", f->dst,
 	     (unsigned)old->st_uid, (unsigned)old->st_gid, strerror(e));
 }
 
@@ -1556,6 +1556,12 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	 * the one being opened) and one symlink or special file */
 	signals_install((size_t)opts->queue_depth * 2 + 8);
 
+	if (lstat(dst, &dst_st) == 0 && S_ISLNK(dst_st.st_mode) && symlink_planted(dst, &dst_st)) {
+		fail(&q, dst, "not following a symlink of another user in a sticky "
+		     "world-writable directory", 0, NULL);
+		rc = -EPERM;
+		goto out;
+	}
 	int dst_errno = stat(dst, &dst_st) < 0 ? errno : 0;
 	bool dst_is_dir = !dst_errno && S_ISDIR(dst_st.st_mode);
 	size_t dlen = strlen(dst);

@@ -44,16 +44,17 @@ temps_in() {
 	find "$1" -mindepth 1 -maxdepth 1 -name '.*' | wc -l
 }
 
-# has_temp PID DIR: the copy PID has a temp file in DIR open: an O_TMPFILE
-# ("DIR/#123 (deleted)") or a named one (".NAME.tkcp-XXXXXX") past its
-# creation (mode 600: locked, recognisable as ours).
+# has_temp PID DIR NAME: the copy PID has the temp file of DIR/NAME open: an
+# O_TMPFILE ("DIR/#123 (deleted)") or a named one (".NAME.tkcp-XXXXXX") past
+# its creation (mode 600: locked, recognisable as ours). Other temp files it
+# may hold for a moment (the stale ones it removes) do not count.
 has_temp() {
 	local l t
 	for l in /proc/"$1"/fd/*; do
 		t=$(readlink "$l" 2>/dev/null) || continue
 		case "$t" in
 		"$2"/\#*" (deleted)") return 0 ;;
-		"$2"/.*.tkcp-??????) [ "$(stat -c %a "$t" 2>/dev/null)" = 600 ] && return 0 ;;
+		"$2/.$3".tkcp-??????) [ "$(stat -c %a "$t" 2>/dev/null)" = 600 ] && return 0 ;;
 		esac
 	done
 	return 1
@@ -76,13 +77,13 @@ reap_stopped() {
 	STOPPED_PIDS=
 }
 
-# step_until_temp PID DIR: let the stopped PID run in 5 ms slices until it
-# has a temp file in DIR, and leave it stopped there. Fails when PID ended
-# first (the copy was too quick to catch).
+# step_until_temp PID DEST: let the stopped PID run in 5 ms slices until it
+# has the temp file of its destination DEST open, and leave it stopped there.
+# Fails when PID ended first (the copy was too quick to catch).
 step_until_temp() {
 	local i
 	for i in $(seq 2000); do
-		has_temp "$1" "$2" && return 0
+		has_temp "$1" "$(dirname "$2")" "$(basename "$2")" && return 0
 		kill -CONT "$1" 2>/dev/null || return 1
 		sleep 0.005
 		kill -STOP "$1" 2>/dev/null || return 1

@@ -229,6 +229,8 @@ teardown() {
 		run setpriv --reuid=65534 --regid=65534 --clear-groups $(tool_cmd "$t") -f "$W/src" "$W/out/$t"
 		assert_success
 		cmp "$W/src" "$W/out/$t"
+		# the old file's group (root's) is not nobody's to give: said so
+		assert_output --partial "$W/out/$t: owner and group 65534:0 of the replaced file not kept"
 	done
 }
 
@@ -315,7 +317,7 @@ teardown() {
 				# caught mid-copy, with its temp file (O_TMPFILE, or named)
 				start_stopped env TUNEKIT_NO_TMPFILE=$seam $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/dst"
 				pid=$!
-				step_until_temp "$pid" "$W"
+				step_until_temp "$pid" "$W/dst"
 				kill -"$sig" "$pid"
 				kill -CONT "$pid"
 				rc=0
@@ -541,20 +543,32 @@ teardown() {
 	done
 }
 
-@test "copy: a symlink another user planted in a sticky directory is not followed" {
+@test "copy: a symlink another user planted in a sticky directory is not followed, as file or directory" {
 	require_root
 	require_cmd setpriv
 	mkdata "$W/src" 3000
 	echo precious >"$W/precious"
 	chmod 0600 "$W/precious"
 	mkdir -m 1777 "$W/sticky"
-	as_nobody "ln -s '$W/precious' '$W/sticky/dst'"
+	mkdir "$W/protected"
+	as_nobody "ln -s '$W/precious' '$W/sticky/dst' && ln -s '$W/protected' '$W/sticky/dir'"
 	for t in $COPY_TOOLS; do
 		run $(tool_cmd "$t") "$W/src" "$W/sticky/dst"
 		assert_failure 1
 		assert_output --partial "$W/sticky/dst: not following a symlink of another user"
 		assert_equal "$(cat "$W/precious")" precious
 		[ -L "$W/sticky/dst" ]
+		# nor as the directory to copy into
+		run $(tool_cmd "$t") "$W/src" "$W/sticky/dir"
+		assert_failure 1
+		assert_output --partial "$W/sticky/dir: not following a symlink of another user"
+		[ -z "$(ls -A "$W/protected")" ]
+		# a link of root's own there is followed, as cp does
+		ln -sfn "$W/protected" "$W/sticky/mine"
+		run $(tool_cmd "$t") "$W/src" "$W/sticky/mine"
+		assert_success
+		cmp "$W/src" "$W/protected/src"
+		rm -f "$W/protected/src"
 	done
 }
 
@@ -600,7 +614,7 @@ teardown() {
 	for t in $COPY_TOOLS; do
 		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/dst"
 		pid=$!
-		step_until_temp "$pid" "$W/out"
+		step_until_temp "$pid" "$W/out/dst"
 		kill -KILL "$pid"
 		wait "$pid" || true
 		[ ! -e "$W/out/dst" ]
@@ -616,7 +630,7 @@ teardown() {
 		# a copy killed mid-way leaves its named temp file
 		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/killed"
 		pid=$!
-		step_until_temp "$pid" "$W/out"
+		step_until_temp "$pid" "$W/out/killed"
 		kill -KILL "$pid"
 		wait "$pid" || true
 		stale=$(find "$W/out" -name '.killed.tkcp-*')
@@ -626,7 +640,7 @@ teardown() {
 		# a live copy, held still, with its temp file
 		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/live"
 		live=$!
-		step_until_temp "$live" "$W/out"
+		step_until_temp "$live" "$W/out/live"
 		live_tmp=$(find "$W/out" -name '.live.tkcp-*')
 		[ -n "$live_tmp" ]
 		# the next run into the directory
