@@ -10,10 +10,16 @@ copy_setup() {
 	chmod 0755 "$W"
 	# aiocp is O_DIRECT only: on tmpfs (a CI /tmp) it needs --buffered
 	AIOCP_FLAGS=
-	if [ "$(findmnt -n -o FSTYPE -T "$W" 2>/dev/null)" = tmpfs ]; then
+	if on_tmpfs "$W"; then
 		AIOCP_FLAGS=--buffered
 	fi
 	export W AIOCP_FLAGS
+}
+
+# on_tmpfs DIR: DIR is on tmpfs (statfs: findmnt prints one line per mount
+# stacked on the mount point, e.g. twice "tmpfs" for /dev/shm here).
+on_tmpfs() {
+	[ "$(stat -f -c %T "$1" 2>/dev/null)" = tmpfs ]
 }
 
 copy_teardown() {
