@@ -173,7 +173,9 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 /* The queue's options (engines read queue_depth, block_size). */
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q);
 /* Next file with descriptors open and its temp file created, or NULL when
- * none is left. Files that fail to open are reported and skipped. */
+ * none is left. Files that fail to open are reported and skipped. A file
+ * with no chunks comes back already copied (read to EOF: an existing device
+ * or FIFO destination, an empty or /proc- or /sys-like source). */
 struct copy_file *copy_queue_next(struct copy_queue *q);
 /* Finish f once f->inflight is 0: commit (metadata, fsync, verify, rename) or,
  * when it failed, report and remove the temp file. Frees f. */
