@@ -7,10 +7,12 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -32,6 +34,28 @@
 #ifndef RAMFS_MAGIC
 #define RAMFS_MAGIC 0x858458f6
 #endif
+/* File systems whose st_size is not the contents (linux/magic.h). */
+#define PROC_FS_MAGIC 0x9fa0
+#define SYSFS_FS_MAGIC 0x62656572
+#define DEBUGFS_FS_MAGIC 0x64626720
+#define TRACEFS_FS_MAGIC 0x74726163
+#define SECURITYFS_FS_MAGIC 0x73636673
+#define CONFIGFS_FS_MAGIC 0x62656570
+#define CGROUP_FS_MAGIC 0x27e0eb
+#define CGROUP2_FS_MAGIC 0x63677270
+#define EFIVARFS_FS_MAGIC 0xde5e81e4
+#define PSTORE_FS_MAGIC 0x6165676c
+#define FUSECTL_FS_MAGIC 0x65735543
+
+/* Named temp files (where O_TMPFILE is missing) are ".NAME.tkcp-XXXXXX",
+ * created with TMP_MODE_NEW, locked (flock), then given TMP_MODE: a file
+ * with that name, TMP_MODE, our owner, one link and no lock is a copy that
+ * died, and the next run into the directory removes it. */
+#define TMP_MARK ".tkcp-"
+#define TMP_MODE 0600
+#define TMP_MODE_NEW 0400
+/* Room left for the marker and suffix in a NAME_MAX component. */
+#define TMP_BASE_MAX 200
 
 /* Files from this size on are preallocated with fallocate and, when direct,
  * written with O_DIRECT; smaller ones are written through the page cache (on
@@ -117,6 +141,15 @@ struct copy_item {
 	char *src, *dst;
 	mode_t mode;   /* mode for the new file */
 	bool nofollow; /* open the source with O_NOFOLLOW (inside a tree) */
+	bool stream;   /* dst is an existing device or FIFO: write into it */
+	bool replaces; /* dst is an existing regular file */
+	bool dropped_setid; /* ...whose set-uid/set-gid bits mode leaves out */
+};
+
+/* A directory already searched for stale temp files in this run. */
+struct copy_seen_dir {
+	dev_t dev;
+	ino_t ino;
 };
 
 struct copy_dir {
@@ -136,6 +169,9 @@ struct copy_queue {
 	mode_t umask;
 	struct progress *progress;
 	bool warned_no_direct;
+	bool no_tmpfile; /* TUNEKIT_NO_TMPFILE: named temp files only */
+	struct copy_seen_dir *cleaned;
+	size_t n_cleaned, cap_cleaned;
 };
 
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q)
@@ -217,6 +253,18 @@ static void fail(struct copy_queue *q, const char *path, const char *op, int err
 	q->stats->failures++;
 }
 
+/* A warning that is not a failure (the copy went through). */
+static void TK_PRINTF(2, 3) note(struct copy_queue *q, const char *fmt, ...)
+{
+	char buf[PATH_MAX + 256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	progress_clear(q->progress);
+	msg_warn("%s", buf);
+}
+
 static void verbose_copied(struct copy_queue *q, const char *src, const char *dst)
 {
 	if (!q->o->verbose)
@@ -250,11 +298,11 @@ char *copy_target_path(const char *src, const char *dst, bool dst_is_dir)
 	return out;
 }
 
-/* ".NAME.XXXXXX" next to path, for symlinks and special files (regular files
- * get theirs from atomic_tmpfile()). */
+static const char tmp_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* ".NAME.tkcp-XXXXXX" next to path (NAME cut to TMP_BASE_MAX bytes). */
 static char *tmp_name(const char *path)
 {
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	unsigned char rnd[6];
 	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
 		unsigned long v = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16) ^ (unsigned long)clock();
@@ -263,13 +311,50 @@ static char *tmp_name(const char *path)
 	}
 	char suffix[7];
 	for (size_t i = 0; i < 6; i++)
-		suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		suffix[i] = tmp_chars[rnd[i] % (sizeof(tmp_chars) - 1)];
 	suffix[6] = '\0';
 	char *d = xstrdup(path), *b = xstrdup(path);
-	char *out = xasprintf("%s/.%s.%s", dirname(d), basename(b), suffix);
+	char *out = xasprintf("%s/.%.*s" TMP_MARK "%s", dirname(d), TMP_BASE_MAX, basename(b), suffix);
 	free(d);
 	free(b);
 	return out;
+}
+
+bool copy_tmp_name_ours(const char *name)
+{
+	size_t n = strlen(name), m = strlen(TMP_MARK);
+	if (n < 1 + 1 + m + 6 || name[0] != '.')
+		return false;
+	const char *mark = name + n - 6 - m;
+	if (memcmp(mark, TMP_MARK, m) != 0)
+		return false;
+	for (const char *c = name + n - 6; *c; c++)
+		if (!strchr(tmp_chars, *c))
+			return false;
+	return true;
+}
+
+bool copy_fd_size_unreliable(int fd)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0)
+		return false;
+	switch ((unsigned long)sfs.f_type) {
+	case PROC_FS_MAGIC:
+	case SYSFS_FS_MAGIC:
+	case DEBUGFS_FS_MAGIC:
+	case TRACEFS_FS_MAGIC:
+	case SECURITYFS_FS_MAGIC:
+	case CONFIGFS_FS_MAGIC:
+	case CGROUP_FS_MAGIC:
+	case CGROUP2_FS_MAGIC:
+	case EFIVARFS_FS_MAGIC:
+	case PSTORE_FS_MAGIC:
+	case FUSECTL_FS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* ---- extents, alignment, verification ------------------------------------- */
@@ -505,7 +590,9 @@ static void file_close(struct copy_file *f)
 		close(f->src_fd);
 	if (f->dst_fd >= 0)
 		close(f->dst_fd);
-	f->src_fd = f->dst_fd = f->src_dfd = f->dst_dfd = -1;
+	if (f->tmp_lock_fd >= 0)
+		close(f->tmp_lock_fd);
+	f->src_fd = f->dst_fd = f->src_dfd = f->dst_dfd = f->tmp_lock_fd = -1;
 }
 
 static void file_free(struct copy_file *f)
@@ -518,38 +605,62 @@ static void file_free(struct copy_file *f)
 	free(f);
 }
 
-/* Files whose size says 0 (empty, or /proc-like): copy with read/write until EOF. */
-static int copy_by_reading(struct copy_file *f, uint64_t *bytes)
+/* Read the source to EOF and write what read() returns: at increasing
+ * offsets into the temp file, or in order into a device or FIFO (which
+ * take no offsets). For files whose size says nothing: empty ones, /proc
+ * and /sys files, and every copy into a device or FIFO. */
+#define COPY_STREAM_BUF (128 * 1024)
+static int copy_stream(struct copy_file *f, uint64_t *bytes)
 {
-	char buf[65536];
+	char *buf = xmalloc(COPY_STREAM_BUF);
 	uint64_t off = 0;
+	int rc = 0;
 	for (;;) {
-		ssize_t r = read(f->src_fd, buf, sizeof(buf));
+		ssize_t r = read(f->src_fd, buf, COPY_STREAM_BUF);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			copy_file_fail(f, f->src, "read", errno);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (r == 0)
 			break;
 		for (ssize_t w = 0; w < r;) {
-			ssize_t n = pwrite(f->dst_fd, buf + w, (size_t)(r - w), (off_t)off);
+			ssize_t n = f->stream_dst ? write(f->dst_fd, buf + w, (size_t)(r - w))
+						  : pwrite(f->dst_fd, buf + w, (size_t)(r - w), (off_t)off);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0) {
 				copy_file_fail(f, f->dst, "write", n < 0 ? errno : EIO);
-				return -1;
+				rc = -1;
+				goto out;
 			}
 			w += n;
 			off += (uint64_t)n;
 		}
+		if (f->q)
+			progress_update(f->q->progress, f->q->stats->bytes + off);
 	}
+out:
+	free(buf);
 	*bytes = off;
-	return 0;
+	return rc;
 }
 
 static const char op_no_direct[] = "file system does not support O_DIRECT";
+
+/* A second descriptor of fd's file (by /proc/self/fd: the same inode even
+ * when it has no name), else of path when it has one. */
+static int reopen_fd(int fd, const char *path, int flags)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	int r = open(p, flags | O_CLOEXEC);
+	if (r < 0 && errno == ENOENT && path)
+		r = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	return r;
+}
 
 /* Open the O_DIRECT pair; false (and f stays buffered) where the file system
  * cannot do direct I/O. */
@@ -568,18 +679,14 @@ static bool open_direct(struct copy_queue *q, struct copy_file *f)
 		if (q->o->block_size % a || m > COPY_BUFFER_ALIGN) {
 			rc = -EINVAL;
 		} else {
-			char p[64];
-			snprintf(p, sizeof(p), "/proc/self/fd/%d", f->src_fd);
-			f->src_dfd = open(p, O_RDONLY | O_DIRECT | O_CLOEXEC);
-			if (f->src_dfd < 0)
-				f->src_dfd = open(f->src, O_RDONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
+			f->src_dfd = reopen_fd(f->src_fd, f->src, O_RDONLY | O_DIRECT);
 			struct stat st;
 			if (f->src_dfd < 0 || fstat(f->src_dfd, &st) < 0 ||
 			    st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino)
 				rc = f->src_dfd < 0 && errno != EINVAL ? -errno : -EINVAL;
 			where = f->src;
 			if (rc == 0) {
-				f->dst_dfd = open(f->tmp, O_WRONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
+				f->dst_dfd = reopen_fd(f->dst_fd, f->tmp, O_WRONLY | O_DIRECT);
 				if (f->dst_dfd < 0) {
 					rc = -errno;
 					where = f->dst;
@@ -607,6 +714,219 @@ static bool open_direct(struct copy_queue *q, struct copy_file *f)
 	return false;
 }
 
+/* ---- temp files: anonymous, else named, locked and cleaned up ------------- */
+
+/* Is the entry name of directory dfd a temp file of ours whose copy died?
+ * Only a regular file, ours, with TMP_MODE, one link (a hard link a user
+ * planted to a file of ours has two) and no lock: a live copy holds one.
+ * Nothing is followed: the file is opened O_PATH, checked, and reopened
+ * through /proc (the same inode; a planted FIFO or device is never opened). */
+static void remove_if_stale(struct copy_queue *q, int dfd, const char *dir, const char *name)
+{
+	struct stat a, b;
+	uid_t euid = geteuid();
+	if (fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(a.st_mode) ||
+	    a.st_uid != euid || (a.st_mode & 07777) != TMP_MODE || a.st_nlink != 1)
+		return;
+	int pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return;
+	int fd = -1;
+	if (fstat(pfd, &b) == 0 && S_ISREG(b.st_mode) && b.st_uid == euid &&
+	    (b.st_mode & 07777) == TMP_MODE && b.st_nlink == 1 && b.st_dev == a.st_dev &&
+	    b.st_ino == a.st_ino)
+		fd = reopen_fd(pfd, NULL, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	close(pfd);
+	if (fd < 0)
+		return;
+	/* still that file under that name, and nobody's copy holds it */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino && unlinkat(dfd, name, 0) == 0 && q->o->verbose) {
+		progress_clear(q->progress);
+		printf("removed stale temp file '%s/%s'\n", dir, name);
+	}
+	close(fd);
+}
+
+/* Remove stale temp files of ours from dir, once per directory and run. */
+static void clean_stale_temps(struct copy_queue *q, const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (dfd < 0)
+		return;
+	if (fstat(dfd, &st) < 0) {
+		close(dfd);
+		return;
+	}
+	for (size_t i = 0; i < q->n_cleaned; i++)
+		if (q->cleaned[i].dev == st.st_dev && q->cleaned[i].ino == st.st_ino) {
+			close(dfd);
+			return;
+		}
+	if (q->n_cleaned == q->cap_cleaned) {
+		q->cap_cleaned = q->cap_cleaned ? q->cap_cleaned * 2 : 8;
+		q->cleaned = xreallocarray(q->cleaned, q->cap_cleaned, sizeof(*q->cleaned));
+	}
+	q->cleaned[q->n_cleaned].dev = st.st_dev;
+	q->cleaned[q->n_cleaned].ino = st.st_ino;
+	q->n_cleaned++;
+
+	int lfd = dup(dfd);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (!d) {
+		if (lfd >= 0)
+			close(lfd);
+		close(dfd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (copy_tmp_name_ours(de->d_name))
+			remove_if_stale(q, dfd, dir, de->d_name);
+	closedir(d);
+	close(dfd);
+}
+
+/*
+ * Lock the temp file fd of f through a descriptor of its own: the engine
+ * never sees that one, so the lock goes with the process (io_uring keeps the
+ * files of a killed process open until its ring is torn down, later).
+ */
+static int tmp_lock(struct copy_file *f, int fd)
+{
+	f->tmp_lock_fd = reopen_fd(fd, NULL, O_RDONLY | O_NOCTTY);
+	if (f->tmp_lock_fd < 0)
+		f->tmp_lock_fd = dup(fd); /* no /proc: the lock lives as long as fd */
+	if (f->tmp_lock_fd < 0 || flock(f->tmp_lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The file f's data goes to until the commit. First choice: an O_TMPFILE in
+ * the destination directory, which a killed copy cannot leave behind. Where
+ * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file:
+ * created with TMP_MODE_NEW (no cleaner takes it for stale), locked, then
+ * given TMP_MODE; the directory's stale temp files are removed first.
+ * Test seam: TUNEKIT_NO_TMPFILE=1 in the environment skips O_TMPFILE, so the
+ * suites exercise the named fallback on any file system.
+ * Returns the descriptor (f->tmp set when named), or -errno.
+ */
+static int tmp_create(struct copy_queue *q, struct copy_file *f)
+{
+	char *d = xstrdup(f->dst);
+	const char *dir = dirname(d);
+	int fd = -1, e = 0;
+
+	if (!q->no_tmpfile) {
+		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, TMP_MODE);
+		if (fd >= 0) {
+			/* a lock like the named ones have, for the moment it is linked
+			 * under a temp name at the commit */
+			(void)tmp_lock(f, fd);
+			f->anon_tmp = true;
+			free(d);
+			return fd;
+		}
+		e = errno;
+		if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL) {
+			free(d);
+			return -e;
+		}
+	}
+	clean_stale_temps(q, dir);
+	free(d);
+	for (int tries = 0; tries < 100; tries++) {
+		char *tmp = tmp_name(f->dst);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, TMP_MODE_NEW);
+		if (fd < 0) {
+			e = errno;
+			free(tmp);
+			if (e == EEXIST)
+				continue;
+			return -e;
+		}
+		if ((e = -tmp_lock(f, fd)) != 0 || fchmod(fd, TMP_MODE) < 0) {
+			e = e ? e : errno;
+			unlink(tmp);
+			close(fd);
+			free(tmp);
+			return -e;
+		}
+		f->tmp = tmp;
+		tmp_register(f->tmp);
+		return fd;
+	}
+	return -EEXIST;
+}
+
+/* A name for fd's file (an O_TMPFILE): link it at path (never replacing). */
+static int link_fd(int fd, const char *path)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, p, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT) /* no /proc: AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH) */
+		return -errno;
+	return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 ? 0 : -errno;
+}
+
+/* Put the anonymous file of f under its name: linked straight there when the
+ * name is free (nothing to replace), else linked under a temp name and
+ * renamed over the old file (unless -n). 0 or -errno. */
+static int commit_anon(struct copy_file *f, unsigned flags)
+{
+	if (!(flags & ATOMIC_NOSYNC) && fsync(f->dst_fd) < 0)
+		return -errno;
+	int rc = link_fd(f->dst_fd, f->dst);
+	if (rc == -EEXIST && !(flags & ATOMIC_NOREPLACE)) {
+		for (int tries = 0; tries < 100; tries++) {
+			free(f->tmp);
+			f->tmp = tmp_name(f->dst);
+			rc = link_fd(f->dst_fd, f->tmp);
+			if (rc != -EEXIST)
+				break;
+		}
+		if (rc == 0) {
+			tmp_register(f->tmp);
+			if (rename(f->tmp, f->dst) < 0) {
+				rc = -errno;
+				unlink(f->tmp);
+			}
+			tmp_unregister(f->tmp);
+		}
+		free(f->tmp);
+		f->tmp = NULL;
+	}
+	if (rc == 0 && !(flags & ATOMIC_NOSYNC))
+		rc = fsync_parent_dir(f->dst);
+	return rc;
+}
+
+/* Open an existing device or FIFO destination for writing into it: never
+ * created, never truncated, never through a symlink (the path is resolved). */
+static int open_stream_dst(struct copy_file *f)
+{
+	int fd = open(f->dst, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		/* it was swapped since we looked: do not write into whatever it is now */
+		close(fd);
+		return -EAGAIN;
+	}
+	return fd;
+}
+
 struct copy_file *copy_queue_next(struct copy_queue *q)
 {
 	const struct copy_opts *o = q->o;
@@ -617,9 +937,12 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->src = it->src;
 		f->dst = it->dst;
 		it->src = it->dst = NULL;
-		f->src_fd = f->dst_fd = f->src_dfd = f->dst_dfd = -1;
+		f->src_fd = f->dst_fd = f->src_dfd = f->dst_dfd = f->tmp_lock_fd = -1;
 		f->engine_slot = -1;
 		f->dio_align = 1;
+		f->stream_dst = it->stream;
+		f->replaces = it->replaces;
+		f->dropped_setid = it->dropped_setid;
 
 		f->src_fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY |
 				 (it->nofollow ? O_NOFOLLOW : 0));
@@ -638,18 +961,36 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			file_free(f);
 			continue;
 		}
-		int fd = atomic_tmpfile(f->dst, &f->tmp);
+		/* the size of a /sys file says 4096 whatever it holds */
+		bool size_lies = copy_fd_size_unreliable(f->src_fd);
+
+		if (f->stream_dst) {
+			int fd = open_stream_dst(f);
+			if (fd < 0) {
+				fail(q, f->dst, fd == -EAGAIN ? "destination changed while opening it"
+							      : "open for writing",
+				     fd == -EAGAIN ? 0 : -fd, NULL);
+				file_free(f);
+				continue;
+			}
+			f->dst_fd = fd;
+			uint64_t n = 0;
+			copy_stream(f, &n);
+			q->stats->bytes += n;
+			return f; /* no chunks: the engine hands it straight back */
+		}
+
+		int fd = tmp_create(q, f);
 		if (fd < 0) {
 			fail(q, f->dst, "create temp file", -fd, NULL);
 			file_free(f);
 			continue;
 		}
 		f->dst_fd = fd;
-		tmp_register(f->tmp);
 		/* the mode set at the end; until then only we can open it */
 		f->st.st_mode = (f->st.st_mode & ~07777u) | it->mode;
 
-		if (o->direct && f->st.st_size > 0) {
+		if (o->direct && f->st.st_size > 0 && !size_lies) {
 			f->direct = open_direct(q, f);
 			/* an O_DIRECT write that allocates blocks waits for the file
 			 * system: small files are written through the page cache
@@ -661,10 +1002,13 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		int rc = 0;
 		if (f->err) {
 			/* direct refused: finish (report, remove) right away */
-		} else if (size == 0) {
+		} else if (size == 0 || size_lies) {
 			uint64_t n = 0;
-			if (copy_by_reading(f, &n) == 0)
+			if (copy_stream(f, &n) == 0)
 				q->stats->bytes += n;
+			/* what read() gave is the file: the final truncate keeps it */
+			f->st.st_size = (off_t)n;
+			size = 0;
 		} else if ((uint64_t)f->st.st_blocks * 512 < size) {
 			rc = copy_extents(f->src_fd, size, &f->ext, &f->n_ext);
 			if (rc)
@@ -689,16 +1033,54 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 	return NULL;
 }
 
+/* Without -p, a replaced file keeps its owner and group (cp writes into the
+ * inode, which has the same effect); say so when that is not possible. */
+static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct stat *old)
+{
+	struct stat cur;
+	if (fstat(f->dst_fd, &cur) < 0)
+		return;
+	if (cur.st_uid == old->st_uid && cur.st_gid == old->st_gid)
+		return;
+	if (fchown(f->dst_fd, old->st_uid, old->st_gid) == 0)
+		return;
+	int e = errno;
+	/* a user may still keep the group, when a member of it */
+	if (cur.st_uid == old->st_uid && fchown(f->dst_fd, (uid_t)-1, old->st_gid) == 0)
+		return;
+	note(q, "%s: owner and group %u:%u of the replaced file not kept: %s", f->dst,
+	     (unsigned)old->st_uid, (unsigned)old->st_gid, strerror(e));
+}
+
+/*
+ * Owner, mode and times of the new file, set on the descriptor before it
+ * gets its name. Set-uid/set-gid bits never come from the file replaced
+ * (they were its owner's); with -p they come from the source, and only
+ * when the source's owner could be kept too.
+ */
 static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 {
 	const struct stat *st = &f->st;
+	mode_t mode = st->st_mode & 07777;
 	if (q->o->preserve) {
-		if (fchown(f->dst_fd, st->st_uid, st->st_gid) < 0 && errno != EPERM) {
-			copy_file_fail(f, f->dst, "preserve owner", errno);
-			return;
+		if (fchown(f->dst_fd, st->st_uid, st->st_gid) < 0) {
+			if (errno != EPERM) {
+				copy_file_fail(f, f->dst, "preserve owner", errno);
+				return;
+			}
+			mode &= ~(mode_t)(S_ISUID | S_ISGID);
 		}
+	} else if (f->replaces) {
+		/* the file there now (a symlink to it was resolved before) */
+		struct stat old;
+		if (lstat(f->dst, &old) == 0 && S_ISREG(old.st_mode)) {
+			if (old.st_mode & (S_ISUID | S_ISGID))
+				f->dropped_setid = true;
+			keep_owner(q, f, &old);
+		}
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	}
-	if (fchmod(f->dst_fd, st->st_mode & 07777) < 0) {
+	if (fchmod(f->dst_fd, mode) < 0) {
 		copy_file_fail(f, f->dst, "set mode", errno);
 		return;
 	}
@@ -707,6 +1089,27 @@ static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 		if (futimens(f->dst_fd, ts) < 0)
 			copy_file_fail(f, f->dst, "preserve timestamps", errno);
 	}
+}
+
+/* An existing device or FIFO was written in place: nothing to rename, and its
+ * mode, owner and times stay the node's. */
+static void finish_stream(struct copy_queue *q, struct copy_file *f)
+{
+	const struct copy_opts *o = q->o;
+	if (!f->err && o->fsync && fsync(f->dst_fd) < 0 && errno != EINVAL && errno != EROFS)
+		copy_file_fail(f, f->dst, "fsync", errno);
+	if (!f->err && o->verify)
+		note(q, "%s: not a regular file: not verified", f->dst);
+	if (!f->err && close(f->dst_fd) < 0)
+		copy_file_fail(f, f->dst, "close", errno);
+	f->dst_fd = -1;
+	if (f->err) {
+		fail(q, f->err_path, f->err_op, f->err > 0 ? f->err : 0, NULL);
+	} else {
+		q->stats->files++;
+		verbose_copied(q, f->src, f->dst);
+	}
+	file_free(f);
 }
 
 void copy_queue_done(struct copy_queue *q, struct copy_file *f)
@@ -721,6 +1124,10 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		close(f->dst_dfd);
 	f->src_dfd = f->dst_dfd = -1;
 
+	if (f->stream_dst) {
+		finish_stream(q, f);
+		return;
+	}
 	if (!f->err && size) {
 		/* a trailing hole leaves the file short */
 		struct stat dst_st;
@@ -729,44 +1136,53 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		else if ((uint64_t)dst_st.st_size != size && ftruncate(f->dst_fd, (off_t)size) < 0)
 			copy_file_fail(f, f->dst, "truncate", errno);
 	}
-	if (!f->err)
-		apply_metadata(q, f);
-	if (!f->err && o->fsync && fsync(f->dst_fd) < 0)
-		copy_file_fail(f, f->dst, "fsync", errno);
 	if (!f->err && o->verify) {
 		/* read the copy back from the device when it is on it */
-		if (o->fsync)
+		if (o->fsync) {
+			if (fsync(f->dst_fd) < 0)
+				copy_file_fail(f, f->dst, "fsync", errno);
 			posix_fadvise(f->dst_fd, 0, 0, POSIX_FADV_DONTNEED);
-		int rc = copy_verify_fds(f->src_fd, f->dst_fd);
+		}
+		int rc = f->err ? 0 : copy_verify_fds(f->src_fd, f->dst_fd);
 		if (rc == -EBADMSG)
 			copy_file_fail(f, f->dst, "verify: contents differ from the source", 0);
 		else if (rc)
 			copy_file_fail(f, f->dst, "verify", -rc);
 	}
+	/* owner and mode last: until then a named temp file is ours, TMP_MODE,
+	 * and recognisably stale if we are killed */
+	if (!f->err)
+		apply_metadata(q, f);
 	if (!f->err) {
 		unsigned flags = (o->fsync ? 0 : ATOMIC_NOSYNC) | (o->no_clobber ? ATOMIC_NOREPLACE : 0);
-		int rc = atomic_commit_flags(f->dst_fd, f->tmp, f->dst, flags);
+		int rc = f->anon_tmp ? commit_anon(f, flags)
+				     : atomic_commit_flags(f->dst_fd, f->tmp, f->dst, flags);
 		if (rc == 0) {
 			q->stats->files++;
 			verbose_copied(q, f->src, f->dst);
+			if (f->dropped_setid && !o->preserve)
+				note(q, "%s: the replaced file's set-uid/set-gid bits are not kept "
+				     "(-p keeps a set-uid/set-gid source's)", f->dst);
 		} else if (!(rc == -EEXIST && o->no_clobber)) {
 			/* -n keeps a destination that appeared while we copied */
 			copy_file_fail(f, f->dst, "rename into place", -rc);
 		}
 	}
 	if (f->err) {
-		unlink(f->tmp);
+		if (f->tmp)
+			unlink(f->tmp);
 		fail(q, f->err_path, f->err_op, f->err > 0 ? f->err : 0,
 		     f->err_op == op_no_direct ? o->direct_hint : NULL);
 	}
-	tmp_unregister(f->tmp);
+	if (f->tmp)
+		tmp_unregister(f->tmp);
 	file_free(f);
 }
 
 /* ---- walking the sources --------------------------------------------------- */
 
-static void add_item(struct copy_queue *q, const char *src, const char *dst, mode_t mode,
-		     bool nofollow, uint64_t size)
+static struct copy_item *add_item(struct copy_queue *q, const char *src, const char *dst,
+				  mode_t mode, bool nofollow, uint64_t size)
 {
 	if (q->n_items == q->cap_items) {
 		q->cap_items = q->cap_items ? q->cap_items * 2 : 64;
@@ -777,7 +1193,25 @@ static void add_item(struct copy_queue *q, const char *src, const char *dst, mod
 	it->dst = xstrdup(dst);
 	it->mode = mode;
 	it->nofollow = nofollow;
+	it->stream = it->replaces = it->dropped_setid = false;
 	q->total_bytes += size;
+	return it;
+}
+
+/* Would the kernel's fs.protected_symlinks refuse to follow link (st: its
+ * lstat)? A symlink in a sticky world-writable directory is followed only
+ * when it belongs to us or to the directory's owner: elsewhere another user
+ * planted it. Checked here because that sysctl may be off. */
+static bool symlink_planted(const char *link, const struct stat *st)
+{
+	if (st->st_uid == geteuid())
+		return false;
+	char *d = xstrdup(link);
+	struct stat dir;
+	bool planted = stat(dirname(d), &dir) == 0 && (dir.st_mode & S_ISVTX) &&
+		       (dir.st_mode & S_IWOTH) && dir.st_uid != st->st_uid;
+	free(d);
+	return planted;
 }
 
 static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
@@ -789,8 +1223,15 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 	struct stat dst_st;
 	mode_t mode = o->preserve ? (st->st_mode & 07777) : (st->st_mode & 0777 & ~q->umask);
 
+	bool stream = false, replaces = false, dropped_setid = false;
+
 	if (lstat(dst, &dst_st) == 0) {
 		if (S_ISLNK(dst_st.st_mode)) {
+			if (symlink_planted(dst, &dst_st)) {
+				fail(q, dst, "not following a symlink of another user in a sticky "
+				     "world-writable directory", 0, NULL);
+				return;
+			}
 			/* like cp, write through a symlink to an existing file */
 			if (stat(dst, &dst_st) < 0) {
 				fail(q, dst, "not writing through dangling symlink", 0, NULL);
@@ -813,14 +1254,34 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 		}
 		if (o->no_clobber)
 			goto out;
-		if (!o->force && faccessat(AT_FDCWD, dst, W_OK, AT_EACCESS) < 0 && errno == EACCES) {
-			fail(q, dst_in, "open for writing", EACCES, "-f replaces it");
+		if (S_ISSOCK(dst_st.st_mode)) {
+			fail(q, dst_in, "open for writing", ENXIO, "a socket is never replaced");
 			goto out;
 		}
-		if (!o->preserve)
-			mode = dst_st.st_mode & 07777; /* cp keeps an existing file's mode */
+		if (S_ISCHR(dst_st.st_mode) || S_ISBLK(dst_st.st_mode) || S_ISFIFO(dst_st.st_mode)) {
+			/* like cp, write into the node (the data goes to the device
+			 * or reader); never replace it, -f or not */
+			stream = true;
+		} else {
+			if (!o->force && faccessat(AT_FDCWD, dst, W_OK, AT_EACCESS) < 0 &&
+			    errno == EACCES) {
+				fail(q, dst_in, "open for writing", EACCES, "-f replaces it");
+				goto out;
+			}
+			replaces = true;
+			if (!o->preserve) {
+				/* cp keeps an existing file's mode, but set-uid/set-gid
+				 * were its owner's: never ours to hand on */
+				mode = dst_st.st_mode & 07777;
+				dropped_setid = mode & (S_ISUID | S_ISGID);
+				mode &= ~(mode_t)(S_ISUID | S_ISGID);
+			}
+		}
 	}
-	add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
+	struct copy_item *it = add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
+	it->stream = stream;
+	it->replaces = replaces;
+	it->dropped_setid = dropped_setid;
 out:
 	free(resolved);
 }
@@ -843,6 +1304,16 @@ static void add_other(struct copy_queue *q, const char *src, const char *dst, co
 		}
 		if (o->no_clobber)
 			return;
+		if (S_ISCHR(dst_st.st_mode) || S_ISBLK(dst_st.st_mode) || S_ISFIFO(dst_st.st_mode) ||
+		    S_ISSOCK(dst_st.st_mode)) {
+			/* a special file is never replaced; one of the same kind
+			 * (a FIFO, the same device) is the copy already */
+			if ((dst_st.st_mode & S_IFMT) == (st->st_mode & S_IFMT) &&
+			    (S_ISFIFO(st->st_mode) || dst_st.st_rdev == st->st_rdev))
+				return;
+			fail(q, dst, "not replacing a special file", 0, NULL);
+			return;
+		}
 	}
 	if (S_ISLNK(st->st_mode)) {
 		size_t cap = st->st_size > 0 ? (size_t)st->st_size + 1 : PATH_MAX;
@@ -1077,12 +1548,20 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 		return -EINVAL;
 	q.umask = umask(0);
 	umask(q.umask);
+	const char *seam = getenv("TUNEKIT_NO_TMPFILE");
+	q.no_tmpfile = seam && *seam && strcmp(seam, "0") != 0;
 
 	uint64_t t0 = now_ns();
 	/* temp files exist for the files in flight (at most one per chunk, plus
 	 * the one being opened) and one symlink or special file */
 	signals_install((size_t)opts->queue_depth * 2 + 8);
 
+	if (lstat(dst, &dst_st) == 0 && S_ISLNK(dst_st.st_mode) && symlink_planted(dst, &dst_st)) {
+		fail(&q, dst, "not following a symlink of another user in a sticky "
+		     "world-writable directory", 0, NULL);
+		rc = -EPERM;
+		goto out;
+	}
 	int dst_errno = stat(dst, &dst_st) < 0 ? errno : 0;
 	bool dst_is_dir = !dst_errno && S_ISDIR(dst_st.st_mode);
 	size_t dlen = strlen(dst);
@@ -1130,6 +1609,7 @@ out:
 		free(q.items[i].dst);
 	}
 	free(q.items);
+	free(q.cleaned);
 	finish_dirs(&q);
 	signals_restore();
 	return rc;

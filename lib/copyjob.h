@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The copy front end uringcp and aiocp share: cp(1) argument semantics,
- * tree walking, a temp file next to each destination renamed into place
- * only when complete, sparse extents, preallocation, metadata, --fsync,
+ * tree walking, an anonymous (O_TMPFILE) or named temp file next to each
+ * regular destination that gets its name only when complete, in-place
+ * writes into existing devices and FIFOs, sparse extents, preallocation,
+ * metadata (never more privilege than the file replaced), --fsync,
  * --verify, progress and statistics. An engine (io_uring, libaio) moves
  * the bytes: it takes files from the queue, splits them into chunks with
  * copy_file_next_chunk(), runs one read then one write per chunk and
@@ -82,6 +84,11 @@ struct copy_file {
 	const char *err_op;
 	const char *err_path;
 	int engine_slot;         /* free for the engine (e.g. registered file index) */
+	int tmp_lock_fd;         /* holds the flock that marks the temp file live */
+	bool stream_dst;         /* dst is an existing device or FIFO, written in place, in order */
+	bool anon_tmp;           /* data in an O_TMPFILE: no name until the commit */
+	bool replaces;           /* an existing regular file is replaced */
+	bool dropped_setid;      /* ...and its set-uid/set-gid bits are not kept */
 };
 
 enum copy_phase { COPY_PHASE_READ, COPY_PHASE_WRITE };
@@ -166,7 +173,9 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 /* The queue's options (engines read queue_depth, block_size). */
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q);
 /* Next file with descriptors open and its temp file created, or NULL when
- * none is left. Files that fail to open are reported and skipped. */
+ * none is left. Files that fail to open are reported and skipped. A file
+ * with no chunks comes back already copied (read to EOF: an existing device
+ * or FIFO destination, an empty or /proc- or /sys-like source). */
 struct copy_file *copy_queue_next(struct copy_queue *q);
 /* Finish f once f->inflight is 0: commit (metadata, fsync, verify, rename) or,
  * when it failed, report and remove the temp file. Frees f. */
@@ -208,5 +217,11 @@ char *copy_target_path(const char *src, const char *dst, bool dst_is_dir);
  * 0 and *mem, *offset set, or -EINVAL when the file system cannot do
  * direct I/O (e.g. tmpfs), or -errno. */
 int copy_dio_align(int fd, size_t *mem, size_t *offset);
+/* Is name the shape of our named temp files (".NAME.tkcp-XXXXXX")? */
+bool copy_tmp_name_ours(const char *name);
+/* Is fd's file on a file system whose sizes are not its contents (procfs,
+ * sysfs, debugfs...: a sysfs file says 4096 and holds a line)? Such files
+ * are copied by reading to EOF. */
+bool copy_fd_size_unreliable(int fd);
 
 #endif

@@ -10,13 +10,20 @@ copy_setup() {
 	chmod 0755 "$W"
 	# aiocp is O_DIRECT only: on tmpfs (a CI /tmp) it needs --buffered
 	AIOCP_FLAGS=
-	if [ "$(findmnt -n -o FSTYPE -T "$W" 2>/dev/null)" = tmpfs ]; then
+	if on_tmpfs "$W"; then
 		AIOCP_FLAGS=--buffered
 	fi
 	export W AIOCP_FLAGS
 }
 
+# on_tmpfs DIR: DIR is on tmpfs (statfs: findmnt prints one line per mount
+# stacked on the mount point, e.g. twice "tmpfs" for /dev/shm here).
+on_tmpfs() {
+	[ "$(stat -f -c %T "$1" 2>/dev/null)" = tmpfs ]
+}
+
 copy_teardown() {
+	reap_stopped
 	if [ -n "${W:-}" ] && [ -d "$W" ]; then
 		chmod -R u+rwX "$W" 2>/dev/null || true
 		rm -rf "$W"
@@ -37,9 +44,62 @@ mkdata() {
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# temps_in DIR: temp files (".NAME.XXXXXX") the tools leave behind in DIR.
+# temps_in DIR: hidden entries in DIR: the tools' named temp files
+# (".NAME.tkcp-XXXXXX", before that ".NAME.XXXXXX") and anything else hidden.
 temps_in() {
-	find "$1" -maxdepth 1 -name '.*.??????' | wc -l
+	find "$1" -mindepth 1 -maxdepth 1 -name '.*' | wc -l
+}
+
+# has_temp PID DIR NAME: the copy PID has the temp file of DIR/NAME open: an
+# O_TMPFILE ("DIR/#123 (deleted)") or a named one (".NAME.tkcp-XXXXXX") past
+# its creation (mode 600: locked, recognisable as ours). Other temp files it
+# may hold for a moment (the stale ones it removes) do not count.
+has_temp() {
+	local l t
+	for l in /proc/"$1"/fd/*; do
+		t=$(readlink "$l" 2>/dev/null) || continue
+		case "$t" in
+		"$2"/\#*" (deleted)") return 0 ;;
+		"$2/.$3".tkcp-??????) [ "$(stat -c %a "$t" 2>/dev/null)" = 600 ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
+# start_stopped CMD...: run CMD in the background, stopped before it execs
+# (PID in $!): step it with step_until_temp. Signals are reset to their
+# defaults (a background job of a script starts with SIGINT ignored).
+start_stopped() {
+	bash -c 'kill -STOP $$; exec env --default-signal "$@"' _ "$@" &
+	STOPPED_PIDS="${STOPPED_PIDS:-} $!"
+}
+
+# reap_stopped: kill what start_stopped started and a failed test left behind.
+reap_stopped() {
+	local p
+	for p in ${STOPPED_PIDS:-}; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	STOPPED_PIDS=
+}
+
+# step_until_temp PID DEST: let the stopped PID run in 5 ms slices until it
+# has the temp file of its destination DEST open, and leave it stopped there.
+# Fails when PID ended first (the copy was too quick to catch).
+step_until_temp() {
+	local i
+	for i in $(seq 2000); do
+		has_temp "$1" "$(dirname "$2")" "$(basename "$2")" && return 0
+		kill -CONT "$1" 2>/dev/null || return 1
+		sleep 0.005
+		kill -STOP "$1" 2>/dev/null || return 1
+	done
+	return 1
+}
+
+# as_nobody SNIPPET: run a shell snippet as nobody (the hostile local user).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups bash -c "$1"
 }
 
 # tree_listing DIR: one line per entry with type, mode and symlink target.

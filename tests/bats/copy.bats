@@ -229,6 +229,8 @@ teardown() {
 		run setpriv --reuid=65534 --regid=65534 --clear-groups $(tool_cmd "$t") -f "$W/src" "$W/out/$t"
 		assert_success
 		cmp "$W/src" "$W/out/$t"
+		# the old file's group (root's) is not nobody's to give: said so
+		assert_output --partial "$W/out/$t: owner and group 65534:0 of the replaced file not kept"
 	done
 }
 
@@ -309,26 +311,21 @@ teardown() {
 @test "copy: SIGTERM and SIGINT remove the temp file and leave the old destination" {
 	mkdata "$W/src" $((16 * 1024 * 1024))
 	for t in $COPY_TOOLS; do
-		for sig in TERM INT; do
-			echo old >"$W/dst"
-			# a slow copy: one 4 KiB chunk at a time, synced
-			$(tool_cmd "$t") -q 1 -b 4K --fsync "$W/src" "$W/dst" &
-			pid=$!
-			# wait until the temp file exists, then signal
-			for _ in $(seq 100); do
-				[ "$(temps_in "$W")" -gt 0 ] && break
-				sleep 0.01
-			done
-			kill -"$sig" "$pid"
-			rc=0
-			wait "$pid" || rc=$?
-			if [ "$rc" -eq 0 ]; then
-				cmp "$W/src" "$W/dst" # finished first: then complete
-			else
+		for seam in 0 1; do
+			for sig in TERM INT; do
+				echo old >"$W/dst"
+				# caught mid-copy, with its temp file (O_TMPFILE, or named)
+				start_stopped env TUNEKIT_NO_TMPFILE=$seam $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/dst"
+				pid=$!
+				step_until_temp "$pid" "$W/dst"
+				kill -"$sig" "$pid"
+				kill -CONT "$pid"
+				rc=0
+				wait "$pid" || rc=$?
 				[ "$rc" -gt 128 ]
 				assert_equal "$(cat "$W/dst")" old
-			fi
-			[ "$(temps_in "$W")" -eq 0 ]
+				[ "$(temps_in "$W")" -eq 0 ]
+			done
 		done
 	done
 }
@@ -408,5 +405,271 @@ teardown() {
 		assert_output --partial "ETA"
 		assert_output --partial "100%"
 		cmp "$W/src" "$W/tty-$t"
+	done
+}
+
+# ---- safe as root next to hostile local users --------------------------------
+
+@test "copy: an existing device is written into, never replaced; /dev/full fails with ENOSPC" {
+	require_root
+	require_cmd unshare
+	require_cmd setpriv
+	mkdata "$W/src" $((3 * 1024 * 1024 + 5))
+	mkdir -p "$W/tree"
+	mkfifo "$W/tree/fifo"
+	for t in uringcp "aiocp --buffered" aiocp; do
+		run unshare --mount --propagation private bash -c "
+			set -e
+			mkdir -p '$W/mnt'
+			mount -t tmpfs -o mode=1777 tk-dev '$W/mnt'
+			mknod -m 666 '$W/mnt/null' c 1 3
+			mknod -m 666 '$W/mnt/full' c 1 7
+			mknod -m 600 '$W/mnt/rootonly' c 1 3
+			mkdir -p '$W/mnt/dest/tree' && mknod -m 666 '$W/mnt/dest/tree/fifo' c 1 3
+			rc=0; $t '$W/src' '$W/mnt/null' || rc=\$?
+			echo null rc=\$rc \$(stat -c '%F %t:%T %a %U' '$W/mnt/null')
+			rc=0; $t --verify --fsync -p '$W/src' '$W/mnt/null' || rc=\$?
+			echo null-p rc=\$rc \$(stat -c '%F %t:%T %a %U' '$W/mnt/null')
+			rc=0; $t '$W/src' '$W/mnt/full' || rc=\$?
+			echo full rc=\$rc \$(stat -c '%F %t:%T %a %U' '$W/mnt/full')
+			# -f never turns a device into a file, whoever asks
+			rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups \
+				$t -f '$W/src' '$W/mnt/rootonly' || rc=\$?
+			echo rootonly rc=\$rc \$(stat -c '%F %t:%T %a %U' '$W/mnt/rootonly')
+			# -r does not replace a device with the tree's FIFO
+			rc=0; $t -r '$W/tree' '$W/mnt/dest' || rc=\$?
+			echo tree rc=\$rc \$(stat -c '%F %t:%T' '$W/mnt/dest/tree/fifo')
+			echo temps=\$(find '$W/mnt' -name '.*' | wc -l)"
+		assert_success
+		assert_line "null rc=0 character special file 1:3 666 root"
+		assert_line "null-p rc=0 character special file 1:3 666 root"
+		assert_output --partial "$W/mnt/null: not a regular file: not verified"
+		assert_line "full rc=1 character special file 1:7 666 root"
+		assert_output --partial "$W/mnt/full: write: No space left on device"
+		assert_line "rootonly rc=1 character special file 1:3 600 root"
+		assert_output --partial "$W/mnt/rootonly: open for writing: Permission denied"
+		assert_line "tree rc=1 character special file 1:3"
+		assert_output --partial "$W/mnt/dest/tree/fifo: not replacing a special file"
+		assert_line temps=0
+	done
+}
+
+@test "copy: a FIFO destination gets the bytes through its reader and stays a FIFO" {
+	mkdata "$W/src" $((2 * 1024 * 1024 + 77))
+	mkfifo "$W/fifo"
+	for t in $COPY_TOOLS; do
+		rm -f "$W/got"
+		timeout 20 cat "$W/fifo" >"$W/got" &
+		reader=$!
+		run timeout 20 $(tool_cmd "$t") "$W/src" "$W/fifo"
+		assert_success
+		wait "$reader"
+		cmp "$W/src" "$W/got"
+		[ -p "$W/fifo" ]
+	done
+	[ "$(temps_in "$W")" -eq 0 ]
+}
+
+@test "copy: a socket destination is refused and left a socket" {
+	require_cmd python3
+	mkdata "$W/src" 1000
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$W/sock"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") -f "$W/src" "$W/sock"
+		assert_failure 1
+		assert_output --partial "$W/sock: open for writing: No such device or address"
+		[ -S "$W/sock" ]
+	done
+	[ "$(temps_in "$W")" -eq 0 ]
+}
+
+@test "copy: another user's set-uid file keeps its owner and loses the bit (warned); -p takes the source's" {
+	require_root
+	mkdata "$W/src" $((1024 * 1024 + 3))
+	chmod 0644 "$W/src"
+	cp "$W/src" "$W/suid-src"
+	chmod 4755 "$W/suid-src"
+	for t in $COPY_TOOLS; do
+		for m in 4755 4711 6755; do
+			echo old >"$W/dst"
+			chown nobody:nogroup "$W/dst"
+			chmod "$m" "$W/dst"
+			run $(tool_cmd "$t") "$W/src" "$W/dst"
+			assert_success
+			cmp "$W/src" "$W/dst"
+			assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "nobody:nogroup ${m#[46]}"
+			assert_output --partial "$W/dst: the replaced file's set-uid/set-gid bits are not kept"
+		done
+		# a plain file of another user: its owner too, no warning
+		echo old >"$W/dst"
+		chown nobody:nogroup "$W/dst"
+		chmod 0640 "$W/dst"
+		run $(tool_cmd "$t") "$W/src" "$W/dst"
+		assert_success
+		assert_output ""
+		assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "nobody:nogroup 640"
+		# -p: the source's owner and mode, set-uid only from the source
+		chmod 4755 "$W/dst"
+		run $(tool_cmd "$t") -p "$W/src" "$W/dst"
+		assert_success
+		assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "root:root 644"
+		chown nobody:nogroup "$W/dst"
+		run $(tool_cmd "$t") -p "$W/suid-src" "$W/dst"
+		assert_success
+		assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "root:root 4755"
+	done
+	[ "$(temps_in "$W")" -eq 0 ]
+}
+
+@test "copy: another user's set-gid file keeps its owner and group and loses the bit (warned)" {
+	require_root
+	mkdata "$W/src" 5000
+	for t in $COPY_TOOLS; do
+		echo old >"$W/dst"
+		chown nobody:nogroup "$W/dst"
+		chmod 2775 "$W/dst"
+		run $(tool_cmd "$t") "$W/src" "$W/dst"
+		assert_success
+		cmp "$W/src" "$W/dst"
+		assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "nobody:nogroup 775"
+		assert_output --partial "$W/dst: the replaced file's set-uid/set-gid bits are not kept"
+		# through a symlink of ours to it: the same
+		ln -sfn dst "$W/link"
+		chmod 2775 "$W/dst"
+		run $(tool_cmd "$t") "$W/src" "$W/link"
+		assert_success
+		assert_equal "$(stat -c '%U:%G %a' "$W/dst")" "nobody:nogroup 775"
+		[ -L "$W/link" ]
+	done
+}
+
+@test "copy: a symlink another user planted in a sticky directory is not followed, as file or directory" {
+	require_root
+	require_cmd setpriv
+	mkdata "$W/src" 3000
+	echo precious >"$W/precious"
+	chmod 0600 "$W/precious"
+	mkdir -m 1777 "$W/sticky"
+	mkdir "$W/protected"
+	as_nobody "ln -s '$W/precious' '$W/sticky/dst' && ln -s '$W/protected' '$W/sticky/dir'"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$W/src" "$W/sticky/dst"
+		assert_failure 1
+		assert_output --partial "$W/sticky/dst: not following a symlink of another user"
+		assert_equal "$(cat "$W/precious")" precious
+		[ -L "$W/sticky/dst" ]
+		# nor as the directory to copy into
+		run $(tool_cmd "$t") "$W/src" "$W/sticky/dir"
+		assert_failure 1
+		assert_output --partial "$W/sticky/dir: not following a symlink of another user"
+		[ -z "$(ls -A "$W/protected")" ]
+		# a link of root's own there is followed, as cp does
+		ln -sfn "$W/protected" "$W/sticky/mine"
+		run $(tool_cmd "$t") "$W/src" "$W/sticky/mine"
+		assert_success
+		cmp "$W/src" "$W/protected/src"
+		rm -f "$W/protected/src"
+	done
+}
+
+@test "copy: temp look-alikes another user planted are never followed or removed; a stale temp of ours is" {
+	require_root
+	require_cmd setpriv
+	mkdata "$W/src" 100000
+	echo precious >"$W/precious"
+	chmod 0600 "$W/precious"
+	mkdir -m 1777 "$W/sticky"
+	for t in $COPY_TOOLS; do
+		rm -rf "$W/sticky/"* "$W/sticky/".[!.]*
+		# nobody's: a file, a symlink to a file of root's, a FIFO, a directory
+		as_nobody "cd '$W/sticky' && umask 077 && echo mine >.f.tkcp-AAAAAA &&
+			ln -s '$W/precious' .f.tkcp-BBBBBB && mkfifo -m 600 .f.tkcp-CCCCCC &&
+			mkdir .f.tkcp-DDDDDD"
+		# root's but not ours to remove: a second link of a file, another mode
+		ln "$W/precious" "$W/sticky/.f.tkcp-EEEEEE"
+		echo keep >"$W/sticky/.f.tkcp-FFFFFF"
+		chmod 0644 "$W/sticky/.f.tkcp-FFFFFF"
+		# a copy that died: ours, 0600, one link, nobody holds it
+		echo stale >"$W/sticky/.g.tkcp-SSSSSS"
+		chmod 0600 "$W/sticky/.g.tkcp-SSSSSS"
+		run env TUNEKIT_NO_TMPFILE=1 timeout 20 $(tool_cmd "$t") "$W/src" "$W/sticky/f"
+		assert_success
+		cmp "$W/src" "$W/sticky/f"
+		[ ! -e "$W/sticky/.g.tkcp-SSSSSS" ]
+		assert_equal "$(cat "$W/sticky/.f.tkcp-AAAAAA")" mine
+		[ -L "$W/sticky/.f.tkcp-BBBBBB" ]
+		[ -p "$W/sticky/.f.tkcp-CCCCCC" ]
+		[ -d "$W/sticky/.f.tkcp-DDDDDD" ]
+		assert_equal "$(cat "$W/sticky/.f.tkcp-EEEEEE")" precious
+		assert_equal "$(cat "$W/sticky/.f.tkcp-FFFFFF")" keep
+		assert_equal "$(cat "$W/precious")" precious
+		assert_equal "$(stat -c '%U %a %h' "$W/precious")" "root 600 2"
+		[ "$(temps_in "$W/sticky")" -eq 6 ]
+	done
+}
+
+@test "copy: SIGKILL mid-copy leaves no temp file behind (O_TMPFILE)" {
+	mkdata "$W/src" $((32 * 1024 * 1024))
+	mkdir "$W/out"
+	for t in $COPY_TOOLS; do
+		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/dst"
+		pid=$!
+		step_until_temp "$pid" "$W/out/dst"
+		kill -KILL "$pid"
+		wait "$pid" || true
+		[ ! -e "$W/out/dst" ]
+		[ "$(temps_in "$W/out")" -eq 0 ]
+	done
+}
+
+@test "copy: without O_TMPFILE a killed copy's temp is removed by the next run, a live copy's is not" {
+	mkdata "$W/src" $((32 * 1024 * 1024))
+	mkdir "$W/out"
+	for t in $COPY_TOOLS; do
+		export TUNEKIT_NO_TMPFILE=1
+		# a copy killed mid-way leaves its named temp file
+		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/killed"
+		pid=$!
+		step_until_temp "$pid" "$W/out/killed"
+		kill -KILL "$pid"
+		wait "$pid" || true
+		stale=$(find "$W/out" -name '.killed.tkcp-*')
+		[ -n "$stale" ]
+		# its lock went with the process
+		flock -n "$stale" true
+		# a live copy, held still, with its temp file
+		start_stopped $(tool_cmd "$t") -q 1 -b 4K "$W/src" "$W/out/live"
+		live=$!
+		step_until_temp "$live" "$W/out/live"
+		live_tmp=$(find "$W/out" -name '.live.tkcp-*')
+		[ -n "$live_tmp" ]
+		# the next run into the directory
+		run $(tool_cmd "$t") "$W/src" "$W/out/next"
+		assert_success
+		[ ! -e "$stale" ]
+		[ -f "$live_tmp" ]
+		kill -CONT "$live"
+		wait "$live"
+		cmp "$W/src" "$W/out/live"
+		cmp "$W/src" "$W/out/next"
+		[ "$(temps_in "$W/out")" -eq 0 ]
+		rm -f "$W/out/"*
+		unset TUNEKIT_NO_TMPFILE
+	done
+}
+
+@test "copy: a sysfs file whose size says 4096 is copied as cat reads it" {
+	local f=/sys/kernel/mm/transparent_hugepage/enabled
+	[ -r "$f" ] || f=/sys/kernel/uevent_seqnum
+	[ -r "$f" ] || skip_or_fail "no readable sysfs attribute"
+	[ "$(stat -c %s "$f")" -gt "$(cat "$f" | wc -c)" ] || skip_or_fail "$f: size is not larger than its contents"
+	for t in $COPY_TOOLS; do
+		run $(tool_cmd "$t") "$f" "$W/sys-$t"
+		assert_success
+		cat "$f" >"$W/cat-$t"
+		cmp "$W/cat-$t" "$W/sys-$t"
+		run $(tool_cmd "$t") /proc/self/mounts "$W/mounts-$t"
+		assert_success
+		grep -q ' / ' "$W/mounts-$t"
 	done
 }

@@ -43,7 +43,7 @@ teardown() {
 	run uringcp --direct --stats -b 64K "$W/src" "$W/dst"
 	assert_success
 	cmp "$W/src" "$W/dst"
-	if [ "$(findmnt -n -o FSTYPE -T "$W")" != tmpfs ]; then
+	if ! on_tmpfs "$W"; then
 		assert_output --partial "direct=1"
 	fi
 }

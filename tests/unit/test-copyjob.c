@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* lib/copyjob (chunks, completions, paths, extents, verify), lib/progress and
- * lib/atomicfile's atomic_commit_flags. */
+/* lib/copyjob (chunks, completions, paths, extents, verify, temp names,
+ * pseudo-FS sources), lib/progress and lib/atomicfile's atomic_commit_flags. */
 #include "config.h"
 
 #include <errno.h>
@@ -323,6 +323,38 @@ static void test_buffers(void)
 	free(q);
 }
 
+static void test_temp_names_and_sources(const char *dir)
+{
+	ok(copy_tmp_name_ours(".data.bin.tkcp-aZ09xY"), "our temp name");
+	ok(copy_tmp_name_ours(".x.tkcp-AAAAAA"), "a short one");
+	ok(!copy_tmp_name_ours("data.bin.tkcp-aZ09xY"), "not hidden: not ours");
+	ok(!copy_tmp_name_ours(".data.bin.aZ09xY"), "mkstemp's (rsync, editors) are not ours");
+	ok(!copy_tmp_name_ours(".data.tkcp-aZ09x"), "five random characters: not ours");
+	ok(!copy_tmp_name_ours(".data.tkcp-aZ0-xY"), "a character outside the alphabet: not ours");
+	ok(!copy_tmp_name_ours(".tkcp-aZ09xY"), "no name before the marker: not ours");
+
+	int fd = open("/proc/self/status", O_RDONLY);
+	ok(fd >= 0 && copy_fd_size_unreliable(fd), "procfs sizes are not the contents");
+	if (fd >= 0)
+		close(fd);
+	fd = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+	if (fd < 0)
+		fd = open("/sys/kernel/uevent_seqnum", O_RDONLY);
+	if (fd >= 0) {
+		ok(copy_fd_size_unreliable(fd), "sysfs sizes are not the contents");
+		close(fd);
+	} else {
+		ok(1, "no sysfs attribute to open here");
+	}
+	char *a = xasprintf("%s/plain", dir);
+	fd = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && !copy_fd_size_unreliable(fd), "a file in the test directory has a true size");
+	if (fd >= 0)
+		close(fd);
+	unlink(a);
+	free(a);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tk-copyjob-XXXXXX";
@@ -331,6 +363,7 @@ int main(void)
 	test_chunks();
 	test_completions();
 	test_files(dir);
+	test_temp_names_and_sources(dir);
 	test_progress();
 	test_buffers();
 	rmdir(dir);
