@@ -16,6 +16,8 @@
 #define TK_CONFIG_FILE      "/etc/tunekit/tunekit.conf"
 #define TK_STATE_DIR        "/var/lib/tunekit"
 #define TK_SNAPSHOT_DIR     "/var/lib/tunekit/snapshots"
+/* the profile `nettune optimize` applied last (one word); snapshots capture it */
+#define TK_PROFILE_FILE     "/var/lib/tunekit/profile"
 /* root-owned 0700: a lock in a world-writable directory could be taken by anyone */
 #define TK_RUN_DIR          "/run/tunekit"
 #define TK_LOCK_FILE        "/run/tunekit/lock"

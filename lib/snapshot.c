@@ -26,6 +26,7 @@ const char *const snapshot_managed_files[] = {
 	TK_RESOLVED_DROPIN,
 	TK_RESOLV_CONF,
 	TK_SYSCTL_PRIVATE_CONF,
+	TK_PROFILE_FILE,
 	NULL,
 };
 
@@ -39,6 +40,7 @@ static const struct {
 	{ TK_RESOLVED_DROPIN, 0644, 0 },
 	{ TK_RESOLV_CONF, 0644, 1 }, /* a link to resolved's stub file is normal */
 	{ TK_SYSCTL_PRIVATE_CONF, 0600, 0 },
+	{ TK_PROFILE_FILE, 0644, 0 },
 };
 
 int snapshot_managed_max_mode(const char *abs_path)

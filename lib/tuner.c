@@ -167,20 +167,20 @@ static void prom_add_or_die(int rc)
 
 static int key_read_only(const char *key);
 
-size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out)
+size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out,
+		   struct prom_registry *prom)
 {
 	struct json w;
-	struct prom_registry *prom = NULL;
 	size_t short_keys = 0;
 
 	sort_recs(r);
-	if (fmt == TUNER_JSON) {
+	if (fmt == TUNER_JSON && out) {
 		json_init(&w, out);
 		json_object_begin(&w, NULL);
 		json_string(&w, "tool", tool);
 		json_array_begin(&w, "keys");
-	} else if (fmt == TUNER_PROM) {
-		prom = prom_new();
+	}
+	if (prom) {
 		prom_add_or_die(prom_declare(prom, KEY_OK, PROM_GAUGE,
 					     "1 when the live sysctl meets the recommendation"));
 		prom_add_or_die(prom_declare(prom, DRIFT_KEYS, PROM_GAUGE, "keys whose live value falls short"));
@@ -190,29 +190,28 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		char *live = NULL;
 		/* a key nobody can change here (rmem_max in a netns) is not drift */
 		if (key_read_only(e->key)) {
-			if (fmt == TUNER_TEXT && msg_verbosity > 0)
-				fprintf(out, "skip %s (read-only here)\n", e->key);
+			msg_verbose("%s: read-only here, not checked", e->key);
 			continue;
 		}
 		int rc = sysctl_read(e->key, &live);
 		int ok = rc == 0 && tuner_meets(e, live);
 		if (!ok)
 			short_keys++;
-		const char *ge = e->cmp == TUNER_AT_LEAST ? ">= " : "";
-		switch (fmt) {
-		case TUNER_TEXT:
+		if (live)
+			sysctl_value_normalize(live, live, strlen(live) + 1);
+		if (prom)
+			prom_add_or_die(prom_addl(prom, KEY_OK, ok, "tool", tool, "key", e->key, NULL));
+		if (fmt == TUNER_TEXT && out) {
+			/* silent when all is well, as a cron check should be */
 			if (rc < 0)
-				fprintf(out, "drift %s unreadable: %s (want %s%s)\n", e->key,
-					strerror(-rc), ge, e->value);
-			else if (ok) {
-				/* silent when all is well, as a cron check should be */
-				if (msg_verbosity > 0)
-					fprintf(out, "ok %s = %s\n", e->key, live);
-			}
+				fprintf(out, "%s: unreadable: %s\n", e->key, strerror(-rc));
+			else if (!ok)
+				fprintf(out, "%s: %s -> %s\n", e->key, live, e->value);
 			else
-				fprintf(out, "drift %s = %s (want %s%s)\n", e->key, live, ge, e->value);
-			break;
-		case TUNER_JSON:
+				msg_verbose("%s: ok (%s%s)", e->key, live,
+					    e->cmp == TUNER_AT_LEAST && !sysctl_value_equal(live, e->value) ?
+					    ", above the recommendation" : "");
+		} else if (fmt == TUNER_JSON && out) {
 			json_object_begin(&w, NULL);
 			json_string(&w, "key", e->key);
 			json_string(&w, "live", rc == 0 ? live : NULL);
@@ -220,23 +219,17 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 			json_string(&w, "compare", e->cmp == TUNER_AT_LEAST ? "at_least" : "equal");
 			json_bool(&w, "ok", ok);
 			json_object_end(&w);
-			break;
-		case TUNER_PROM:
-			prom_add_or_die(prom_addl(prom, KEY_OK, ok, "tool", tool, "key", e->key, NULL));
-			break;
 		}
 		free(live);
 	}
-	if (fmt == TUNER_JSON) {
+	if (fmt == TUNER_JSON && out) {
 		json_array_end(&w);
 		json_u64(&w, "drift", short_keys);
 		json_bool(&w, "ok", short_keys == 0);
 		json_object_end(&w);
-	} else if (fmt == TUNER_PROM) {
-		prom_add_or_die(prom_addl(prom, DRIFT_KEYS, (double)short_keys, "tool", tool, NULL));
-		prom_render(prom, out);
-		prom_free(prom);
 	}
+	if (prom)
+		prom_add_or_die(prom_addl(prom, DRIFT_KEYS, (double)short_keys, "tool", tool, NULL));
 	return short_keys;
 }
 
@@ -285,9 +278,10 @@ static int key_read_only(const char *key)
 	return ro;
 }
 
-int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet)
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json)
 {
 	struct kv_list changes = { 0 };
+	struct txn_changes own = { 0 };
 	struct txn_error err;
 	int rc;
 
@@ -305,17 +299,33 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet)
 	for (size_t i = 0; i < r->n; i++)
 		kv_list_set(&changes, r->v[i].key, r->v[i].value);
 	memset(&err, 0, sizeof(err));
-	if (!opts->report)
-		opts->report = stdout;
-	rc = txn_apply(&changes, opts, &err);
+	if (!opts->log)
+		opts->log = &own;
+	opts->report = json ? NULL : stdout;
+	if (changes.n || opts->after_write) {
+		rc = txn_apply(&changes, opts, &err);
+	} else {
+		/* no key and no step of the tool's own: an empty list would be a bare snapshot */
+		opts->snapshot_id[0] = '\0';
+		opts->changed = 0;
+		rc = 0;
+	}
 	kv_list_free(&changes);
 	if (rc < 0) {
 		explain_failure(rc, &err);
+		txn_changes_free(&own);
 		return txn_exit_status(rc);
 	}
-	if (!quiet && !opts->dry_run && opts->snapshot_id[0])
+	if (json)
+		txn_json_report(stdout, opts);
+	else if (!quiet && !opts->log->n)
+		msg_info("nothing to change");
+	else if (!quiet && !opts->dry_run && opts->snapshot_id[0])
 		msg_info("%u key(s) changed; undo with: nettune-backup restore %s", opts->changed,
 			 opts->snapshot_id);
+	txn_changes_free(&own);
+	if (opts->log == &own)
+		opts->log = NULL;
 	return TK_EXIT_OK;
 }
 
@@ -329,7 +339,11 @@ int tuner_option(int c, const char *arg, struct tuner_common *tc)
 		tc->json = 1;
 		return 1;
 	case TUNER_OPT_PROM:
-		tc->prom = 1;
+		if (!*arg) {
+			msg_warn("--prom needs a FILE ('-': stdout)");
+			usage_hint();
+		}
+		tc->prom = arg;
 		return 1;
 	case 'n':
 		tc->dry_run = 1;
@@ -371,12 +385,32 @@ enum tuner_command tuner_command(int argc, char **argv, int optind, const char *
 		msg_warn("--prom is for check");
 		usage_hint();
 	}
+	if (tc->prom && tc->json && !strcmp(tc->prom, "-")) {
+		msg_warn("--json and --prom - both write to stdout: give --prom a FILE");
+		usage_hint();
+	}
 	return t;
 }
 
-int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc)
+int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc,
+		       struct prom_registry *extra)
 {
-	size_t drift = tuner_check(r, msg_progname(),
-				   tc->json ? TUNER_JSON : tc->prom ? TUNER_PROM : TUNER_TEXT, stdout);
-	return drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+	struct prom_registry *prom = extra;
+	int to_stdout = tc->prom && !strcmp(tc->prom, "-");
+	if (tc->prom && !prom)
+		prom = prom_new();
+	/* one reading of every key gives the text, the JSON and the metrics */
+	size_t drift = tuner_check(r, msg_progname(), tc->json ? TUNER_JSON : TUNER_TEXT,
+				   to_stdout ? NULL : stdout, tc->prom ? prom : NULL);
+	int status = drift ? TK_EXIT_DRIFT : TK_EXIT_OK;
+	if (tc->prom) {
+		int rc = to_stdout ? prom_render(prom, stdout) : prom_write_file(prom, tc->prom);
+		if (rc < 0) {
+			msg_warn_errno(-rc, "%s", to_stdout ? "stdout" : tc->prom);
+			status = TK_EXIT_FAILURE;
+		}
+	}
+	if (prom != extra)
+		prom_free(prom);
+	return status;
 }

@@ -16,7 +16,8 @@
 
 /* Options every tuner takes (see TUNER_LONGOPTS and tuner_option()). */
 struct tuner_common {
-	int explain, json, prom, dry_run;
+	int explain, json, dry_run;
+	const char *prom; /* check --prom FILE ("-": stdout), NULL if not asked */
 };
 
 /* Long-option codes of the shared options; a tool's own codes start at TUNER_OPT_FIRST. */
@@ -26,13 +27,13 @@ enum { TUNER_OPT_ROOT = 0x100, TUNER_OPT_PROM, TUNER_OPT_FIRST };
 #define TUNER_LONGOPTS                                                  \
 	{ "explain", no_argument, NULL, 'e' },                          \
 	{ "json", no_argument, NULL, 'j' },                             \
-	{ "prom", no_argument, NULL, TUNER_OPT_PROM },                  \
+	{ "prom", required_argument, NULL, TUNER_OPT_PROM },            \
 	{ "dry-run", no_argument, NULL, 'n' },                          \
 	{ "root", required_argument, NULL, TUNER_OPT_ROOT },            \
 	{ "quiet", no_argument, NULL, 'q' },                            \
 	{ "verbose", no_argument, NULL, 'v' }
 
-/* Handle c if it is a shared option (-e -j --prom -n --root -q -v): 1 if it was. */
+/* Handle c if it is a shared option (-e -j --prom FILE -n --root -q -v): 1 if it was. */
 int tuner_option(int c, const char *arg, struct tuner_common *tc);
 
 enum tuner_command { TUNER_SHOW, TUNER_RECOMMEND, TUNER_APPLY, TUNER_CHECK, TUNER_EXTRA };
@@ -40,7 +41,8 @@ enum tuner_command { TUNER_SHOW, TUNER_RECOMMEND, TUNER_APPLY, TUNER_CHECK, TUNE
 /*
  * The one command word after the options: show, recommend, apply, check, or
  * extra (a tool's own, e.g. "observe"; NULL for none). A missing, unknown or
- * second word, or --prom outside check, is a usage error (exit 2).
+ * second word, --prom outside check, or --json with --prom - (both on
+ * stdout) is a usage error (exit 2).
  */
 enum tuner_command tuner_command(int argc, char **argv, int optind, const char *extra,
 				 const struct tuner_common *tc);
@@ -63,7 +65,7 @@ struct tuner_recs {
 	size_t n, cap;
 };
 
-enum tuner_format { TUNER_TEXT, TUNER_JSON, TUNER_PROM };
+enum tuner_format { TUNER_TEXT, TUNER_JSON };
 
 /* Add or replace key's recommendation; value printf-style. */
 void tuner_set(struct tuner_recs *r, const char *key, enum tuner_cmp cmp, const char *why,
@@ -85,12 +87,19 @@ void tuner_explain(const struct tuner_recs *r, FILE *out);
 /* 1 when live meets rec (see enum tuner_cmp), 0 when it falls short. */
 int tuner_meets(const struct tuner_rec *rec, const char *live);
 
+struct prom_registry;
+
 /*
- * Compare every recommendation with the live value and print one record a
- * line ("ok KEY = LIVE" / "drift KEY = LIVE (want [>=] VALUE)"), a JSON
- * object, or node_exporter text. Returns the number of keys that fall short.
+ * Compare every recommendation with the live value, reading each key once.
+ * Text: one line per key that falls short, "KEY: LIVE -> WANT" (or
+ * "KEY: unreadable: why"), nothing for the keys that meet it (-v: "ok" on
+ * stderr). JSON: one object. When prom is not NULL, also fills it with
+ * tunekit_tuner_key_ok{tool,key} and tunekit_tuner_drift_keys{tool}
+ * (gauges) from the same reading. out NULL: no text or JSON. Returns the
+ * number of keys that fall short.
  */
-size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out);
+size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out,
+		   struct prom_registry *prom);
 
 /* Read a key as up to n unsigned numbers; returns how many, or -errno. */
 int tuner_read_u64s(const char *key, uint64_t *v, size_t n);
@@ -98,14 +107,23 @@ int tuner_read_u64s(const char *key, uint64_t *v, size_t n);
 int tuner_read_u64(const char *key, uint64_t *v);
 
 /*
- * Apply r through txn_apply (opts may carry an after_write step). Keys that
- * are read-only here (network namespace) are left out with a warning.
- * Prints the changes ("key: old -> new") on stdout and any failure on
- * stderr, and returns the exit status for main().
+ * Apply r through txn_apply (opts may carry an after_write step and a log
+ * the tool already holds its own changes in). Keys that are read-only here
+ * (network namespace) are left out with a warning. Text: the changes
+ * ("key: old -> new") on stdout, "nothing to change" on stderr when nothing
+ * changed (not with quiet), "undo with" only when a snapshot was taken.
+ * json: one object on stdout (txn_json_report) and no text. Failures on
+ * stderr. Returns the exit status for main().
  */
-int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet);
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json);
 
-/* check in the format tc asks for (text, --json, --prom); the exit status (0 or 3). */
-int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc);
+/*
+ * check as tc asks: text or --json on stdout, --prom FILE written
+ * atomically through lib/prom (extra: families the tool filled already, or
+ * NULL; "-": metrics on stdout instead of text). The exit status: 0, 3
+ * (drift), 1 (the metrics file cannot be written).
+ */
+int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc,
+		       struct prom_registry *extra);
 
 #endif

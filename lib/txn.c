@@ -14,6 +14,7 @@
 
 #include "atomicfile.h"
 #include "fileutil.h"
+#include "json.h"
 #include "msg.h"
 #include "paths.h"
 #include "snapshot.h"
@@ -342,12 +343,46 @@ static int persisted_read(const char *abs, struct kv_list *list, struct txn_erro
 	return rc;
 }
 
+/* Both persisted files must parse before anything changes. 0 or -EINVAL/-errno, err filled. */
+static int persisted_check(struct txn_error *err)
+{
+	struct kv_list a = { 0 }, b = { 0 };
+	int rc = persisted_read(TK_SYSCTL_CONF, &a, err);
+	if (!rc)
+		rc = persisted_read(TK_SYSCTL_PRIVATE_CONF, &b, err);
+	/* root's private file is unreadable to others: privileges are checked later */
+	if (rc == -EACCES || rc == -EPERM) {
+		memset(err, 0, sizeof(*err));
+		rc = 0;
+	}
+	kv_list_free(&a);
+	kv_list_free(&b);
+	return rc;
+}
+
 /*
  * Merge changes into the persisted files: secret keys (sysctl_key_secret)
  * into TK_SYSCTL_PRIVATE_CONF (0600), the rest into TK_SYSCTL_CONF (0644).
  * A secret an older tunekit left in the public file moves to the private one.
  */
-static int persist(const struct kv_list *changes, struct txn_error *err)
+/* 1 if the file at path holds exactly text (and is a regular file of mode). */
+static int file_holds(const char *path, const char *text, mode_t mode)
+{
+	struct stat st;
+	char *cur = NULL;
+	size_t len;
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode)
+		return 0;
+	int same = read_file(path, 16u << 20, &cur, &len) == 0 && len == strlen(text) &&
+		   memcmp(cur, text, len) == 0;
+	free(cur);
+	return same;
+}
+
+/* Persisted files written by persist(): bits of *wrote. */
+enum { WROTE_PUBLIC = 1, WROTE_PRIVATE = 2 };
+
+static int persist(const struct kv_list *changes, int *wrote, struct txn_error *err)
 {
 	char *path = tk_path(TK_SYSCTL_CONF), *priv_path = tk_path(TK_SYSCTL_PRIVATE_CONF);
 	char *dir = xstrdup(path);
@@ -372,7 +407,11 @@ static int persist(const struct kv_list *changes, struct txn_error *err)
 	if (priv.n || lstat(priv_path, &st) == 0) {
 		kv_list_sort(&priv);
 		char *text = kvconf_format(&priv, persist_private_header);
-		rc = atomic_write_file(priv_path, text, strlen(text), 0600);
+		/* an identical file is left alone: an apply that changes nothing writes nothing */
+		if (!file_holds(priv_path, text, 0600)) {
+			rc = atomic_write_file(priv_path, text, strlen(text), 0600);
+			*wrote |= rc ? 0 : WROTE_PRIVATE;
+		}
 		free(text);
 		if (rc) {
 			set_err(err, 0, NULL, "cannot write " TK_SYSCTL_PRIVATE_CONF, -rc);
@@ -381,7 +420,10 @@ static int persist(const struct kv_list *changes, struct txn_error *err)
 	}
 	kv_list_sort(&pub);
 	char *text = kvconf_format(&pub, persist_header);
-	rc = atomic_write_file(path, text, strlen(text), 0644);
+	if (!file_holds(path, text, 0644)) {
+		rc = atomic_write_file(path, text, strlen(text), 0644);
+		*wrote |= rc ? 0 : WROTE_PUBLIC;
+	}
 	free(text);
 	if (rc)
 		set_err(err, 0, NULL, "cannot write " TK_SYSCTL_CONF, -rc);
@@ -399,6 +441,23 @@ out:
 static const char *shown(const char *key, const char *value)
 {
 	return sysctl_key_secret(key) ? "(secret)" : value;
+}
+
+/* What a managed file was before, for a change record: absent, a file, a symlink. */
+static const char *file_state_word(const struct snapshot *snap, const char *path)
+{
+	for (size_t i = 0; snap && i < snap->nfiles; i++)
+		if (!strcmp(snap->files[i].path, path))
+			return snap->files[i].type == SF_ABSENT ? NULL :
+			       snap->files[i].type == SF_SYMLINK ? "symlink" : "file";
+	return "file";
+}
+
+static void log_file(struct txn_changes *log, const char *path, const struct snapshot *snap, const char *now)
+{
+	char *key = xasprintf("file:%s", path);
+	txn_changes_add(log, key, file_state_word(snap, path), now);
+	free(key);
 }
 
 /*
@@ -465,8 +524,9 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		else
 			restored[i] = 1, files_restored = 1;
 	}
+	int wrote = 0;
 	if (!rc && do_persist)
-		rc = persist(changes, err);
+		rc = persist(changes, &wrote, err);
 
 	if (rc) {
 		if (hook_done && opts->undo_after_write)
@@ -487,6 +547,15 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 			if (restored[i])
 				fprintf(opts->report, "%s: %s\n", files[i].path,
 					files[i].type == SF_ABSENT ? "removed" : "written");
+		for (size_t i = 0; opts->log && i < nw; i++)
+			txn_changes_add(opts->log, w[i].key, shown(w[i].key, w[i].old), shown(w[i].key, w[i].new));
+		for (size_t i = 0; opts->log && i < nfiles; i++)
+			if (restored[i])
+				log_file(opts->log, files[i].path, snap, files[i].type == SF_ABSENT ? NULL : "file");
+		if (opts->log && (wrote & WROTE_PUBLIC))
+			log_file(opts->log, TK_SYSCTL_CONF, snap, "file");
+		if (opts->log && (wrote & WROTE_PRIVATE))
+			log_file(opts->log, TK_SYSCTL_PRIVATE_CONF, snap, "file");
 	}
 	free(restored);
 	for (size_t i = 0; i < nw; i++) {
@@ -504,6 +573,8 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
  * with its value. Then no snapshot is taken, so `restore` keeps undoing the
  * last real change.
  */
+static int nothing_to_do_persisted(const struct kv_list *changes);
+
 static int nothing_to_do(const struct kv_list *changes, int persist)
 {
 	for (size_t i = 0; i < changes->n; i++) {
@@ -514,8 +585,12 @@ static int nothing_to_do(const struct kv_list *changes, int persist)
 		if (!same)
 			return 0;
 	}
-	if (!persist)
-		return 1;
+	return !persist || nothing_to_do_persisted(changes);
+}
+
+/* 1 when the persisted files already hold every key of changes with its value. */
+static int nothing_to_do_persisted(const struct kv_list *changes)
+{
 	struct kv_list pub = { 0 }, priv = { 0 };
 	struct txn_error ignored = { 0 };
 	int same = persisted_read(TK_SYSCTL_CONF, &pub, &ignored) == 0 &&
@@ -562,16 +637,30 @@ static void dry_run_report(const struct kv_list *changes, struct txn_opts *opts)
 	opts->changed = 0;
 	for (size_t i = 0; i < changes->n; i++) {
 		char *live = NULL;
-		if (sysctl_read(changes->v[i].key, &live) < 0)
+		const char *key = changes->v[i].key;
+		if (sysctl_read(key, &live) < 0)
 			continue;
 		if (!sysctl_value_equal(live, changes->v[i].value)) {
 			opts->changed++;
 			if (opts->report)
-				fprintf(opts->report, "%s: %s -> %s\n", changes->v[i].key,
-					shown(changes->v[i].key, live), shown(changes->v[i].key, changes->v[i].value));
+				fprintf(opts->report, "%s: %s -> %s\n", key, shown(key, live),
+					shown(key, changes->v[i].value));
+			if (opts->log)
+				txn_changes_add(opts->log, key, shown(key, live), shown(key, changes->v[i].value));
 		}
 		free(live);
 	}
+}
+
+/* Dry run of persist(): the persisted file would change (it lacks a key or holds another value). */
+static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts)
+{
+	if (!opts->log || opts->no_persist || !changes->n || nothing_to_do_persisted(changes))
+		return;
+	char *path = tk_path(TK_SYSCTL_CONF);
+	struct stat st;
+	txn_changes_add(opts->log, "file:" TK_SYSCTL_CONF, lstat(path, &st) == 0 ? "file" : NULL, "file");
+	free(path);
 }
 
 int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
@@ -582,8 +671,11 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 	int rc = txn_validate(changes, opts, err);
 	if (rc)
 		return rc;
+	if (!opts->no_persist && (rc = persisted_check(err)))
+		return rc;
 	if (opts->dry_run) {
 		dry_run_report(changes, opts);
+		dry_run_persist(changes, opts);
 		return 0;
 	}
 	if ((rc = check_privileges(changes, 1, err)))
@@ -591,7 +683,8 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 	int lock = -1;
 	if ((rc = txn_lock(&lock, err)))
 		return rc;
-	if (changes->n && nothing_to_do(changes, !opts->no_persist)) {
+	/* decided under the lock: another apply may have changed things meanwhile */
+	if (changes->n && !opts->after_write && nothing_to_do(changes, !opts->no_persist)) {
 		txn_unlock(lock);
 		return 0;
 	}
@@ -600,6 +693,9 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 	if (!rc) {
 		rc = run(changes, NULL, 0, &snap, !opts->no_persist, opts, err);
 		snapshot_free(&snap);
+		/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
+		if (rc == -EINVAL)
+			rc = -EIO;
 	}
 	txn_unlock(lock);
 	return rc;
@@ -609,23 +705,43 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 		   struct txn_opts *opts, struct txn_error *err)
 {
 	struct kv_list none = { 0 };
+	struct snapshot_file f = { (char *)abs_path, data ? SF_FILE : SF_ABSENT, mode, (char *)data, len };
 	memset(err, 0, sizeof(*err));
 	opts->snapshot_id[0] = '\0';
-	if (opts->dry_run)
+	opts->changed = 0;
+	if (opts->dry_run) {
+		if (opts->log && !snapshot_file_matches(&f)) {
+			struct snapshot_file live;
+			const char *was = "file";
+			if (snapshot_file_capture(abs_path, &live) == 0) {
+				was = live.type == SF_ABSENT ? NULL : live.type == SF_SYMLINK ? "symlink" : "file";
+				free(live.path);
+				free(live.data);
+			}
+			char *key = xasprintf("file:%s", abs_path);
+			txn_changes_add(opts->log, key, was, data ? "file" : NULL);
+			free(key);
+		}
 		return 0;
+	}
 	int rc = check_privileges(&none, 1, err);
 	if (rc)
 		return rc;
 	int lock = -1;
 	if ((rc = txn_lock(&lock, err)))
 		return rc;
+	/* the same bytes and mode already there: no snapshot, no write */
+	if (snapshot_file_matches(&f)) {
+		txn_unlock(lock);
+		return 0;
+	}
 	struct snapshot snap;
 	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", NULL, opts, err);
 	if (!rc) {
-		struct snapshot_file f = { (char *)abs_path, data ? SF_FILE : SF_ABSENT, mode,
-					   (char *)data, len };
 		rc = run(&none, &f, 1, &snap, 0, opts, err);
 		snapshot_free(&snap);
+		if (rc == -EINVAL)
+			rc = -EIO;
 	}
 	txn_unlock(lock);
 	return rc;
@@ -865,4 +981,47 @@ int txn_exit_status(int rc)
 	if (rc == -EINVAL)
 		return TK_EXIT_USAGE;
 	return TK_EXIT_FAILURE;
+}
+
+void txn_changes_add(struct txn_changes *c, const char *key, const char *old, const char *new)
+{
+	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+	c->v[c->n].key = xstrdup(key);
+	c->v[c->n].old = old ? xstrdup(old) : NULL;
+	c->v[c->n].new = new ? xstrdup(new) : NULL;
+	c->n++;
+}
+
+void txn_changes_free(struct txn_changes *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].key);
+		free(c->v[i].old);
+		free(c->v[i].new);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+void txn_json_report(FILE *out, const struct txn_opts *opts)
+{
+	struct json j;
+	size_t n = opts->log ? opts->log->n : 0;
+	json_init(&j, out);
+	json_object_begin(&j, NULL);
+	json_u64(&j, "changed", n);
+	json_string(&j, "snapshot", opts->snapshot_id[0] ? opts->snapshot_id : NULL);
+	json_bool(&j, "dry_run", opts->dry_run);
+	json_array_begin(&j, "changes");
+	for (size_t i = 0; i < n; i++) {
+		const struct txn_change *c = &opts->log->v[i];
+		json_object_begin(&j, NULL);
+		json_string(&j, "key", c->key);
+		json_string(&j, "old", c->old);
+		json_string(&j, "new", c->new);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
 }

@@ -28,6 +28,23 @@ struct txn_error {
 	char text[512];    /* room for a composed why (why may point here) */
 };
 
+/* One change a transaction made (or, in a dry run, would make). */
+struct txn_change {
+	char *key;  /* sysctl key; "qdisc/IFACE"; "file:/etc/..." for a managed file */
+	char *old;  /* value before (NULL: none, e.g. an absent file) */
+	char *new;  /* value after (NULL: none, e.g. a removed file) */
+};
+
+/* The changes of one transaction, in the order they were made. */
+struct txn_changes {
+	struct txn_change *v;
+	size_t n;
+};
+
+/* Append a change (strings copied; NULL allowed for old and new). */
+void txn_changes_add(struct txn_changes *c, const char *key, const char *old, const char *new);
+void txn_changes_free(struct txn_changes *c);
+
 struct txn_opts {
 	int dry_run;                  /* validate and report, change nothing */
 	const char *note;             /* snapshot note; NULL: "before apply" */
@@ -38,6 +55,8 @@ struct txn_opts {
 	 * Called after every key is written and read back, before persist;
 	 * a non-zero return (-errno, err filled) rolls every key back. Lets a
 	 * tool add a non-sysctl step (a qdisc change) to the same transaction.
+	 * Set it only when the step has something to change: it runs under the
+	 * lock even when no key changes (and a snapshot is taken first).
 	 */
 	int (*after_write)(void *ctx, struct txn_error *err);
 	/* Called when a later step (files, persist) fails after after_write
@@ -47,6 +66,13 @@ struct txn_opts {
 	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
 	unsigned changed;             /* out: number of keys whose value changed */
 	unsigned skipped;             /* out (restore): keys absent or read-only now */
+	/*
+	 * out, may be NULL: each change made (dry run: that would be made),
+	 * keys with their values (secrets as "(secret)"), and the persisted
+	 * file or managed file as "file:PATH" when its bytes change. A tool
+	 * appends its own step's changes (qdiscs) before reporting.
+	 */
+	struct txn_changes *log;
 };
 
 struct snapshot;
@@ -63,7 +89,12 @@ int txn_validate(const struct kv_list *changes, const struct txn_opts *opts,
  * Apply changes as one transaction (steps 1-6 above). Keys whose live value
  * already equals the requested one are not written but are still persisted.
  * When nothing at all would change (live values and the persisted file
- * already match), no snapshot is taken and opts->snapshot_id stays "".
+ * already match, and no after_write step is set), nothing is written, no
+ * snapshot is taken and opts->snapshot_id stays "". An empty changes list
+ * without after_write takes a snapshot only (nettune-backup save). The
+ * persisted files are parsed before anything changes (malformed: -EINVAL);
+ * a failure after the snapshot is never -EINVAL (it was rolled back, but a
+ * snapshot exists).
  * Returns 0; -EINVAL (validation, nothing changed); -EPERM/-EACCES (not
  * root, nothing changed); -ENOSPC etc. (snapshot failed, nothing changed);
  * or the -errno of the failed write/read-back after rolling back.
@@ -73,7 +104,9 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 /*
  * Replace one managed file (e.g. TK_RESOLVED_DROPIN, given as an absolute
  * path without the root) in a transaction: lock, snapshot, atomic write
- * under tk_root(). data NULL removes the file. 0 or -errno.
+ * under tk_root(). data NULL removes the file. When the file already holds
+ * exactly data with mode (or is absent for NULL), nothing is written and no
+ * snapshot taken (snapshot_id ""). 0 or -errno.
  */
 int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mode,
 		   struct txn_opts *opts, struct txn_error *err);
@@ -108,5 +141,13 @@ void txn_error_print(const struct txn_error *err, const char *input);
 
 /* Exit status for a txn_* return code: 0, 1 (runtime), 2 (invalid input). */
 int txn_exit_status(int rc);
+
+/*
+ * The --json report of an apply, one object on one line:
+ * {"changed":N,"snapshot":"ID"|null,"dry_run":bool,
+ *  "changes":[{"key":K,"old":V|null,"new":V|null},...]}
+ * from opts->log (N is its length) and opts->snapshot_id.
+ */
+void txn_json_report(FILE *out, const struct txn_opts *opts);
 
 #endif

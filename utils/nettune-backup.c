@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,12 +20,15 @@
 #include "c.h"
 #include "closestream.h"
 #include "fileutil.h"
+#include "hoststack.h"
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
 #include "paths.h"
+#include "prom.h"
 #include "snapshot.h"
 #include "sysctl.h"
+#include "sysctld.h"
 #include "txn.h"
 #include "xalloc.h"
 
@@ -40,7 +44,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " %1$s diff [ID]             live values against a snapshot (default newest)\n"
 	       " %1$s restore [ID] [-n]     go back to a snapshot (default: undo the last change)\n"
 	       " %1$s apply [FILE|-] [-n]   apply sysctl.d lines transactionally\n"
-	       " %1$s check [--prom FILE]   compare the persisted file with live values\n"
+	       " %1$s check [--prom FILE]   live values and the boot-time sysctl.d files\n"
+	       "                            against the persisted file; silent when all is well\n"
 	       " %1$s prune --keep N        keep only the newest N snapshots\n",
 	       msg_progname());
 	printf("\nOptions:\n"
@@ -48,8 +53,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " -n, --dry-run            show what would change, change nothing\n"
 	       "     --allow-prefix P     allow keys under P besides net. (apply, restore; repeatable)\n"
 	       "     --skip-read-only     skip keys that are read-only here (apply)\n"
-	       "     --json               JSON output (list)\n"
-	       "     --prom FILE          write node_exporter textfile metrics (check)\n"
+	       "     --json               JSON output (list, apply)\n"
+	       "     --prom FILE          write node_exporter textfile metrics atomically\n"
+	       "                            (check; '-': on stdout instead of the text)\n"
 	       "     --keep N             snapshots to keep (prune)\n"
 	       "     --root DIR           manage files under DIR (env TUNEKIT_ROOT)\n"
 	       " -q, --quiet              only errors on stderr\n"
@@ -380,16 +386,21 @@ static int cmd_apply(const char *arg, const struct options *o)
 		changes.v[changes.n - 1].line = in.v[i].line;
 	}
 	kv_list_free(&in);
+	struct txn_opts topts = { 0 };
+	struct txn_changes log = { 0 };
 	if (changes.n == 0) {
 		msg_info("%s: no settings to apply", name);
+		topts.dry_run = o->dry_run;
+		if (o->json)
+			txn_json_report(stdout, &topts);
 		return TK_EXIT_OK;
 	}
 
-	struct txn_opts topts = { 0 };
 	struct txn_error err;
 	const char *prefixes[MAX_PREFIXES + 2];
 	topts.dry_run = o->dry_run;
-	topts.report = stdout;
+	topts.report = o->json ? NULL : stdout;
+	topts.log = &log;
 	topts.allow_prefixes = allowed_prefixes(o, prefixes);
 	rc = txn_apply(&changes, &topts, &err);
 	kv_list_free(&changes);
@@ -397,8 +408,11 @@ static int cmd_apply(const char *arg, const struct options *o)
 		txn_error_print(&err, name);
 		if (rc == -EINVAL)
 			msg_warn("nothing changed");
+		txn_changes_free(&log);
 		return txn_exit_status(rc);
 	}
+	if (o->json)
+		txn_json_report(stdout, &topts);
 	if (o->dry_run)
 		msg_info("dry run: %u key%s would change", topts.changed, topts.changed == 1 ? "" : "s");
 	else if (!topts.snapshot_id[0])
@@ -406,31 +420,8 @@ static int cmd_apply(const char *arg, const struct options *o)
 	else
 		msg_info("%u key%s changed, persisted to %s; undo with: %s restore %s", topts.changed,
 			 topts.changed == 1 ? "" : "s", TK_SYSCTL_CONF, msg_progname(), topts.snapshot_id);
+	txn_changes_free(&log);
 	return TK_EXIT_OK;
-}
-
-static int write_prom(const char *path, const struct kv_list *persisted, const char *drifted)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	fprintf(f, "# HELP tunekit_sysctl_drift 1 when the live value differs from %s.\n"
-		   "# TYPE tunekit_sysctl_drift gauge\n", TK_SYSCTL_CONF);
-	unsigned total = 0;
-	for (size_t i = 0; i < persisted->n; i++) {
-		fprintf(f, "tunekit_sysctl_drift{key=\"%s\"} %d\n", persisted->v[i].key, drifted[i]);
-		total += (unsigned)drifted[i];
-	}
-	fprintf(f, "# HELP tunekit_sysctl_drifted_keys Number of persisted keys whose live value differs.\n"
-		   "# TYPE tunekit_sysctl_drifted_keys gauge\n"
-		   "tunekit_sysctl_drifted_keys %u\n", total);
-	fprintf(f, "# HELP tunekit_check_timestamp_seconds When the check ran (Unix time).\n"
-		   "# TYPE tunekit_check_timestamp_seconds gauge\n"
-		   "tunekit_check_timestamp_seconds %lld\n", (long long)time(NULL));
-	fclose(f);
-	int rc = atomic_write_file(path, buf, len, 0644);
-	free(buf);
-	return rc;
 }
 
 /* Append the keys of a persisted file to list; 0 if read, -errno if not. */
@@ -452,48 +443,256 @@ static int read_persisted(const char *abs, struct kv_list *list)
 	return rc;
 }
 
+/* a sample of one of our own declared families: can only fail on memory */
+static void prom_or_die(int rc)
+{
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
+}
+
+/* Strings from files go to a terminal or a log: no control characters. */
+static void put(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+/*
+ * What the boot will set for the persisted keys of abs (one managed file):
+ * one line per key the sysctl.d files will not leave at our value, under
+ * either boot path (systemd-sysctl, sysctl --system), as tunekit-bootlint
+ * prints them. Fills ok[i] (1: in force at boot) for want's keys.
+ * Returns the number of findings; exits 1 when the files cannot be read.
+ */
+static size_t boot_lint(FILE *out, const char *abs, const struct kv_list *want, char *ok)
+{
+	struct sysctld_report rep;
+	size_t n = 0;
+	int rc = sysctld_lint(abs, want, &rep);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "reading the sysctl.d files under '%s'",
+			      *tk_root() ? tk_root() : "/");
+	for (size_t i = 0; i < rep.n && i < want->n; i++) {
+		const struct sysctld_result *r = &rep.v[i];
+		const struct sysctld_verdict *sd = &r->model[SYSCTLD_SYSTEMD], *pp = &r->model[SYSCTLD_PROCPS];
+		const struct sysctld_verdict *v = sd->status != SYSCTLD_OK ? sd : pp;
+		long k = kv_list_find(want, r->key);
+		if (k >= 0)
+			ok[k] = v->status == SYSCTLD_OK;
+		if (v->status == SYSCTLD_OK)
+			continue;
+		int secret = sysctl_key_secret(r->key);
+		n++;
+		put(out, r->key);
+		fputs(": ", out);
+		switch (v->status) {
+		case SYSCTLD_SHADOWED:
+			fputs("shadowed by ", out);
+			put(out, v->file);
+			fprintf(out, ":%u (value ", v->line);
+			put(out, secret ? "(secret)" : v->value);
+			fputc(')', out);
+			if (v->pattern) {
+				fputs(" via glob ", out);
+				put(out, v->pattern);
+			}
+			break;
+		case SYSCTLD_EXCLUDED:
+			fputs("excluded by ", out);
+			put(out, v->file);
+			fprintf(out, ":%u", v->line);
+			break;
+		case SYSCTLD_MASKED:
+			fputs("masked by ", out);
+			put(out, rep.masked_by ? rep.masked_by : "?");
+			fprintf(out, " (%s)", rep.masked_how ? rep.masked_how : "?");
+			break;
+		case SYSCTLD_MISSING:
+			fputs("missing from ", out);
+			put(out, rep.our_path);
+			break;
+		default:
+			fputs("stale: ", out);
+			put(out, rep.our_path);
+			fprintf(out, ":%u persists ", r->our_line);
+			put(out, secret ? "(secret)" : r->ours ? r->ours : "?");
+			break;
+		}
+		/* a finding of one boot path only says which */
+		if (v == sd && pp->status == SYSCTLD_OK)
+			fputs(" [systemd-sysctl only]", out);
+		else if (v == pp)
+			fputs(" [sysctl --system only]", out);
+		fputc('\n', out);
+	}
+	sysctld_report_free(&rep);
+	return n;
+}
+
+/* Counts of persisted keys another tuner sets too. */
+struct comanagers {
+	size_t tuned, bpftune;
+};
+
+/*
+ * TuneD (an active profile that is running or enabled) and bpftune (a
+ * running process) touching the persisted keys: one line each, counted.
+ */
+static size_t comanager_lint(FILE *out, const struct kv_list *keys, struct comanagers *cm)
+{
+	struct tuned_state ts = { 0 };
+	pid_t *bpids = NULL;
+	size_t nbpids = 0, n = 0;
+	int rc = tuned_load(&ts);
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "reading the TuneD profile");
+	/* a leftover active_profile of a stopped, disabled TuneD fights nobody */
+	char *wants = tk_path("/etc/systemd/system/multi-user.target.wants/tuned.service");
+	struct stat st;
+	int tuned_on = ts.pid != 0 || lstat(wants, &st) == 0;
+	free(wants);
+	if (proc_find_comm("bpftune", &bpids, &nbpids) < 0)
+		nbpids = 0;
+	for (size_t i = 0; i < keys->n; i++) {
+		const struct kv_entry *e = &keys->v[i];
+		char rel[SYSCTL_KEY_MAX + 1];
+		if (tuned_on && sysctl_key_parse(e->key, NULL, 0, rel, sizeof(rel), NULL) == 0) {
+			for (size_t t = 0; t < ts.n; t++) {
+				if (strcmp(ts.v[t].key, rel) || sysctl_value_equal(ts.v[t].value, e->value))
+					continue;
+				put(out, e->key);
+				fputs(": tuned profile ", out);
+				put(out, ts.v[t].profile);
+				fputs(" sets ", out);
+				put(out, sysctl_key_secret(e->key) ? "(secret)" : ts.v[t].value);
+				fputs(" (", out);
+				put(out, ts.v[t].file);
+				fprintf(out, ":%u)\n", ts.v[t].line);
+				cm->tuned++;
+				n++;
+			}
+		}
+		const char *tuner = bpftune_tuner_for(e->key);
+		if (nbpids && tuner) {
+			put(out, e->key);
+			fprintf(out, ": retuned at run time by bpftune (pid %ld, tuner %s)\n", (long)bpids[0], tuner);
+			cm->bpftune++;
+			n++;
+		}
+	}
+	free(bpids);
+	tuned_state_free(&ts);
+	return n;
+}
+
 static int cmd_check(const struct options *o)
 {
-	struct kv_list persisted = { 0 };
-	int rc = read_persisted(TK_SYSCTL_CONF, &persisted);
+	struct kv_list pub = { 0 }, priv = { 0 }, persisted = { 0 };
+	int to_stdout = o->prom && !strcmp(o->prom, "-");
+	int rc = read_persisted(TK_SYSCTL_CONF, &pub);
 	if (rc < 0 && rc != -ENOENT)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SYSCTL_CONF);
 	/* root's alone: without root its keys are not checked */
-	rc = read_persisted(TK_SYSCTL_PRIVATE_CONF, &persisted);
+	rc = read_persisted(TK_SYSCTL_PRIVATE_CONF, &priv);
 	if (rc == -EACCES)
 		msg_verbose("%s%s: readable by root only; its keys are not checked", tk_root(), TK_SYSCTL_PRIVATE_CONF);
 	else if (rc < 0 && rc != -ENOENT)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SYSCTL_PRIVATE_CONF);
+	const struct kv_list *files[] = { &pub, &priv };
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++)
+		for (size_t i = 0; i < files[f]->n; i++) {
+			kv_list_set(&persisted, files[f]->v[i].key, files[f]->v[i].value);
+			long k = kv_list_find(&persisted, files[f]->v[i].key);
+			persisted.v[k].ignore_errors = files[f]->v[i].ignore_errors;
+		}
+	/* metrics on stdout replace the text: the findings go to a discarded stream */
+	FILE *out = to_stdout ? fopen("/dev/null", "we") : stdout;
+	if (!out)
+		msg_die_errno(TK_EXIT_FAILURE, errno, "/dev/null");
 
+	/* one reading of every key: the text and the metrics come from it */
 	char *drifted = xcalloc(persisted.n + 1, 1);
-	int any = 0;
+	size_t ndrift = 0;
 	for (size_t i = 0; i < persisted.n; i++) {
 		char *live;
 		const struct kv_entry *e = &persisted.v[i];
 		if (sysctl_read(e->key, &live) < 0) {
 			if (e->ignore_errors)
 				continue;
-			printf("%s: %s -> (absent)\n", e->key, sysctl_key_secret(e->key) ? "(secret)" : e->value);
-			drifted[i] = any = 1;
+			fprintf(out, "%s: %s -> (absent)\n", e->key, sysctl_key_secret(e->key) ? "(secret)" : e->value);
+			drifted[i] = 1;
+			ndrift++;
 			continue;
 		}
 		if (!sysctl_value_equal(live, e->value)) {
 			if (sysctl_key_secret(e->key))
-				printf("%s: (secret) -> (secret, differs)\n", e->key);
+				fprintf(out, "%s: (secret) -> (secret, differs)\n", e->key);
 			else
-				printf("%s: %s -> %s\n", e->key, e->value, live);
-			drifted[i] = any = 1;
+				fprintf(out, "%s: %s -> %s\n", e->key, e->value, live);
+			drifted[i] = 1;
+			ndrift++;
+		} else {
+			msg_verbose("%s: ok", e->key);
 		}
 		free(live);
 	}
+	/* will the boot put the same values back? (each persisted file on its own) */
+	char *boot_ok = xcalloc(persisted.n + 1, 1);
+	memset(boot_ok, 1, persisted.n);
+	size_t nboot = 0;
+	char *ok_pub = xcalloc(pub.n + 1, 1), *ok_priv = xcalloc(priv.n + 1, 1);
+	if (pub.n)
+		nboot += boot_lint(out, TK_SYSCTL_CONF, &pub, ok_pub);
+	if (priv.n)
+		nboot += boot_lint(out, TK_SYSCTL_PRIVATE_CONF, &priv, ok_priv);
+	size_t nshadowed = 0;
+	for (size_t i = 0; i < persisted.n; i++) {
+		long k = kv_list_find(&pub, persisted.v[i].key);
+		if (k >= 0 && !ok_pub[k])
+			boot_ok[i] = 0;
+		k = kv_list_find(&priv, persisted.v[i].key);
+		if (k >= 0 && !ok_priv[k])
+			boot_ok[i] = 0;
+		nshadowed += !boot_ok[i];
+	}
+	struct comanagers cm = { 0, 0 };
+	size_t nco = persisted.n ? comanager_lint(out, &persisted, &cm) : 0;
+	if (out != stdout)
+		fclose(out);
+
 	if (o->prom) {
-		rc = write_prom(o->prom, &persisted, drifted);
+		struct prom_registry *p = prom_new();
+		prom_or_die(prom_declare(p, "tunekit_sysctl_drift", PROM_GAUGE,
+					 "1 when the live value differs from the persisted one"));
+		prom_or_die(prom_declare(p, "tunekit_sysctl_drifted_keys", PROM_GAUGE,
+					 "persisted keys whose live value differs"));
+		prom_or_die(prom_declare(p, "tunekit_boot_key_ok", PROM_GAUGE,
+					 "1 when the sysctl.d files will set the persisted value at boot"));
+		prom_or_die(prom_declare(p, "tunekit_boot_shadowed_keys", PROM_GAUGE,
+					 "persisted keys another sysctl.d file shadows, excludes or masks at boot"));
+		prom_or_die(prom_declare(p, "tunekit_comanager_keys", PROM_GAUGE,
+					 "persisted keys another tuner (TuneD, bpftune) sets to its own value"));
+		for (size_t i = 0; i < persisted.n; i++) {
+			prom_or_die(prom_addl(p, "tunekit_sysctl_drift", drifted[i], "key", persisted.v[i].key, NULL));
+			prom_or_die(prom_addl(p, "tunekit_boot_key_ok", boot_ok[i], "key", persisted.v[i].key, NULL));
+		}
+		prom_or_die(prom_addl(p, "tunekit_sysctl_drifted_keys", (double)ndrift, NULL));
+		prom_or_die(prom_addl(p, "tunekit_boot_shadowed_keys", (double)nshadowed, NULL));
+		prom_or_die(prom_addl(p, "tunekit_comanager_keys", (double)cm.tuned, "manager", "tuned", NULL));
+		prom_or_die(prom_addl(p, "tunekit_comanager_keys", (double)cm.bpftune, "manager", "bpftune", NULL));
+		rc = to_stdout ? prom_render(p, stdout) : prom_write_file(p, o->prom);
+		prom_free(p);
 		if (rc < 0)
-			msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", o->prom);
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", to_stdout ? "stdout" : o->prom);
 	}
 	free(drifted);
+	free(boot_ok);
+	free(ok_pub);
+	free(ok_priv);
 	kv_list_free(&persisted);
-	return any ? TK_EXIT_DRIFT : TK_EXIT_OK;
+	kv_list_free(&pub);
+	kv_list_free(&priv);
+	return ndrift || nboot || nco ? TK_EXIT_DRIFT : TK_EXIT_OK;
 }
 
 static int cmd_prune(const struct options *o)
@@ -633,7 +832,7 @@ int main(int argc, char **argv)
 		{ o.dry_run, "--dry-run", "apply restore" },
 		{ o.nprefixes > 0, "--allow-prefix", "apply restore" },
 		{ o.skip_read_only, "--skip-read-only", "apply" },
-		{ o.json, "--json", "list" },
+		{ o.json, "--json", "list apply" },
 		{ o.prom != NULL, "--prom", "check" },
 		{ o.keep >= 0, "--keep", "prune" },
 	};

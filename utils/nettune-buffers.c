@@ -78,8 +78,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --threshold PCT      observe: share of busy time that counts (default 10)\n"
 	      " -a, --all                observe: list every connection\n"
 	      " -e, --explain            say why each value, on stderr\n"
-	      " -j, --json               show, check, observe: one JSON object\n"
-	      "     --prom               check: node_exporter textfile format\n"
+	      " -j, --json               show, check, apply, observe: one JSON object\n"
+	      "     --prom FILE          check: also write node_exporter textfile metrics\n"
+	      "                            to FILE, atomically ('-': stdout, no text)\n"
 	      " -n, --dry-run            apply: print what would change, change nothing\n"
 	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d)\n"
 	      " -q, --quiet              fewer messages\n"
@@ -706,10 +707,10 @@ int main(int argc, char **argv)
 		tuner_print(&recs, stdout);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common);
+		rc = tuner_check_status(&recs, &ctl.common, NULL);
 	} else {
 		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-buffers apply" };
-		rc = tuner_apply(&recs, &opts, msg_verbosity < 0);
+		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, ctl.common.json);
 	}
 	tuner_free(&recs);
 	return rc;

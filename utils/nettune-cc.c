@@ -68,8 +68,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "                            shaping setup (htb, tbf, ...) is never replaced\n"
 	      " -s, --sockets            show: one line per connection\n"
 	      " -e, --explain            say why each value, on stderr\n"
-	      " -j, --json               show, check: one JSON object\n"
-	      "     --prom               check: node_exporter textfile format\n"
+	      " -j, --json               show, check, apply: one JSON object\n"
+	      "     --prom FILE          check: also write node_exporter textfile metrics\n"
+	      "                            to FILE, atomically ('-': stdout, no text)\n"
 	      " -n, --dry-run            apply: print what would change, change nothing\n"
 	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d,\n"
 	      "                            /lib/modules for the qdisc probe)\n"
@@ -323,7 +324,7 @@ struct qdisc_step {
 	struct qdisc_root *saved; /* the interfaces to replace, as they are */
 	size_t n;
 	size_t done;              /* how many were replaced */
-	int ran;                  /* the transaction ran the step */
+	struct txn_changes *log;  /* each replacement as "qdisc/IFACE": old -> new */
 	char why[256];
 };
 
@@ -339,12 +340,21 @@ static void undo_qdiscs(void *arg)
 	}
 }
 
+/* The replacements (done, or planned in a dry run) as change records. */
+static void log_qdiscs(const struct qdisc_step *st)
+{
+	for (size_t i = 0; st->log && i < st->n; i++) {
+		char *key = xasprintf("qdisc/%s", st->saved[i].ifname);
+		txn_changes_add(st->log, key, st->saved[i].kind, st->kind);
+		free(key);
+	}
+}
+
 static int replace_qdiscs(void *arg, struct txn_error *err)
 {
 	struct qdisc_step *st = arg;
 	char kmsg[200];
 
-	st->ran = 1;
 	for (size_t i = 0; i < st->n; i++) {
 		const struct qdisc_root *old = &st->saved[i];
 		int rc = qdisc_replace_root(old->ifindex, st->kind, kmsg, sizeof(kmsg));
@@ -366,6 +376,7 @@ static int replace_qdiscs(void *arg, struct txn_error *err)
 		}
 		st->done++;
 	}
+	log_qdiscs(st);
 	return 0;
 }
 
@@ -473,8 +484,9 @@ static void plan_qdiscs(const struct ctl *ctl, const char *kind, struct qdisc_st
 
 static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
 {
-	struct qdisc_step st = { .kind = kind };
-	struct txn_opts opts = { .dry_run = ctl->common.dry_run, .note = "nettune-cc apply" };
+	struct txn_changes log = { 0 };
+	struct qdisc_step st = { .kind = kind, .log = &log };
+	struct txn_opts opts = { .dry_run = ctl->common.dry_run, .note = "nettune-cc apply", .log = &log };
 	int rc;
 
 	if (ctl->qdisc) {
@@ -490,29 +502,24 @@ static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kin
 			msg_die(TK_EXIT_USAGE, "no qdisc to put on %s: qdisc fq is not available in this "
 				"kernel; name one with --qdisc", ctl->ifaces[0]);
 		plan_qdiscs(ctl, kind, &st);
-		if (st.n) {
+		/* the step runs inside the transaction, under its lock, even when no key changes */
+		if (st.n && !ctl->common.dry_run) {
 			opts.after_write = replace_qdiscs;
 			opts.undo_after_write = undo_qdiscs;
 			opts.after_write_ctx = &st;
+		} else if (st.n) {
+			log_qdiscs(&st);
 		}
 	}
-	rc = tuner_apply(recs, &opts, msg_verbosity < 0);
-	if (rc == TK_EXIT_OK && st.n && !ctl->common.dry_run && !st.ran) {
-		/* every sysctl matched already: the transaction had nothing to run the step in */
-		struct txn_error err = { 0 };
-		if (replace_qdiscs(&st, &err) < 0) {
-			msg_warn("%s: %s%s%s; nothing changed", err.key, err.why,
-				 err.errnum ? ": " : "", err.errnum ? strerror(err.errnum) : "");
-			rc = TK_EXIT_FAILURE;
-		}
-	}
-	if (rc == TK_EXIT_OK)
+	rc = tuner_apply(recs, &opts, msg_verbosity < 0, ctl->common.json);
+	if (rc == TK_EXIT_OK && !ctl->common.json)
 		for (size_t i = 0; i < st.n; i++)
 			printf("qdisc dev %s: %s -> %s%s\n", st.saved[i].ifname, st.saved[i].kind, kind,
 			       ctl->common.dry_run ? " (dry run)" : "");
 	for (size_t i = 0; i < st.n; i++)
 		qdisc_root_free(&st.saved[i]);
 	free(st.saved);
+	txn_changes_free(&log);
 	return rc;
 }
 
@@ -631,7 +638,7 @@ int main(int argc, char **argv)
 		tuner_print(&recs, stdout);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common);
+		rc = tuner_check_status(&recs, &ctl.common, NULL);
 	} else {
 		rc = apply(&ctl, &recs, kind);
 	}

@@ -29,6 +29,7 @@
 #include "json.h"
 #include "msg.h"
 #include "paths.h"
+#include "prom.h"
 #include "resolvconf.h"
 #include "textdiff.h"
 #include "txn.h"
@@ -128,9 +129,11 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --max-ms <ms>        check: highest acceptable median (default 100)\n",
 	      stdout);
 	fputs("\nOutput:\n"
-	      "     --json               one JSON object (keys in nettune-dns(1))\n"
+	      "     --json               one JSON object (keys in nettune-dns(1)); apply:\n"
+	      "                          {changed, snapshot, dry_run, changes}\n"
 	      "     --csv                bench: CSV with a header line\n"
-	      "     --prom <file>        check: write node_exporter textfile metrics\n"
+	      "     --prom <file>        check: also write node_exporter textfile metrics,\n"
+	      "                          atomically ('-': on stdout instead of the text)\n"
 	      " -q, --quiet              fewer messages\n"
 	      " -v, --verbose            more messages\n",
 	      stdout);
@@ -895,41 +898,53 @@ static int resolved_running(void)
 	return r;
 }
 
-static int apply_file(const char *abs, const char *data, const struct config *c)
+/*
+ * Write data to the managed file abs through the engine, unless it holds
+ * exactly that already (then nothing is written, no snapshot taken).
+ * *written says whether the file changed; opts->log gets the change.
+ */
+static int apply_file(const char *abs, const char *data, const struct config *c, struct txn_opts *o,
+		      int *written)
 {
 	char *path = tk_path(abs), *old = NULL;
 	size_t olen;
+	*written = 0;
 	int rc = read_file(path, 1 << 20, &old, &olen);
 	if (rc < 0 && rc != -ENOENT)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s", path);
 	if (old && olen == strlen(data) && !memcmp(old, data, olen)) {
-		msg_info("%s: already up to date", path);
+		msg_info("nothing to change: %s already holds these servers", path);
 		free(old);
 		free(path);
 		return TK_EXIT_OK;
 	}
-	if (c->dry_run) {
+	if (c->dry_run && c->out != OUT_JSON) {
 		rc = text_diff(stdout, abs, old, data);
 		if (rc < 0)
 			msg_die_errno(TK_EXIT_FAILURE, -rc, "diff %s", path);
-		free(old);
-		free(path);
-		return TK_EXIT_OK;
 	}
-	struct txn_opts o = { .note = "nettune-dns apply" };
 	struct txn_error err = { 0 };
-	rc = txn_apply_file(abs, data, strlen(data), 0644, &o, &err);
+	o->dry_run = c->dry_run;
+	rc = txn_apply_file(abs, data, strlen(data), 0644, o, &err);
 	if (rc == -EPERM || rc == -EACCES) {
 		msg_warn("%s: needs root or CAP_NET_ADMIN", path);
+		free(old);
+		free(path);
 		return TK_EXIT_FAILURE;
 	}
 	if (rc < 0) {
 		if (err.why || err.errnum)
 			txn_error_print(&err, path);
-		msg_warn_errno(-rc, "%s", path);
+		else
+			msg_warn_errno(-rc, "%s", path);
+		free(old);
+		free(path);
 		return txn_exit_status(rc);
 	}
-	msg_info("%s: written%s%s", path, o.snapshot_id[0] ? ", snapshot " : "", o.snapshot_id);
+	if (!c->dry_run && o->snapshot_id[0]) {
+		*written = 1;
+		msg_info("%s: written; undo with: nettune-backup restore %s", path, o->snapshot_id);
+	}
 	free(old);
 	free(path);
 	return TK_EXIT_OK;
@@ -1011,16 +1026,19 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 			msg_die(TK_EXIT_FAILURE, "refusing to apply: no resolver passed the health check");
 		}
 	}
-	if (c->out == OUT_JSON)
-		print_json(stdout, order, nr, c, chosen[0]);
+	if (msg_verbosity > 0)
+		print_table(stderr, order, nr);
 	free(order);
 
-	int rc;
+	int rc, written = 0;
+	struct txn_changes log = { 0 };
+	struct txn_opts o = { .note = "nettune-dns apply", .log = &log };
 	if (mode == APPLY_RESOLVED) {
 		char *data = resolved_dropin(chosen, nchosen, c);
-		rc = apply_file(TK_RESOLVED_DROPIN, data, c);
+		rc = apply_file(TK_RESOLVED_DROPIN, data, c, &o, &written);
 		free(data);
-		if (rc == TK_EXIT_OK && !c->dry_run && c->reload != 0 && resolved_running()) {
+		/* an unchanged drop-in needs no reload */
+		if (rc == TK_EXIT_OK && written && c->reload != 0 && resolved_running()) {
 			if (tk_root()[0] && c->reload < 0) {
 				msg_info("systemd-resolved runs under %s: not reloading it (--reload to do so)",
 					 tk_root());
@@ -1045,11 +1063,16 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		if (!data)
 			msg_die(TK_EXIT_USAGE, "%s:%u: a NUL byte: nettune-dns does not rewrite a "
 				"damaged file; nothing changed", path, bad);
-		rc = apply_file(TK_RESOLV_CONF, data, c);
+		rc = apply_file(TK_RESOLV_CONF, data, c, &o, &written);
 		free(data);
 		free(old);
 		free(path);
 	}
+	if (rc == TK_EXIT_OK && c->out == OUT_JSON) {
+		o.dry_run = c->dry_run;
+		txn_json_report(stdout, &o);
+	}
+	txn_changes_free(&log);
 	return rc;
 }
 
@@ -1085,54 +1108,50 @@ static size_t configured_servers(struct resolver *rs)
 	return nr;
 }
 
-static void prom_metric(FILE *f, const char *name, const char *help, struct resolver *rs,
-			size_t nr, int which)
+static void prom_or_die(int rc)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	for (size_t i = 0; i < nr; i++) {
-		const struct resolver *r = &rs[i];
-		double v;
-		switch (which) {
-		case 0: v = r->qualified; break;
-		case 1: v = r->nrtt ? r->median / 1e3 : NAN; break;
-		case 2: v = r->nrtt ? r->p95 / 1e3 : NAN; break;
-		default: v = r->loss_pct / 100; break;
-		}
-		if (isnan(v))
-			fprintf(f, "%s{server=\"%s\"} NaN\n", name, r->label);
-		else
-			fprintf(f, "%s{server=\"%s\"} %.6f\n", name, r->label, v);
-	}
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
 }
 
-static int write_prom(const char *file, struct resolver *rs, size_t nr)
+/* The check's metrics, one family per measure, a sample per resolver. */
+static int write_prom(const char *file, const struct resolver *rs, size_t nr)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return -errno;
-	prom_metric(f, "tunekit_dns_check_ok", "1 when the resolver answered within the limits.", rs, nr, 0);
-	prom_metric(f, "tunekit_dns_median_seconds", "Median query time.", rs, nr, 1);
-	prom_metric(f, "tunekit_dns_p95_seconds", "95th percentile query time.", rs, nr, 2);
-	prom_metric(f, "tunekit_dns_loss_ratio", "Share of queries without an answer.", rs, nr, 3);
-	fprintf(f, "# HELP tunekit_dns_check_timestamp_seconds When the check ran.\n"
-		   "# TYPE tunekit_dns_check_timestamp_seconds gauge\n"
-		   "tunekit_dns_check_timestamp_seconds %lld\n", (long long)time(NULL));
-	if (fclose(f))
-		return -errno;
-	int rc = atomic_write_file(file, buf, len, 0644);
-	free(buf);
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{ "tunekit_dns_check_ok", "1 when the resolver answered within the limits" },
+		{ "tunekit_dns_median_seconds", "median query time (NaN: no answer)" },
+		{ "tunekit_dns_p95_seconds", "95th percentile query time (NaN: no answer)" },
+		{ "tunekit_dns_loss_ratio", "share of queries without an answer" },
+	};
+	struct prom_registry *p = prom_new();
+	for (size_t k = 0; k < ARRAY_SIZE(fam); k++) {
+		prom_or_die(prom_declare(p, fam[k].name, PROM_GAUGE, fam[k].help));
+		for (size_t i = 0; i < nr; i++) {
+			const struct resolver *r = &rs[i];
+			double v = k == 0 ? r->qualified : k == 1 ? (r->nrtt ? r->median / 1e3 : NAN) :
+				   k == 2 ? (r->nrtt ? r->p95 / 1e3 : NAN) : r->loss_pct / 100;
+			prom_or_die(prom_addl(p, fam[k].name, v, "server", r->label, NULL));
+		}
+	}
+	int rc = strcmp(file, "-") ? prom_write_file(p, file) : prom_render(p, stdout);
+	prom_free(p);
 	return rc;
 }
 
 static int cmd_check(struct resolver *rs, size_t nr, const struct config *c)
 {
-	if (!nr)
-		msg_die(TK_EXIT_DRIFT, "no resolver configured in %s%s", tk_root(), TK_RESOLV_CONF);
-	measure(rs, nr, c);
-	struct resolver **order = xcalloc(nr, sizeof(*order));
+	int text = c->out != OUT_JSON && !(c->prom && !strcmp(c->prom, "-"));
 	int ok = 1;
+	if (!nr) {
+		if (text)
+			printf("%s: no resolver configured\n", TK_RESOLV_CONF);
+		ok = 0;
+	} else {
+		measure(rs, nr, c);
+	}
+	struct resolver **order = xcalloc(nr + 1, sizeof(*order));
 	for (size_t i = 0; i < nr; i++) {
 		order[i] = &rs[i];
 		ok &= rs[i].qualified;
@@ -1140,14 +1159,14 @@ static int cmd_check(struct resolver *rs, size_t nr, const struct config *c)
 	if (c->out == OUT_JSON) {
 		print_json(stdout, order, nr, c, NULL);
 	} else {
+		/* silent when all is well: one line per resolver that fails */
 		for (size_t i = 0; i < nr; i++) {
 			const struct resolver *r = &rs[i];
-			if (r->nrtt)
-				printf("%s %s median %.2f ms p95 %.2f ms loss %.1f%%%s%s%s\n", r->label,
-				       r->qualified ? "ok" : "FAIL", r->median, r->p95, r->loss_pct,
-				       r->qualified ? "" : " (", r->reason, r->qualified ? "" : ")");
-			else
-				printf("%s FAIL: %s\n", r->label, r->reason);
+			if (!r->qualified && text)
+				printf("%s: %s\n", r->label, r->reason);
+			else if (r->nrtt)
+				msg_verbose("%s: ok, median %.2f ms p95 %.2f ms loss %.1f%%", r->label, r->median,
+					    r->p95, r->loss_pct);
 		}
 	}
 	free(order);
@@ -1328,6 +1347,10 @@ int main(int argc, char **argv)
 		bad_usage("--csv is for bench");
 	if (c.prom && c.cmd != CMD_CHECK)
 		bad_usage("--prom is for check");
+	if (c.prom && !*c.prom)
+		bad_usage("--prom needs a FILE ('-': stdout)");
+	if (c.prom && c.out == OUT_JSON && !strcmp(c.prom, "-"))
+		bad_usage("--json and --prom - both write to stdout: give --prom a FILE");
 	if (only_for && c.cmd != CMD_CHECK)
 		bad_usage("%s is for check", only_for);
 	if (c.cmd != CMD_APPLY && (c.apply_mode || c.route_all || c.dry_run || c.reload >= 0))

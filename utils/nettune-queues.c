@@ -26,6 +26,7 @@
 #include "json.h"
 #include "msg.h"
 #include "paths.h"
+#include "prom.h"
 #include "softnet.h"
 #include "sysctl.h"
 #include "tuner.h"
@@ -53,6 +54,11 @@ struct ctl {
 	uint64_t max_budget;
 	enum rule rule;
 	struct tuner_common common;
+	/* the one sample window of this run (rule drops): recommendation and metrics come from it */
+	struct softnet_delta window;
+	size_t window_cpus;
+	int sampled;
+	int applying; /* apply says "nothing to change" itself */
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -74,8 +80,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --max-backlog N      highest backlog to recommend (default 250000)\n"
 	      "     --max-budget N       highest netdev_budget to recommend (default 3000)\n"
 	      " -e, --explain            say why each value, on stderr\n"
-	      " -j, --json               show, check: one JSON object\n"
-	      "     --prom               check: node_exporter textfile format\n"
+	      " -j, --json               show, check, apply: one JSON object\n"
+	      "     --prom FILE          check: also write node_exporter textfile metrics\n"
+	      "                            to FILE, atomically ('-': stdout, no text)\n"
 	      " -n, --dry-run            apply: print what would change, change nothing\n"
 	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d)\n"
 	      " -q, --quiet              fewer messages\n"
@@ -138,7 +145,7 @@ static int read_key(const char *key, uint64_t *v, int quiet)
 	return rc;
 }
 
-static void rule_drops(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+static void rule_drops(struct ctl *ctl, struct tuner_recs *recs, int quiet)
 {
 	struct softnet_delta d;
 	size_t cpus;
@@ -146,6 +153,9 @@ static void rule_drops(const struct ctl *ctl, struct tuner_recs *recs, int quiet
 	char span[64], why[256];
 
 	sample(ctl, &d, &cpus);
+	ctl->window = d;
+	ctl->window_cpus = cpus;
+	ctl->sampled = 1;
 	if (ctl->interval_ms)
 		snprintf(span, sizeof(span), "in %" PRIu64 ".%03" PRIu64 " s", ctl->interval_ms / 1000,
 			 ctl->interval_ms % 1000);
@@ -194,7 +204,8 @@ static void rule_drops(const struct ctl *ctl, struct tuner_recs *recs, int quiet
 		return;
 	}
 	if (!quiet)
-		msg_info("no drops and no time squeezes %s on %zu CPU(s): nothing to change", span, cpus);
+		msg_info("no drops and no time squeezes %s on %zu CPU(s)%s", span, cpus,
+			 ctl->applying ? "" : ": nothing to change");
 }
 
 static void rule_cpus(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
@@ -516,6 +527,32 @@ static int show(const struct ctl *ctl)
 	return TK_EXIT_OK;
 }
 
+/* ---- check metrics ---------------------------------------------------- */
+
+static void prom_or_die(int rc)
+{
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
+}
+
+/* The counters of the sample window the check judged, for --prom. */
+static struct prom_registry *window_metrics(const struct ctl *ctl)
+{
+	struct prom_registry *p = prom_new();
+	if (!ctl->sampled)
+		return p;
+	prom_or_die(prom_declare(p, "tunekit_queues_window_seconds", PROM_GAUGE,
+				 "length of the softnet_stat sample window the check judged (0: since boot)"));
+	prom_or_die(prom_declare(p, "tunekit_queues_dropped_packets", PROM_GAUGE,
+				 "packets dropped for a full input backlog in the sample window"));
+	prom_or_die(prom_declare(p, "tunekit_queues_time_squeezes", PROM_GAUGE,
+				 "NAPI runs that ended out of budget or time with packets waiting, in the sample window"));
+	prom_or_die(prom_addl(p, "tunekit_queues_window_seconds", (double)ctl->interval_ms / 1000.0, NULL));
+	prom_or_die(prom_addl(p, "tunekit_queues_dropped_packets", (double)ctl->window.dropped, NULL));
+	prom_or_die(prom_addl(p, "tunekit_queues_time_squeezes", (double)ctl->window.time_squeeze, NULL));
+	return p;
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -580,7 +617,9 @@ int main(int argc, char **argv)
 		return show(&ctl);
 
 	struct tuner_recs recs = { 0 };
-	int quiet = msg_verbosity < 0 || (is_check && (ctl.common.json || ctl.common.prom));
+	/* a check is silent when all is well: its findings are the drift lines */
+	int quiet = msg_verbosity < 0 || is_check;
+	ctl.applying = cmd == TUNER_APPLY;
 	if (ctl.rule == RULE_CPUS)
 		rule_cpus(&ctl, &recs, quiet);
 	else
@@ -594,12 +633,12 @@ int main(int argc, char **argv)
 			show_spread(&ctl, NULL, 0, 1);
 		rc = TK_EXIT_OK;
 	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common);
-	} else if (!recs.n) {
-		rc = TK_EXIT_OK;
+		struct prom_registry *extra = ctl.common.prom ? window_metrics(&ctl) : NULL;
+		rc = tuner_check_status(&recs, &ctl.common, extra);
+		prom_free(extra);
 	} else {
 		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-queues apply" };
-		rc = tuner_apply(&recs, &opts, msg_verbosity < 0);
+		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, ctl.common.json);
 	}
 	tuner_free(&recs);
 	return rc;

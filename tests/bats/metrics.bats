@@ -23,9 +23,9 @@ teardown() {
 
 # fragments DIR: what each tuner's `check --prom` writes (the real writers)
 fragments() {
-	nettune-buffers check --rate 1gbit --rtt 20ms --prom >"$1/buffers.prom" 2>/dev/null || true
-	nettune-cc check --prom >"$1/cc.prom" 2>/dev/null || true
-	nettune-queues check --interval 0 --prom >"$1/queues.prom" 2>/dev/null || true
+	nettune-buffers check --rate 1gbit --rtt 20ms --prom "$1/buffers.prom" >/dev/null 2>&1 || true
+	nettune-cc check --prom "$1/cc.prom" >/dev/null 2>&1 || true
+	nettune-queues check --interval 0 --prom "$1/queues.prom" >/dev/null 2>&1 || true
 }
 
 @test "consumers: the old interleaved nettune check output is rejected by promtool and node_exporter" {

@@ -73,7 +73,8 @@ net.ipv4.tcp_window_scaling = 1"
 @test "cc check: exit 3 on drift, json and prom forms" {
 	run --separate-stderr nettune-cc check
 	assert_failure 3
-	assert_line "drift net.ipv4.tcp_congestion_control = cubic (want bbr)"
+	assert_line "net.ipv4.tcp_congestion_control: cubic -> bbr"
+	[ -z "$stderr" ]
 	run --separate-stderr nettune-cc check --json
 	assert_failure 3
 	run python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["tool"], d["drift"], d["ok"])' <<<"$output"
@@ -297,6 +298,40 @@ net.ipv4.tcp_window_scaling = 1"
 	assert_line pfifo
 	[ "$(grep -c '^qdisc dev tkc0: pfifo_fast -> pfifo$' <<<"$output")" -eq 1 ]
 	refute_line --partial "pfifo -> pfifo"
+}
+
+@test "cc apply: the qdisc step alone runs in the transaction (lock, snapshot); --json names qdisc/IFACE; then nothing to change" {
+	require_sandbox
+	unset TUNEKIT_PROC TUNEKIT_ROOT
+	run --separate-stderr in_sandbox_plain 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
+		tc qdisc replace dev tkc0 root pfifo_fast
+		nettune-cc apply -q --qdisc pfifo >/dev/null || echo first-apply-failed
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		nettune-cc apply -n --json --qdisc pfifo --qdisc-ifaces tkc0; echo "dry=$?"
+		nettune-cc apply --json --qdisc pfifo --qdisc-ifaces tkc0; echo "rc=$?"
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		tc qdisc show dev tkc0 | cut -d" " -f2
+		nettune-cc apply --json --qdisc pfifo --qdisc-ifaces tkc0; echo "again=$?"
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		# the step waits for the lock like every change: held elsewhere, it gives up
+		tc qdisc replace dev tkc0 root pfifo_fast
+		flock /run/tunekit/lock sleep 3 & sleep 0.5
+		TUNEKIT_LOCK_TIMEOUT=1 nettune-cc apply --qdisc pfifo --qdisc-ifaces tkc0; echo "locked=$?"
+		tc qdisc show dev tkc0 | cut -d" " -f2
+		wait'
+	refute_line first-apply-failed
+	assert_line "snaps=1"
+	assert_line --regexp '^\{"changed":1,"snapshot":null,"dry_run":true,"changes":\[\{"key":"qdisc/tkc0","old":"pfifo_fast","new":"pfifo"\}\]\}$'
+	assert_line "dry=0"
+	assert_line --regexp '^\{"changed":1,"snapshot":"[0-9-]+","dry_run":false,"changes":\[\{"key":"qdisc/tkc0","old":"pfifo_fast","new":"pfifo"\}\]\}$'
+	assert_line "rc=0"
+	assert_line "snaps=2"
+	assert_line '{"changed":0,"snapshot":null,"dry_run":false,"changes":[]}'
+	assert_line "again=0"
+	refute_line "snaps=3"
+	assert_line "locked=1"
+	assert_line pfifo_fast
+	[[ "$stderr" == *"is held by PID"* ]]
 }
 
 @test "cc apply: a missing interface is a usage error before anything changes" {

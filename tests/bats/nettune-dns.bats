@@ -5,6 +5,7 @@
 
 load helpers
 load dns-helpers
+load prom-helpers
 
 DNS=${TUNEKIT_BUILDDIR:-.}/nettune-dns
 BACKUP=${TUNEKIT_BUILDDIR:-.}/nettune-backup
@@ -125,7 +126,7 @@ teardown_file() {
 	assert_output ""
 }
 
-@test "nettune-dns: check with no configured resolver exits 3" {
+@test "nettune-dns: check with no configured resolver exits 3 and says so on stdout" {
 	fake_root "$BATS_TEST_TMPDIR"
 	run "$DNS" --root "$BATS_TEST_TMPDIR/root" check
 	assert_failure 3
@@ -373,6 +374,77 @@ dns_fake_bench() {
 	assert_equal "$(head -1 "$R/etc/resolv.conf")" "options edns0"
 }
 
+@test "lab: a second identical apply rewrites nothing and takes no snapshot; --json says what changed" {
+	require_lab
+	fake_root "$BATS_TEST_TMPDIR"
+	R=$BATS_TEST_TMPDIR/root
+	printf 'search lab.test\nnameserver 127.0.0.99\n' >"$R/etc/resolv.conf"
+	run --separate-stderr lab "$DNS" --root "$R" apply -n --json -c 5 "${Q[@]}" 127.0.0.5
+	assert_success
+	assert_output '{"changed":1,"snapshot":null,"dry_run":true,"changes":[{"key":"file:/etc/resolv.conf","old":"file","new":"file"}]}'
+	run --separate-stderr lab "$DNS" --root "$R" apply --json -c 5 "${Q[@]}" 127.0.0.5
+	assert_success
+	assert_output --regexp '^\{"changed":1,"snapshot":"[0-9-]+","dry_run":false,"changes":\[\{"key":"file:/etc/resolv.conf","old":"file","new":"file"\}\]\}$'
+	index=$(cat "$R/var/lib/tunekit/snapshots/index")
+	inode=$(stat -c '%i %Y' "$R/etc/resolv.conf")
+	run --separate-stderr lab "$DNS" --root "$R" apply -c 5 "${Q[@]}" 127.0.0.5
+	assert_success
+	assert_output ""
+	[[ "$stderr" == *"nothing to change"* ]]
+	run --separate-stderr lab "$DNS" --root "$R" apply --json -c 5 "${Q[@]}" 127.0.0.5
+	assert_output '{"changed":0,"snapshot":null,"dry_run":false,"changes":[]}'
+	[ "$(cat "$R/var/lib/tunekit/snapshots/index")" = "$index" ]
+	[ "$(stat -c '%i %Y' "$R/etc/resolv.conf")" = "$inode" ]
+	# resolved mode: the same for the drop-in, and no reload when it is unchanged
+	rm "$R/etc/resolv.conf"
+	mkdir -p "$R/run/systemd/resolve"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+	fake=$BATS_TEST_TMPDIR/systemctl
+	printf '#!/bin/sh\necho "$@" >>"%s"\n' "$BATS_TEST_TMPDIR/systemctl.log" >"$fake"
+	chmod +x "$fake"
+	run lab env TUNEKIT_SYSTEMCTL="$fake" "$DNS" --root "$R" apply --reload -q -c 5 "${Q[@]}" 127.0.0.5
+	assert_success
+	index=$(cat "$R/var/lib/tunekit/snapshots/index")
+	run --separate-stderr lab env TUNEKIT_SYSTEMCTL="$fake" "$DNS" --root "$R" apply --reload --json -c 5 "${Q[@]}" 127.0.0.5
+	assert_output '{"changed":0,"snapshot":null,"dry_run":false,"changes":[]}'
+	[ "$(cat "$R/var/lib/tunekit/snapshots/index")" = "$index" ]
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/systemctl.log")" -eq 1 ]
+}
+
+@test "lab: every check --prom file passes promtool and node_exporter, healthy, failing and unconfigured" {
+	require_lab
+	require_promtool
+	require_node_exporter
+	fake_root "$BATS_TEST_TMPDIR"
+	R=$BATS_TEST_TMPDIR/root
+	P=$BATS_TEST_TMPDIR/prom
+	mkdir -p "$P" "$R/etc/systemd/resolved.conf.d"
+	run lab "$DNS" --root "$R" check "${Q[@]}" --prom "$P/none.prom"
+	assert_failure 3
+	printf '[Resolve]\nDNS=127.0.0.5 127.0.0.12\n' >"$R/etc/systemd/resolved.conf.d/60-tunekit.conf"
+	run lab "$DNS" --root "$R" check "${Q[@]}" --prom "$P/mixed.prom"
+	assert_failure 3
+	assert_line --regexp '^127\.0\.0\.12: '
+	refute_line --partial '127.0.0.5'
+	printf '[Resolve]\nDNS=127.0.0.5\n' >"$R/etc/systemd/resolved.conf.d/60-tunekit.conf"
+	run lab "$DNS" --root "$R" check "${Q[@]}" --prom "$P/ok.prom"
+	assert_success
+	assert_output ""
+	for f in none mixed ok; do
+		run prom_check "$P/$f.prom"
+		assert_success
+	done
+	run grep -x 'tunekit_dns_median_seconds{server="127.0.0.12"} NaN' "$P/mixed.prom"
+	assert_success
+	# one file per tool in node_exporter's directory: the check's own
+	mkdir "$P/textfile"
+	cp "$P/mixed.prom" "$P/textfile/dns.prom"
+	run node_exporter_scrape "$P/textfile"
+	assert_success
+	assert_line 'node_textfile_scrape_error 0'
+	assert_line 'tunekit_dns_check_ok{server="127.0.0.12"} 0'
+}
+
 @test "lab: resolved mode under --root writes the drop-in, -n diffs, restore removes it" {
 	require_lab
 	[ -x "$BACKUP" ] || skip_or_fail "nettune-backup is not built"
@@ -431,16 +503,22 @@ dns_fake_bench() {
 	R=$BATS_TEST_TMPDIR/root
 	mkdir -p "$R/etc/systemd/resolved.conf.d"
 	printf '[Resolve]\nDNS=127.0.0.5\n' >"$R/etc/systemd/resolved.conf.d/60-tunekit.conf"
+	# healthy: not one byte on stdout or stderr, for cron
 	run lab "$DNS" --root "$R" check --max-ms 20 "${Q[@]}" --prom "$BATS_TEST_TMPDIR/dns.prom"
 	assert_success
-	assert_output --regexp '^127\.0\.0\.5 ok median [0-9.]+ ms p95 [0-9.]+ ms loss 0\.0%$'
+	assert_output ""
 	run grep '^tunekit_dns_check_ok' "$BATS_TEST_TMPDIR/dns.prom"
-	assert_output 'tunekit_dns_check_ok{server="127.0.0.5"} 1.000000'
-	run lab "$DNS" --root "$R" check --max-ms 2 "${Q[@]}" --prom "$BATS_TEST_TMPDIR/dns.prom"
+	assert_output 'tunekit_dns_check_ok{server="127.0.0.5"} 1'
+	run grep -c timestamp "$BATS_TEST_TMPDIR/dns.prom"
+	assert_output 0
+	run --separate-stderr lab "$DNS" --root "$R" -v check --max-ms 20 "${Q[@]}"
+	assert_output ""
+	[[ "$stderr" == *"127.0.0.5: ok, median "* ]]
+	run --separate-stderr lab "$DNS" --root "$R" check --max-ms 2 "${Q[@]}" --prom "$BATS_TEST_TMPDIR/dns.prom"
 	assert_failure 3
-	assert_output --regexp '^127\.0\.0\.5 FAIL median [0-9.]+ ms p95 [0-9.]+ ms loss 0\.0% \(median [0-9.]+ ms > 2 ms\)$'
+	assert_output --regexp '^127\.0\.0\.5: median [0-9.]+ ms > 2 ms$'
 	run grep '^tunekit_dns_check_ok' "$BATS_TEST_TMPDIR/dns.prom"
-	assert_output 'tunekit_dns_check_ok{server="127.0.0.5"} 0.000000'
+	assert_output 'tunekit_dns_check_ok{server="127.0.0.5"} 0'
 	run lab "$DNS" check --json -c 5 "${Q[@]}" 127.0.0.12
 	assert_failure 3
 	assert_equal "$(jget "$output" 'j["ok"]')" False

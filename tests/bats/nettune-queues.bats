@@ -122,19 +122,24 @@ setup() {
 }
 
 @test "queues check: exit 3 with drops (text, json, prom), 0 when quiet" {
-	run --separate-stderr nettune-queues check --interval 0
+	run nettune-queues check --interval 0
 	assert_success
+	assert_output ""
 	softnet_rows 0:100:4:0 >"$TUNEKIT_PROC/net/softnet_stat"
 	run --separate-stderr nettune-queues check --interval 0
 	assert_failure 3
-	assert_output "drift net.core.netdev_max_backlog = 1000 (want >= 1250)"
+	assert_output "net.core.netdev_max_backlog: 1000 -> 1250"
 	run --separate-stderr nettune-queues check --interval 0 --json
 	assert_failure 3
 	run python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["keys"][0]["want"])' <<<"$output"
 	assert_output "False 1250"
-	run --separate-stderr nettune-queues check --interval 0 --prom
+	run --separate-stderr nettune-queues check --interval 0 --prom "$BATS_TEST_TMPDIR/q.prom"
 	assert_failure 3
+	assert_output "net.core.netdev_max_backlog: 1000 -> 1250"
+	run cat "$BATS_TEST_TMPDIR/q.prom"
 	assert_line 'tunekit_tuner_key_ok{tool="nettune-queues",key="net.core.netdev_max_backlog"} 0'
+	assert_line 'tunekit_queues_dropped_packets 4'
+	assert_line 'tunekit_queues_window_seconds 0'
 }
 
 @test "queues apply: writes through the engine, reads back, persists under --root" {
