@@ -214,3 +214,21 @@ cron_line() {
 		assert_equal "$f $(grep -c "^# HELP $f " "$T/once/tunekit.prom")" "$f 1"
 	done
 }
+
+@test "check: a persisted key a later sysctl.d file shadows is drift, in the text and the metrics" {
+	run "$SANDBOX" bash -c '
+		mkdir -p "$T/shadowed"
+		nettune optimize -p balanced >/dev/null 2>&1 || exit 9
+		echo "net.ipv4.tcp_slow_start_after_idle = 1" >/etc/sysctl.d/99-local.conf
+		nettune check --prom "$T/shadowed/tunekit.prom"; echo "rc=$?"'
+	assert_success
+	assert_line "rc=3"
+	assert_line "nettune-backup: net.ipv4.tcp_slow_start_after_idle: shadowed by /etc/sysctl.d/99-local.conf:1 (value 1)"
+	scrape shadowed
+	value tunekit_check_success 1
+	value tunekit_check_status 3
+	value tunekit_boot_shadowed_keys 1
+	value 'tunekit_boot_key_ok{key="net.ipv4.tcp_slow_start_after_idle"}' 0
+	# live values still match: it is the next boot that would lose the key
+	value tunekit_sysctl_drifted_keys 0
+}
