@@ -267,7 +267,8 @@ impossible_profiles() {
 	assert_line "after dry run: 0 snapshots"
 	assert_line "first rc=0"
 	assert_line "second rc=0"
-	py() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$BATS_TEST_TMPDIR/$1"; }
+	# py FILE EXPR: EXPR over the object d, strings bare, anything else repr()
+	py() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); v = ($2); print(v if isinstance(v, str) else repr(v))" "$BATS_TEST_TMPDIR/$1"; }
 	# the dry run and the run report the same change, once each key
 	assert_equal "$(py dry.json 'd["profile"], d["dry_run"], d["snapshot"]')" "('throughput', True, None)"
 	assert_equal "$(py first.json 'd["profile"], d["dry_run"]')" "('throughput', False)"
