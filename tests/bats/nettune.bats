@@ -579,3 +579,46 @@ plant_links() {
 	run cat "$dir/nettune-dns.args"
 	assert_output "$(printf '%s\n' apply -n --root "$root" -- '[a]' '[::1]:53')"
 }
+
+@test "optimize: a step that fails after the keys were applied is exit 1, naming what was applied and what was not" {
+	dir=$BATS_TEST_TMPDIR/bin root=$BATS_TEST_TMPDIR/root
+	stub_tools "$dir"
+	mkdir -p "$root/etc/tunekit"
+	printf 'qdisc_ifaces = eth0\n' >"$root/etc/tunekit/tunekit.conf"
+	# nettune-cc: every call logged; its dry run passes, its apply fails
+	cat >"$dir/nettune-cc" <<'STUB'
+#!/bin/sh
+echo "$*" >>"${0}.calls"
+case " $* " in
+*" -n "*) exit 0 ;;
+*" apply "*) echo "nettune-cc: eth0: the qdisc went away" >&2; exit 1 ;;
+esac
+exit 0
+STUB
+	printf '#!/bin/sh\necho "$*" >>"${0}.calls"\ncase " $* " in *" --json "*) echo %s ;; esac\n' \
+		"'{\"changed\":1,\"snapshot\":\"20261201-000000-001\",\"dry_run\":false,\"changes\":[{\"key\":\"k\",\"old\":\"0\",\"new\":\"1\"}]}'" \
+		>"$dir/nettune-backup"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run --separate-stderr "$dir/nettune" optimize --json --root "$root"
+	assert_failure 1
+	[[ $stderr == *"nettune: applied: the sysctls of profile balanced; NOT applied: the root qdisc of eth0 (nettune-cc apply: exit 1); undo with: nettune restore"* ]] ||
+		fail "stderr: $stderr"
+	assert_output '{"profile":"balanced","changed":1,"snapshot":"20261201-000000-001","dry_run":false,"changes":[{"key":"k","old":"0","new":"1"}]}'
+	assert_equal "$(cat "$root/var/lib/tunekit/profile")" balanced
+	# validation ran first, for both, before the first change
+	run cat "$dir/nettune-backup.calls"
+	assert_line --index 0 --regexp '^apply -n --skip-read-only --json --root '
+	assert_line --index 1 --regexp '^apply --skip-read-only --json --root '
+	run grep -n apply "$dir/nettune-cc.calls"
+	assert_line --index 0 --regexp '^[0-9]+:apply -n --profile balanced --qdisc-ifaces eth0 --json --root '
+	assert_line --index 1 --regexp '^[0-9]+:apply --profile balanced --qdisc-ifaces eth0 --json --root '
+	# and when the dry run refuses, the keys are never applied: exit 2
+	rm -f "$dir"/*.calls
+	sed -i 's/^\*" -n "\*) exit 0 ;;/*" -n "*) echo "nettune-cc: no fq" >\&2; exit 2 ;;/' "$dir/nettune-cc"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run --separate-stderr "$dir/nettune" optimize --root "$root"
+	assert_failure 2
+	[[ $stderr == *"nettune-cc: no fq"*"nettune: qdisc: invalid or impossible here; nothing changed"* ]] || fail "stderr: $stderr"
+	run grep -c -- '-n' "$dir/nettune-backup.calls"
+	assert_output 1
+	run wc -l <"$dir/nettune-backup.calls"
+	assert_output 1
+}
