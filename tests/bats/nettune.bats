@@ -63,7 +63,7 @@ bats_require_minimum_version 1.5.0
 	run in_sandbox "PATH=\"$TUNEKIT_BUILDDIR:\$PATH\"; $IFACE_SETUP \"\$NETTUNE\" analyze --json -a >'$out'"
 	assert_success
 	assert_equal "$(pyjson "$out" '[i["name"] for i in d["iface"]["interfaces"]]')" '["lo", "tkv0"]'
-	assert_equal "$(pyjson "$out" 'sorted(k for k in d if d[k] is not None and k != "dns")')" '["buffers", "cc", "iface", "queues"]'
+	assert_equal "$(pyjson "$out" 'sorted(k for k in d if d[k] is not None and k != "dns")')" '["boot", "buffers", "cc", "iface", "queues"]'
 	PATH=$TUNEKIT_BUILDDIR:$PATH run "$NETTUNE" analyze -i tk-nosuch0
 	assert_failure 2
 	assert_output --partial "nettune-iface: tk-nosuch0: no such interface"
@@ -167,19 +167,6 @@ bats_require_minimum_version 1.5.0
 	assert_line --partial "net.core.rmem_max: read-only here, skipped"
 }
 
-@test "check: exit 3 and one line per drifted key; --prom writes one textfile" {
-	require_sandbox
-	run "$SANDBOX" bash -c '
-		nettune optimize --profile balanced >/dev/null 2>&1 || exit 9
-		echo 1 > /proc/sys/net/ipv4/tcp_slow_start_after_idle
-		nettune check --prom /tmp/tk.prom; echo "rc=$?"
-		grep -E "^tunekit_(sysctl_drift\{key=\"net.ipv4.tcp_slow_start_after_idle\"\}|check_status)" /tmp/tk.prom'
-	assert_line "rc=3"
-	assert_line "net.ipv4.tcp_slow_start_after_idle: 0 -> 1"
-	assert_line 'tunekit_sysctl_drift{key="net.ipv4.tcp_slow_start_after_idle"} 1'
-	assert_line "tunekit_check_status 3"
-}
-
 @test "optimize: a bad tunekit.conf stops before anything changes (exit 2, names the line)" {
 	require_sandbox
 	run "$SANDBOX" bash -c '
@@ -189,6 +176,156 @@ bats_require_minimum_version 1.5.0
 	assert_line "rc=2"
 	assert_output --partial "tunekit.conf:2: not a duration"
 	assert_line --index $((${#lines[@]} - 1)) "0"
+}
+
+# --- optimize: exit codes that never lie, one object with --json ---------------
+
+# STATE_HASH: a shell function for sandbox snippets; state_hash prints one hash
+# of every net.* sysctl value, /etc and /var/lib/tunekit (contents, names,
+# modes, mtimes: a temp file created and removed in a directory shows too)
+STATE_HASH='state_hash() {
+	{
+		sysctl -a -r "^net\." 2>/dev/null
+		tar --sort=name -C / -cf - etc var/lib/tunekit 2>/dev/null | sha256sum
+	} | sha256sum
+}'
+
+# impossible_profiles DIR: profile directories under DIR whose throughput
+# profile asks for what this host cannot do: a sysctl key it does not have
+# (nokey), a value the key cannot take (badval), a key profiles do not know
+# (unknown)
+impossible_profiles() {
+	local d
+	for d in nokey badval unknown; do
+		mkdir -p "$1/$d"
+		cp "$TUNEKIT_SRCDIR"/profiles/*.conf "$1/$d/"
+	done
+	echo 'sysctl.net.ipv4.tcp_nosuch_key = 1' >>"$1/nokey/throughput.conf"
+	echo 'sysctl.net.ipv4.tcp_slow_start_after_idle = banana' >>"$1/badval/throughput.conf"
+	echo 'frobnicate = 1' >>"$1/unknown/throughput.conf"
+}
+
+@test "optimize: an impossible request is exit 2 before the first change; sysctls, /etc and /var/lib/tunekit byte-identical" {
+	require_sandbox
+	impossible_profiles "$BATS_TEST_TMPDIR/p"
+	P=$BATS_TEST_TMPDIR/p run "$SANDBOX" bash -c "$STATE_HASH"'
+		# eth0 here is a veth: no fq in this kernel for the qdisc the profile picks
+		ip link add eth0 type veth peer name eth0-p && ip link set eth0 up
+		mkdir -p /etc/tunekit
+		before=$(state_hash)
+		try() { # try LABEL [ENV=VALUE...]: every optimize path, each must be 2
+			local label=$1 args rc
+			shift
+			for args in "" "-n" "--json" "-n --json"; do
+				rc=0
+				# shellcheck disable=SC2086
+				env "$@" nettune optimize -p throughput $args >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+				echo "$label [$args] rc=$rc"
+				[ "$(state_hash)" = "$before" ] || echo "$label [$args]: CHANGED"
+			done
+			sed "s/^/$label: /" "$BATS_TEST_TMPDIR/err"
+		}
+		printf "qdisc_ifaces = eth0\n" >/etc/tunekit/tunekit.conf
+		before=$(state_hash)
+		try fq
+		printf "qdisc_ifaces = tk-nosuch0\n" >/etc/tunekit/tunekit.conf
+		before=$(state_hash)
+		try noiface
+		: >/etc/tunekit/tunekit.conf
+		before=$(state_hash)
+		try nokey TUNEKIT_PROFILES_DIR="$P/nokey"
+		try badval TUNEKIT_PROFILES_DIR="$P/badval"
+		try unknown TUNEKIT_PROFILES_DIR="$P/unknown"
+		echo "snapshots: $(ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l)"'
+	assert_success
+	refute_line --partial CHANGED
+	for label in fq noiface nokey badval unknown; do
+		for args in "" "-n" "--json" "-n --json"; do
+			assert_line "$label [$args] rc=2"
+		done
+	done
+	assert_line --regexp '^fq: nettune-cc: .*fq is not available'
+	assert_line --regexp '^fq: nettune: .*nothing changed$'
+	assert_line --partial 'nokey: nettune-backup: '
+	assert_line --regexp '^nokey: .*net\.ipv4\.tcp_nosuch_key'
+	assert_line --regexp '^badval: .*net\.ipv4\.tcp_slow_start_after_idle'
+	assert_line --regexp '^unknown: tunekit-config: .*throughput\.conf:[0-9]+: unknown key'
+	assert_line "snapshots: 0"
+}
+
+@test "optimize --json: one object from the tools' applies; a second identical run changes nothing and takes no snapshot" {
+	require_sandbox
+	require_cmd python3
+	J=$BATS_TEST_TMPDIR run "$SANDBOX" bash -c '
+		nettune optimize -p throughput -n --json >"$J/dry.json" 2>/dev/null || exit 9
+		echo "after dry run: $(ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l) snapshots"
+		nettune optimize -p throughput --json >"$J/first.json" 2>/dev/null; echo "first rc=$?"
+		nettune optimize -p throughput --json >"$J/second.json" 2>/dev/null; echo "second rc=$?"
+		nettune-backup list | awk "{ print \$1 }" >"$J/ids"
+		tr "\t" " " </proc/sys/net/ipv4/tcp_rmem >"$J/rmem"'
+	assert_success
+	assert_line "after dry run: 0 snapshots"
+	assert_line "first rc=0"
+	assert_line "second rc=0"
+	# py FILE EXPR: EXPR over the object d, strings bare, anything else repr()
+	py() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); v = ($2); print(v if isinstance(v, str) else repr(v))" "$BATS_TEST_TMPDIR/$1"; }
+	# the dry run and the run report the same change, once each key
+	assert_equal "$(py dry.json 'd["profile"], d["dry_run"], d["snapshot"]')" "('throughput', True, None)"
+	assert_equal "$(py first.json 'd["profile"], d["dry_run"]')" "('throughput', False)"
+	assert_equal "$(py first.json 'd["changed"] == len(d["changes"]) > 0')" True
+	assert_equal "$(py first.json 'sorted(c["key"] for c in d["changes"])')" "$(py dry.json 'sorted(c["key"] for c in d["changes"])')"
+	assert_equal "$(py first.json 'len(set(c["key"] for c in d["changes"])) == len(d["changes"])')" True
+	assert_equal "$(py first.json 'next(c["new"] for c in d["changes"] if c["key"] == "net.ipv4.tcp_rmem")')" "$(cat "$BATS_TEST_TMPDIR/rmem")"
+	assert_equal "$(py first.json 'd["snapshot"]')" "$(head -n 1 "$BATS_TEST_TMPDIR/ids")"
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/ids")" 1
+	assert_equal "$(py second.json 'd["changed"], d["snapshot"], d["changes"], d["dry_run"]')" "(0, None, [], False)"
+}
+
+@test "restore brings back the recorded profile with the keys: check agrees with config, exit 0" {
+	require_sandbox
+	run "$SANDBOX" bash -c '
+		nettune optimize -p throughput >/dev/null 2>&1 || exit 9
+		nettune restore >/dev/null 2>"$BATS_TEST_TMPDIR/restore.err" || exit 9
+		test -e /var/lib/tunekit/profile && echo "recorded: $(cat /var/lib/tunekit/profile)"
+		nettune check; echo "check after one restore rc=$?"
+		nettune config | grep "^profile="
+		# two changes, one restore: back to the first profile and its keys
+		nettune optimize -p latency >/dev/null 2>&1 || exit 9
+		nettune optimize -p throughput >/dev/null 2>&1 || exit 9
+		nettune restore >/dev/null 2>>"$BATS_TEST_TMPDIR/restore.err" || exit 9
+		echo "recorded: $(cat /var/lib/tunekit/profile)"
+		echo "lowat: $(cat /proc/sys/net/ipv4/tcp_notsent_lowat)"
+		nettune check; echo "check after the second restore rc=$?"'
+	assert_success
+	refute_line --partial "recorded: throughput"
+	assert_line "check after one restore rc=0"
+	assert_line "profile=balanced"
+	assert_line "recorded: latency"
+	assert_line "lowat: 131072"
+	assert_line "check after the second restore rc=0"
+	run cat "$BATS_TEST_TMPDIR/restore.err"
+	assert_line "nettune: no profile recorded now: nettune check compares the persisted keys only"
+	assert_line "nettune: recorded profile now: latency"
+}
+
+@test "analyze: what will not hold after a reboot (tunekit-bootlint), in the text and in --json" {
+	require_sandbox
+	require_cmd python3
+	out=$BATS_TEST_TMPDIR/analyze.json
+	run "$SANDBOX" bash -c '
+		nettune analyze | sed -n "/^== boot\$/,/^\$/p"
+		nettune optimize -p balanced >/dev/null 2>&1 || exit 9
+		echo "net.ipv4.tcp_slow_start_after_idle = 1" >/etc/sysctl.d/99-local.conf
+		nettune analyze | sed -n "/^== boot\$/,/^\$/p"
+		nettune analyze --json >"'"$out"'"; echo "json rc=$?"'
+	assert_success
+	assert_line --index 0 "== boot"
+	assert_line --index 1 --partial "no findings"
+	assert_line "net.ipv4.tcp_slow_start_after_idle: shadowed by /etc/sysctl.d/99-local.conf:1 (value 1)"
+	assert_line "json rc=0"
+	assert_equal "$(pyjson "$out" '[(f["kind"], f["key"], f["file"]) for f in d["boot"]["findings"]]')" \
+		'[["shadowed", "net.ipv4.tcp_slow_start_after_idle", "/etc/sysctl.d/99-local.conf"]]'
+	assert_equal "$(pyjson "$out" 'd["boot"]["bpftune"]["running"]')" false
 }
 
 @test "compare: nettune compare runs tunekit-compare on two saved reports" {
@@ -266,8 +403,8 @@ print(\"dns:\", [s[\"server\"] for s in d[\"dns\"][\"servers\"]], [s[\"qualified
 
 # stub_tools DIR: nettune and stubs of the tools it runs, side by side in DIR.
 # Each stub records its arguments, one a line, in DIR/NAME.args, writes a
-# metric to the file after --prom (or to stdout for a bare --prom), and
-# prints {} for --json.
+# metric of its own (stub_metric{tool="NAME"}) to the file after --prom (or
+# to stdout for a bare --prom), and prints {} for --json.
 stub_tools() {
 	local dir=$1 name
 	mkdir -p "$dir"
@@ -281,8 +418,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--prom)
 		case ${2--} in
-		-*) echo "stub_metric 1" ;;
-		*) echo "stub_metric 1" >"$2" ;;
+		-*) echo "stub_metric{tool=\"${0##*/}\"} 1" ;;
+		*) echo "stub_metric{tool=\"${0##*/}\"} 1" >"$2" ;;
 		esac
 		;;
 	--json) json=1 ;;
@@ -349,7 +486,7 @@ plant_links() {
 	assert_output --partial "nettune: $ADV/share/report.json: not a regular file; not replaced"
 	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run "$ADV/bin/nettune" check --prom "$ADV/share/tk.prom"
 	assert_failure 1
-	assert_output --partial "tk.prom: not a regular file; not replaced"
+	assert_output --partial "tk.prom: not a regular file"
 	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run timeout 20 "$ADV/bin/nettune" check --prom "$ADV/share/fifo.prom"
 	assert_failure 1
 	assert_equal "$(cat "$ADV/victim")" "precious"
@@ -364,8 +501,9 @@ plant_links() {
 	TUNEKIT_ROOT=$ADV/root PATH=$TUNEKIT_BUILDDIR:$PATH run unshare --pid --fork "$ADV/bin/nettune" check --prom "$ADV/share/tk.prom"
 	assert_success
 	assert_equal "$(cat "$ADV/victim")" "precious"
-	run grep -c -e '^stub_metric 1$' -e '^tunekit_check_status 0$' "$ADV/share/tk.prom"
-	assert_output 5
+	# nothing recorded under this root: only nettune-backup check runs
+	run grep -c -e '^stub_metric{tool="nettune-backup"} 1$' -e '^tunekit_check_status 0$' "$ADV/share/tk.prom"
+	assert_output 2
 	assert_equal "$(stat -c %a "$ADV/share/tk.prom")" 644
 	# a file root made private stays private when replaced
 	chmod 600 "$ADV/share/tk.prom"
@@ -440,4 +578,47 @@ plant_links() {
 	assert_success
 	run cat "$dir/nettune-dns.args"
 	assert_output "$(printf '%s\n' apply -n --root "$root" -- '[a]' '[::1]:53')"
+}
+
+@test "optimize: a step that fails after the keys were applied is exit 1, naming what was applied and what was not" {
+	dir=$BATS_TEST_TMPDIR/bin root=$BATS_TEST_TMPDIR/root
+	stub_tools "$dir"
+	mkdir -p "$root/etc/tunekit"
+	printf 'qdisc_ifaces = eth0\n' >"$root/etc/tunekit/tunekit.conf"
+	# nettune-cc: every call logged; its dry run passes, its apply fails
+	cat >"$dir/nettune-cc" <<'STUB'
+#!/bin/sh
+echo "$*" >>"${0}.calls"
+case " $* " in
+*" -n "*) exit 0 ;;
+*" apply "*) echo "nettune-cc: eth0: the qdisc went away" >&2; exit 1 ;;
+esac
+exit 0
+STUB
+	printf '#!/bin/sh\necho "$*" >>"${0}.calls"\ncase " $* " in *" --json "*) echo %s ;; esac\n' \
+		"'{\"changed\":1,\"snapshot\":\"20261201-000000-001\",\"dry_run\":false,\"changes\":[{\"key\":\"k\",\"old\":\"0\",\"new\":\"1\"}]}'" \
+		>"$dir/nettune-backup"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run --separate-stderr "$dir/nettune" optimize --json --root "$root"
+	assert_failure 1
+	[[ $stderr == *"nettune: applied: the sysctls of profile balanced; NOT applied: the root qdisc of eth0 (nettune-cc apply: exit 1); undo with: nettune restore"* ]] ||
+		fail "stderr: $stderr"
+	assert_output '{"profile":"balanced","changed":1,"snapshot":"20261201-000000-001","dry_run":false,"changes":[{"key":"k","old":"0","new":"1"}]}'
+	assert_equal "$(cat "$root/var/lib/tunekit/profile")" balanced
+	# validation ran first, for both, before the first change
+	run cat "$dir/nettune-backup.calls"
+	assert_line --index 0 --regexp '^apply -n --skip-read-only --json --root '
+	assert_line --index 1 --regexp '^apply --skip-read-only --json --root '
+	run grep -n apply "$dir/nettune-cc.calls"
+	assert_line --index 0 --regexp '^[0-9]+:apply -n --profile balanced --qdisc-ifaces eth0 --json --root '
+	assert_line --index 1 --regexp '^[0-9]+:apply --profile balanced --qdisc-ifaces eth0 --json --root '
+	# and when the dry run refuses, the keys are never applied: exit 2
+	rm -f "$dir"/*.calls
+	sed -i 's/^\*" -n "\*) exit 0 ;;/*" -n "*) echo "nettune-cc: no fq" >\&2; exit 2 ;;/' "$dir/nettune-cc"
+	PATH=$TUNEKIT_BUILDDIR:$PATH run --separate-stderr "$dir/nettune" optimize --root "$root"
+	assert_failure 2
+	[[ $stderr == *"nettune-cc: no fq"*"nettune: qdisc: invalid or impossible here; nothing changed"* ]] || fail "stderr: $stderr"
+	run grep -c -- '-n' "$dir/nettune-backup.calls"
+	assert_output 1
+	run wc -l <"$dir/nettune-backup.calls"
+	assert_output 1
 }
