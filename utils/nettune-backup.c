@@ -619,16 +619,16 @@ static int cmd_check(const struct options *o)
 		if (sysctl_read(e->key, &live) < 0) {
 			if (e->ignore_errors)
 				continue;
-			fprintf(out, "%s: %s -> (absent)\n", e->key, sysctl_key_secret(e->key) ? "(secret)" : e->value);
+			fprintf(out, "%s: (absent) -> %s\n", e->key, sysctl_key_secret(e->key) ? "(secret)" : e->value);
 			drifted[i] = 1;
 			ndrift++;
 			continue;
 		}
 		if (!sysctl_value_equal(live, e->value)) {
 			if (sysctl_key_secret(e->key))
-				fprintf(out, "%s: (secret) -> (secret, differs)\n", e->key);
-			else
-				fprintf(out, "%s: %s -> %s\n", e->key, e->value, live);
+				fprintf(out, "%s: (secret, differs) -> (secret)\n", e->key);
+			else /* as every check says it: live -> want */
+				fprintf(out, "%s: %s -> %s\n", e->key, live, e->value);
 			drifted[i] = 1;
 			ndrift++;
 		} else {

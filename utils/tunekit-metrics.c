@@ -200,7 +200,7 @@ static int cmd_merge(int argc, char **argv)
 	}
 	if (success >= 0) {
 		declare_or_die(r, "tunekit_check_success",
-			       "1 when the last check found no drift or problem, 0 when it did.");
+			       "1 when every check ran to the end (drift or not), 0 when one could not run.");
 		set_or_die(r, "tunekit_check_success", success, NULL, NULL);
 	}
 	if (!isnan(stamp)) {

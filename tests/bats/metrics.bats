@@ -182,7 +182,7 @@ fragments() {
 	assert_success
 	[ "$(stat -c %a "$D/tunekit.prom")" = 644 ]
 	run cat "$D/tunekit.prom"
-	assert_output $'# HELP tunekit_check_success 1 when the last check found no drift or problem, 0 when it did.\n# TYPE tunekit_check_success gauge\ntunekit_check_success 1'
+	assert_output $'# HELP tunekit_check_success 1 when every check ran to the end (drift or not), 0 when one could not run.\n# TYPE tunekit_check_success gauge\ntunekit_check_success 1'
 	chmod 0600 "$D/tunekit.prom"
 	run tunekit-metrics merge -o "$D/tunekit.prom" --success 0
 	assert_success

@@ -440,7 +440,7 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	echo 99 > "$TUNEKIT_PROC/sys/net/core/somaxconn"
 	run nettune-backup check --prom "$T/tunekit.prom"
 	assert_failure 3
-	assert_output "net.core.somaxconn: 1024 -> 99"
+	assert_output "net.core.somaxconn: 99 -> 1024"
 	run cat "$T/tunekit.prom"
 	assert_line 'tunekit_sysctl_drift{key="net.core.somaxconn"} 1'
 	assert_line 'tunekit_sysctl_drift{key="net.ipv4.tcp_slow_start_after_idle"} 0'

@@ -111,7 +111,7 @@ apply_all() {
 	[ -z "$stderr" ]
 	run --separate-stderr nettune-backup check
 	assert_failure 3
-	assert_output "net.ipv4.tcp_slow_start_after_idle: 0 -> 1"
+	assert_output "net.ipv4.tcp_slow_start_after_idle: 1 -> 0"
 	[ -z "$stderr" ]
 }
 
