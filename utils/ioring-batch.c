@@ -36,6 +36,7 @@
 #include "c.h"
 #include "closestream.h"
 #include "digest.h"
+#include "manifest.h"
 #include "msg.h"
 #include "pathsrc.h"
 #include "sumline.h"
@@ -50,7 +51,7 @@
 #define MAX_INFLIGHT_LIMIT 4096
 #define PATH_ENTRY_MAX (64 * 1024)
 
-enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT };
+enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT, MODE_B2 };
 
 enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE };
 
@@ -83,6 +84,15 @@ struct slot {
 	bool eof;
 	bool retry;             /* the read said -EAGAIN: ask again */
 	struct digest *dg;
+	char want[DIGEST_HEX_MAX];      /* -c: the listed digest (hex) */
+	unsigned want_len;
+	unsigned long long bad_line;    /* -c: an improperly formatted line, in order */
+};
+
+/* -c: what one manifest gave, for the summary (as sha256sum -c counts it). */
+struct check_counts {
+	unsigned long long misformatted, unreadable, mismatched, matched;
+	bool proper;                    /* a properly formatted line was seen */
 };
 
 struct batch {
@@ -99,6 +109,14 @@ struct batch {
 	unsigned ring_pending;          /* completions the ring owes us */
 	unsigned finished_now;          /* files finished since the last look */
 	bool draining;
+	/* -c */
+	bool check, quiet, status_only, warn, strict, ignore_missing;
+	struct check_counts cc;
+	char next_want[DIGEST_HEX_MAX]; /* digest of the entry admit() takes */
+	unsigned next_want_len;
+	const char *type_name;          /* "SHA256", "BLAKE2b", "XXH128" */
+	unsigned hex_len;               /* hex digits of a full digest */
+	const char *manifest_name;      /* the manifest being checked */
 	/* statistics */
 	unsigned long long files_ok, files_err, bytes;
 	unsigned long long rounds, admitted;
@@ -231,11 +249,125 @@ static void stdout_failed(void)
 	msg_die_errno(TK_EXIT_FAILURE, e, "write error on standard output");
 }
 
+/*
+ * A name on stderr as coreutils quotef() shows it (shell escaping): bare
+ * when every byte is safe, else in single quotes, control bytes as $'\n'.
+ */
+static void quote_name(FILE *f, const char *name, size_t len)
+{
+	static const char safe[] = "%+,-./:=@_";
+	bool plain = len > 0;
+	for (size_t i = 0; i < len && plain; i++) {
+		unsigned char c = (unsigned char)name[i];
+		plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			(c >= 'A' && c <= 'Z') || (c && strchr(safe, c));
+	}
+	if (plain) {
+		fwrite(name, 1, len, f);
+		return;
+	}
+	bool in_quote = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 32 || c == 127) {
+			static const char esc[] = "\\a\\b\\t\\n\\v\\f\\r";
+			if (in_quote)
+				fputc('\'', f);
+			in_quote = false;
+			if (c >= 7 && c <= 13)
+				fprintf(f, "$'%.2s'", esc + 2 * (c - 7));
+			else
+				fprintf(f, "$'\\%03o'", c);
+			continue;
+		}
+		if (!in_quote)
+			fputc('\'', f);
+		in_quote = true;
+		if (c == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(c, f);
+	}
+	if (in_quote)
+		fputc('\'', f);
+	if (len == 0)
+		fputs("''", f);
+}
+
+/* "prog: NAME: text" on stderr, after stdout as GNU error() does. */
+static void check_warn(const char *name, size_t len, const char *text)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", msg_progname());
+	quote_name(stderr, name, len);
+	fprintf(stderr, ": %s\n", text);
+}
+
+/*
+ * "NAME: WORD" on stdout. sha256sum -c (9.1) escapes a name only when it
+ * holds a newline (then \\, \n and \r all), unlike the lines it writes.
+ */
+static void check_print(struct slot *s, const char *word)
+{
+	bool esc = memchr(s->path, '\n', s->path_len) != NULL;
+	if (esc)
+		putchar('\\');
+	if (sumline_print_name(stdout, s->path, s->path_len, esc) < 0 ||
+	    printf(": %s\n", word) < 0)
+		stdout_failed();
+}
+
+/* One verified file, counted and printed as sha256sum -c does. */
+static void emit_check(struct batch *b, struct slot *s)
+{
+	char hex[DIGEST_HEX_MAX];
+
+	if (s->bad_line) {
+		b->cc.misformatted++;
+		if (b->warn) {
+			fflush(stdout);
+			fprintf(stderr, "%s: ", msg_progname());
+			quote_name(stderr, b->manifest_name, strlen(b->manifest_name));
+			fprintf(stderr, ": %llu: improperly formatted %s checksum line\n",
+				s->bad_line, b->type_name);
+		}
+		return;
+	}
+	if (s->err) {
+		if (b->ignore_missing && s->err == ENOENT)
+			return;
+		b->cc.unreadable++;
+		b->files_err++;
+		check_warn(s->path, s->path_len, s->err == ERR_NOTREG ? "not a regular file"
+								   : strerror(s->err));
+		if (!b->status_only)
+			check_print(s, "FAILED open or read");
+		return;
+	}
+	b->files_ok++;
+	digest_final_hex(s->dg, hex);
+	bool match = manifest_hex_equal(s->want, hex, s->want_len);
+	if (match)
+		b->cc.matched++;
+	else
+		b->cc.mismatched++;
+	if (b->status_only)
+		return;
+	if (!match)
+		check_print(s, "FAILED");
+	else if (!b->quiet)
+		check_print(s, "OK");
+}
+
 static void emit_result(struct batch *b, struct slot *s)
 {
 	char hex[DIGEST_HEX_MAX];
 	char term = b->zero ? '\0' : '\n';
 
+	if (b->check) {
+		emit_check(b, s);
+		return;
+	}
 	if (s->err) {
 		b->files_err++;
 		b->status = TK_EXIT_FAILURE;
@@ -249,6 +381,7 @@ static void emit_result(struct batch *b, struct slot *s)
 	switch (b->mode) {
 	case MODE_SHA256:
 	case MODE_XXH3:
+	case MODE_B2:
 		digest_final_hex(s->dg, hex);
 		if (sumline_print(stdout, hex, s->path, s->path_len, b->zero) < 0)
 			stdout_failed();
@@ -291,6 +424,7 @@ static void consume(struct batch *b, struct slot *s)
 	switch (b->mode) {
 	case MODE_SHA256:
 	case MODE_XXH3:
+	case MODE_B2:
 		digest_update(s->dg, s->buf, s->chunk);
 		break;
 	case MODE_CAT:
@@ -495,10 +629,79 @@ static void admit(struct batch *b, const char *path, size_t len)
 	s->open = false;
 	s->eof = false;
 	s->retry = false;
+	s->bad_line = 0;
 	if (s->dg)
 		digest_reset(s->dg);
+	if (b->check) {
+		memcpy(s->want, b->next_want, b->next_want_len + 1);
+		s->want_len = b->next_want_len;
+	}
 	b->busy++;
 	submit_statx(b, s);
+}
+
+/* -c: an improperly formatted line takes its turn in the output order. */
+static void admit_bad_line(struct batch *b, unsigned long long line)
+{
+	unsigned idx = b->ordered ? (unsigned)(b->next_seq % b->max_inflight)
+				  : b->free_stack[--b->nfree];
+	struct slot *s = &b->slots[idx];
+
+	s->seq = b->next_seq++;
+	s->bad_line = line;
+	s->err = 0;
+	b->busy++;
+	finish(b, s);
+}
+
+/* Where entries come from: a path list, or (-c) a manifest. */
+struct input {
+	struct pathsrc *ps;
+	FILE *mf;
+	bool is_stdin;
+	bool read_error;
+	char *line;
+	size_t cap;
+	unsigned long long lineno;
+	struct manifest_parser mp;
+};
+
+/*
+ * Next entry: 1 with a path (and with -c b->next_want set), 2 for an
+ * improperly formatted manifest line (in->lineno), 0 at the end, -errno as
+ * pathsrc_next.
+ */
+static int input_next(struct batch *b, struct input *in, const char **path, size_t *len)
+{
+	struct manifest_entry e;
+	ssize_t n;
+	int rc;
+
+	if (in->ps)
+		return pathsrc_next(in->ps, path, len);
+	for (;;) {
+		errno = 0;
+		n = getline(&in->line, &in->cap, in->mf);
+		if (n <= 0) {
+			if (ferror(in->mf))
+				in->read_error = true;
+			return 0;
+		}
+		in->lineno++;
+		rc = manifest_parse(&in->mp, in->line, (size_t)n, in->is_stdin, &e);
+		if (rc == 0)
+			continue;
+		/* libcrypto 3.0 has BLAKE2b-512 only: b2sum -l lines count as bad */
+		if (rc < 0 || e.hex_len != b->hex_len)
+			return 2;
+		b->cc.proper = true;
+		memcpy(b->next_want, e.hex, e.hex_len);
+		b->next_want[e.hex_len] = '\0';
+		b->next_want_len = e.hex_len;
+		*path = e.name;
+		*len = e.name_len;
+		return 1;
+	}
 }
 
 /* Free slots a new batch may take. */
@@ -570,7 +773,7 @@ static void reap(struct batch *b)
 	io_uring_cq_advance(&b->ring, n);
 }
 
-static void run(struct batch *b, struct pathsrc *src, unsigned fixed_batch)
+static void run(struct batch *b, struct input *src, unsigned fixed_batch)
 {
 	struct batchctl ctl;
 	bool input_done = false;
@@ -587,13 +790,18 @@ static void run(struct batch *b, struct pathsrc *src, unsigned fixed_batch)
 			while (n < batch && n < r) {
 				const char *path;
 				size_t len;
-				int rc = pathsrc_next(src, &path, &len);
+				int rc = input_next(b, src, &path, &len);
+				if (rc == 2) {
+					admit_bad_line(b, src->lineno);
+					n++;
+					continue;
+				}
 				if (rc == 0) {
 					input_done = true;
 					break;
 				}
 				if (rc == -ENAMETOOLONG) {
-					msg_warn("input entry %llu: %s", pathsrc_count(src), strerror(ENAMETOOLONG));
+					msg_warn("input entry %llu: %s", pathsrc_count(src->ps), strerror(ENAMETOOLONG));
 					b->status = TK_EXIT_FAILURE;
 					b->files_err++;
 					continue;
@@ -650,15 +858,24 @@ static long peak_rss_kib(void)
 static void __attribute__((__noreturn__)) usage(void)
 {
 	printf("Usage: %s [options] [PATH...]\n", msg_progname());
+	printf("       %s -c [options] [MANIFEST...]\n", msg_progname());
 	fputs("\nRead many files through io_uring batches: hash them, print their sizes,\n"
 	      "warm the page cache or concatenate them. Paths come from the arguments,\n"
 	      "or from standard input, one a line (NUL-separated with -0).\n", stdout);
 	fputs("\nModes (one per run):\n"
 	      "     --sha256             SHA-256 lines as sha256sum prints them (default)\n"
+	      "     --b2                 BLAKE2b-512 lines as b2sum prints them\n"
 	      "     --xxh3               XXH3-128 lines as xxhsum -H2 prints them\n"
 	      "     --size               size in bytes and path, as du -b --apparent-size\n"
 	      "     --warm               read into the page cache, print a summary\n"
 	      "     --cat                contents to standard output\n", stdout);
+	fputs("\nVerifying (as sha256sum -c / b2sum -c; output and exit status alike):\n"
+	      " -c, --check              read checksums from MANIFESTs (- or none: stdin)\n"
+	      " -w, --warn               name improperly formatted manifest lines\n"
+	      "     --quiet              do not print OK for verified files\n"
+	      "     --status             print nothing, the exit status tells\n"
+	      "     --strict             exit 1 on improperly formatted lines\n"
+	      "     --ignore-missing     say nothing of missing files\n", stdout);
 	fputs("\nOptions:\n"
 	      " -0, --null               input paths are separated by NUL, not newline\n"
 	      " -z, --zero               end output lines with NUL, do not escape names\n"
@@ -676,6 +893,91 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
+/* -c options without -c, or -c with a mode it cannot check: exit 2. */
+static void check_options(const struct batch *b, int delim)
+{
+	static const char *const names[] = { "--warn", "--quiet", "--status", "--strict",
+					     "--ignore-missing" };
+	const bool set[] = { b->warn, b->quiet, b->status_only, b->strict, b->ignore_missing };
+
+	if (!b->check) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (set[i]) {
+				msg_warn("the %s option is meaningful only when verifying checksums",
+					 names[i]);
+				usage_hint();
+			}
+		return;
+	}
+	if (b->mode != MODE_SHA256 && b->mode != MODE_XXH3 && b->mode != MODE_B2) {
+		msg_warn("--check verifies --sha256, --xxh3 or --b2 manifests only");
+		usage_hint();
+	}
+	if (b->zero || delim == '\0') {
+		msg_warn("--check reads manifests, not path lists: -0 and -z do not apply");
+		usage_hint();
+	}
+}
+
+/* "prog: WARNING: N thing(s)" on stderr, after stdout. */
+static void check_summary_line(unsigned long long n, const char *one, const char *many)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: WARNING: %llu %s\n", msg_progname(), n, n == 1 ? one : many);
+}
+
+/* Verify one manifest as sha256sum -c does; false when it failed. */
+static bool check_manifest(struct batch *b, struct input *in, const char *name,
+			   unsigned fixed_batch)
+{
+	const struct check_counts *cc = &b->cc;
+
+	in->is_stdin = strcmp(name, "-") == 0;
+	in->mf = in->is_stdin ? stdin : fopen(name, "re");
+	if (!in->mf) {
+		check_warn(name, strlen(name), strerror(errno));
+		return false;
+	}
+	in->lineno = 0;
+	in->read_error = false;
+	memset(&b->cc, 0, sizeof(b->cc));
+	/* as sha256sum names it in messages */
+	if (in->is_stdin)
+		name = "standard input";
+	b->manifest_name = name;
+	run(b, in, fixed_batch);
+	if (in->is_stdin)
+		clearerr(stdin);
+	else
+		fclose(in->mf);
+	in->mf = NULL;
+
+	if (in->read_error) {
+		check_warn(name, strlen(name), "read error");
+		return false;
+	}
+	if (!cc->proper) {
+		check_warn(name, strlen(name), "no properly formatted checksum lines found");
+		return false;
+	}
+	if (!b->status_only) {
+		if (cc->misformatted)
+			check_summary_line(cc->misformatted, "line is improperly formatted",
+					   "lines are improperly formatted");
+		if (cc->unreadable)
+			check_summary_line(cc->unreadable, "listed file could not be read",
+					   "listed files could not be read");
+		if (cc->mismatched)
+			check_summary_line(cc->mismatched, "computed checksum did NOT match",
+					   "computed checksums did NOT match");
+		if (b->ignore_missing && !cc->matched)
+			check_warn(name, strlen(name), "no file was verified");
+	}
+	return cc->mismatched == 0 && cc->unreadable == 0 &&
+	       (!b->strict || cc->misformatted == 0) &&
+	       (!b->ignore_missing || cc->matched);
+}
+
 static unsigned parse_count(const char *opt, const char *arg, unsigned max)
 {
 	char *end;
@@ -690,13 +992,21 @@ static unsigned parse_count(const char *opt, const char *arg, unsigned max)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_BUFSIZE };
+	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_B2,
+	       OPT_BUFSIZE, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_IGNORE_MISSING };
 	static const struct option longopts[] = {
 		{ "sha256", no_argument, NULL, OPT_SHA256 },
 		{ "xxh3", no_argument, NULL, OPT_XXH3 },
 		{ "size", no_argument, NULL, OPT_SIZE },
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "cat", no_argument, NULL, OPT_CAT },
+		{ "b2", no_argument, NULL, OPT_B2 },
+		{ "check", no_argument, NULL, 'c' },
+		{ "warn", no_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "ignore-missing", no_argument, NULL, OPT_IGNORE_MISSING },
 		{ "null", no_argument, NULL, '0' },
 		{ "zero", no_argument, NULL, 'z' },
 		{ "unordered", no_argument, NULL, 'u' },
@@ -709,7 +1019,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat" };
+	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat", "--b2" };
 	struct batch b = { .ordered = true, .writer = -1 };
 	int delim = '\n', c, mode = -1;
 	unsigned fixed_batch = 0;
@@ -722,13 +1032,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_DFL);
 	b.max_inflight = DEF_MAX_INFLIGHT;
 
-	while ((c = getopt_long(argc, argv, "0zub:m:svhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0zub:m:scwvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SHA256:
 		case OPT_XXH3:
 		case OPT_SIZE:
 		case OPT_WARM:
 		case OPT_CAT:
+		case OPT_B2:
 			if (mode >= 0 && mode != c - OPT_SHA256) {
 				msg_warn("%s and %s are mutually exclusive",
 					 mode_names[mode], mode_names[c - OPT_SHA256]);
@@ -762,6 +1073,24 @@ int main(int argc, char **argv)
 		case 's':
 			stats = true;
 			break;
+		case 'c':
+			b.check = true;
+			break;
+		case 'w':
+			b.warn = true;
+			break;
+		case OPT_QUIET:
+			b.quiet = true;
+			break;
+		case OPT_STATUS:
+			b.status_only = true;
+			break;
+		case OPT_STRICT:
+			b.strict = true;
+			break;
+		case OPT_IGNORE_MISSING:
+			b.ignore_missing = true;
+			break;
 		case 'v':
 			msg_verbosity++;
 			break;
@@ -777,16 +1106,35 @@ int main(int argc, char **argv)
 	argv += optind;
 	b.mode = mode < 0 ? MODE_SHA256 : (enum mode)mode;
 	b.bufsize = (size_t)bufsize;
+	check_options(&b, delim);
+	switch (b.mode) {
+	case MODE_B2:
+		b.type_name = "BLAKE2b";
+		b.hex_len = 128;
+		break;
+	case MODE_XXH3:
+		b.type_name = "XXH128";
+		b.hex_len = 32;
+		break;
+	default:
+		b.type_name = "SHA256";
+		b.hex_len = 64;
+		break;
+	}
 
-	struct pathsrc *src = argc > 0 ? pathsrc_from_argv(argv, argc)
-				       : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+	struct input in = { 0 };
+	if (!b.check)
+		in.ps = argc > 0 ? pathsrc_from_argv(argv, argc)
+				 : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+	manifest_init(&in.mp, b.type_name, b.hex_len, b.mode == MODE_B2);
 
 	b.slots = xcalloc(b.max_inflight, sizeof(*b.slots));
 	b.free_stack = xcalloc(b.max_inflight, sizeof(*b.free_stack));
 	for (unsigned i = 0; i < b.max_inflight; i++) {
 		b.free_stack[i] = b.max_inflight - 1 - i;
-		if (b.mode == MODE_SHA256 || b.mode == MODE_XXH3)
-			b.slots[i].dg = digest_new(b.mode == MODE_SHA256 ? DIGEST_SHA256 : DIGEST_XXH3);
+		if (b.mode == MODE_SHA256 || b.mode == MODE_XXH3 || b.mode == MODE_B2)
+			b.slots[i].dg = digest_new(b.mode == MODE_SHA256 ? DIGEST_SHA256
+						   : b.mode == MODE_B2 ? DIGEST_BLAKE2B : DIGEST_XXH3);
 	}
 	b.nfree = b.max_inflight;
 	ring_setup(&b);
@@ -795,7 +1143,20 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	uint64_t t0 = now_ns();
-	run(&b, src, fixed_batch);
+	if (!b.check) {
+		run(&b, &in, fixed_batch);
+	} else {
+		static char dash[] = "-";
+		static char *stdin_only[] = { dash, NULL };
+		if (argc == 0) {
+			argv = stdin_only;
+			argc = 1;
+		}
+		for (int i = 0; i < argc; i++)
+			if (!check_manifest(&b, &in, argv[i], fixed_batch))
+				b.status = TK_EXIT_FAILURE;
+		free(in.line);
+	}
 	double secs = (double)(now_ns() - t0) / 1e9;
 
 	if (b.mode == MODE_WARM)
@@ -820,6 +1181,7 @@ int main(int argc, char **argv)
 	}
 	free(b.slots);
 	free(b.free_stack);
-	pathsrc_free(src);
+	if (in.ps)
+		pathsrc_free(in.ps);
 	return b.status;
 }

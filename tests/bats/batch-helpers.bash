@@ -37,3 +37,38 @@ list_tree() {
 list_plain() {
 	find "$1" -type f ! -name $'*\n*' ! -name $'*\r*' ! -name '*\\*' -print0 | sort -z
 }
+
+# check_like PEER [OPTIONS] MANIFEST...: run `PEER -c` and `ioring-batch -c`
+# (--b2 for b2sum) on the same manifests, as nobody when AS_NOBODY=1; stdout
+# byte-identical, stderr identical once the program name is swapped, same
+# exit status. Leaves the files peer.out/ours.out/peer.err/ours.err.
+check_like() {
+	local peer=$1 mode=() pre=() rp=0 ro=0
+	shift
+	[ "$peer" = b2sum ] && mode=(--b2)
+	[ "${AS_NOBODY:-0}" = 1 ] && pre=(run_as_nobody)
+	"${pre[@]}" "$peer" -c "$@" >peer.out 2>peer.err || rp=$?
+	"${pre[@]}" ioring-batch "${mode[@]}" -c "$@" >ours.out 2>ours.err.raw || ro=$?
+	sed "s/^ioring-batch: /$peer: /" ours.err.raw >ours.err
+	if ! cmp -s peer.out ours.out || ! cmp -s peer.err ours.err || [ "$rp" != "$ro" ]; then
+		echo "check_like $peer $*: exit $rp vs $ro"
+		diff -u peer.out ours.out || true
+		diff -u peer.err ours.err || true
+		return 1
+	fi
+	PEER_STATUS=$rp
+}
+
+# make_check_tree: files for -c tests (in the current directory).
+make_check_tree() {
+	mkdir -p ck/sub
+	printf 'alpha\n' >ck/a
+	printf 'beta\n' >ck/b
+	head -c 200000 /dev/urandom >ck/sub/big
+	printf 'nl' >"ck/new
+line"
+	printf 'bs' >'ck/back\slash'
+	printf 'both' >"ck/b\\o
+th"
+	printf 'sp' >'ck/sp ace'
+}

@@ -242,3 +242,187 @@ bytes $bytes"
 		assert_output ""
 	fi
 }
+
+# --- -c/--check: side by side with sha256sum -c and b2sum -c -----------------
+
+@test "-c: all OK, same stdout, stderr and exit as sha256sum -c and b2sum -c" {
+	make_check_tree
+	find ck -type f -print0 | LC_ALL=C sort -z >list
+	xargs -0 sha256sum <list >m.sha
+	xargs -0 b2sum <list >m.b2
+	for peer in sha256sum:m.sha b2sum:m.b2; do
+		for opt in "" --quiet --status --warn --strict; do
+			check_like "${peer%%:*}" $opt "${peer#*:}"
+			assert_equal "$PEER_STATUS" 0
+		done
+	done
+	grep -q 'new\\nline: OK' ours.out || grep -q OK peer.out
+}
+
+@test "-c: the manifest ioring-batch writes is read back (sha256, b2, xxh3, escaped names)" {
+	make_check_tree
+	find ck -type f -print0 | ioring-batch -0 >m.sha
+	find ck -type f -print0 | ioring-batch -0 --b2 >m.b2
+	find ck -type f -print0 | ioring-batch -0 --xxh3 >m.xxh
+	run ioring-batch -c m.sha
+	assert_success
+	assert_equal "$(grep -c ': OK$' <<<"$output")" 7
+	run ioring-batch --b2 -c m.b2
+	assert_success
+	run ioring-batch --xxh3 -c m.xxh
+	assert_success
+	assert_equal "$(grep -c ': OK$' <<<"$output")" 7
+	if command -v xxhsum >/dev/null; then
+		# xxhsum reads our lines for plain names
+		grep -v '^\\' m.xxh >m.plain
+		run xxhsum -c m.plain
+		assert_success
+	fi
+}
+
+@test "-c: one modified, one missing, one unreadable (as nobody), a malformed line" {
+	require_cmd setpriv
+	make_check_tree
+	chmod -R a+rX ck
+	find ck -type f -print0 | LC_ALL=C sort -z >list
+	xargs -0 sha256sum <list >m.sha
+	xargs -0 b2sum <list >m.b2
+	for m in m.sha m.b2; do
+		sed -n 1p "$m" | sed 's|ck/a$|ck/gone|' >>"$m"
+		echo 'this is not a checksum line' >>"$m"
+	done
+	chmod a+r m.sha m.b2
+	printf 'changed\n' >ck/b
+	chmod 000 ck/sub/big
+	for opt in "" --quiet --status --warn --strict --ignore-missing; do
+		AS_NOBODY=1 check_like sha256sum $opt m.sha
+		assert_equal "$PEER_STATUS" 1
+		AS_NOBODY=1 check_like b2sum $opt m.b2
+		assert_equal "$PEER_STATUS" 1
+	done
+	# the last run (--ignore-missing) left these
+	AS_NOBODY=1 check_like sha256sum --warn m.sha
+	grep -qx 'ck/b: FAILED' ours.out
+	grep -qx 'ck/sub/big: FAILED open or read' ours.out
+	grep -qx 'ck/gone: FAILED open or read' ours.out
+	grep -q 'sha256sum: m.sha: 9: improperly formatted SHA256 checksum line' ours.err
+	grep -qx 'sha256sum: ck/sub/big: Permission denied' ours.err
+	grep -qx 'sha256sum: WARNING: 1 computed checksum did NOT match' ours.err
+	grep -qx 'sha256sum: WARNING: 2 listed files could not be read' ours.err
+	grep -qx 'sha256sum: WARNING: 1 line is improperly formatted' ours.err
+}
+
+@test "-c: names with newline and backslash, missing and failing, escaped as sha256sum -c" {
+	make_check_tree
+	sha256sum "ck/new
+line" 'ck/back\slash' "ck/b\\o
+th" 'ck/sp ace' >m.sha
+	check_like sha256sum m.sha
+	grep -qx '\\ck/new\\nline: OK' ours.out
+	grep -qx 'ck/back\\slash: OK' ours.out
+	printf 'x' >>"ck/new
+line"
+	rm "ck/b\\o
+th" 'ck/sp ace'
+	check_like sha256sum m.sha
+	assert_equal "$PEER_STATUS" 1
+	grep -qx '\\ck/new\\nline: FAILED' ours.out
+	grep -qx "sha256sum: 'ck/sp ace': No such file or directory" ours.err
+}
+
+@test "-c: BSD tags, binary marks, CRLF, upper-case digests, comments, reversed lines" {
+	make_check_tree
+	{
+		sha256sum --tag ck/a 'ck/sp ace' 'ck/back\slash' "ck/new
+line"
+		sha256sum -b ck/b
+		sha256sum ck/a | sed 's/$/\r/'
+		sha256sum ck/a | tr a-f A-F | sed 's|Ck/A$|ck/a|'
+		echo '# a comment'
+		echo
+	} >m.sha
+	check_like sha256sum --strict m.sha
+	assert_equal "$PEER_STATUS" 0
+	{ b2sum --tag ck/a; b2sum -b ck/b; } >m.b2
+	check_like b2sum --strict m.b2
+	assert_equal "$PEER_STATUS" 0
+	# "HEX NAME" (md5 -r style) when the first line uses it
+	sha256sum ck/a ck/b | sed 's/  / /' >m.rev
+	check_like sha256sum m.rev
+	assert_equal "$PEER_STATUS" 0
+}
+
+@test "-c: --ignore-missing, 'no file was verified', missing manifest, no proper lines" {
+	make_check_tree
+	sha256sum ck/a >m.sha
+	sed 's|ck/a|ck/none|' m.sha >m.none
+	echo garbage >m.junk
+	check_like sha256sum --ignore-missing m.sha
+	assert_equal "$PEER_STATUS" 0
+	check_like sha256sum --ignore-missing m.none
+	assert_equal "$PEER_STATUS" 1
+	grep -qx 'sha256sum: m.none: no file was verified' ours.err
+	check_like sha256sum --ignore-missing --status m.none
+	check_like sha256sum m.junk
+	assert_equal "$PEER_STATUS" 1
+	check_like sha256sum no-such-manifest m.sha
+	assert_equal "$PEER_STATUS" 1
+	# several manifests: a summary after each
+	cat m.none >>m.sha
+	check_like sha256sum --warn m.sha m.junk m.none
+}
+
+@test "-c: manifest on standard input ('-' and no argument), '-' as a name is malformed there" {
+	make_check_tree
+	sha256sum ck/a ck/b >m.sha
+	sha256sum ck/a | sed 's|ck/a|-|' >>m.sha
+	sha256sum -c --warn - <m.sha >want 2>want.err || true
+	run_split ioring-batch -c --warn - <m.sha
+	# a malformed line is a warning only (exit 0), as in sha256sum -c
+	assert_success
+	[[ "$stderr" == *"improperly formatted"* ]]
+	assert_equal "$output" "$(cat want)"
+	assert_equal "$stderr" "$(sed 's/^sha256sum:/ioring-batch:/' want.err)"
+	run_split ioring-batch -c <m.sha
+	assert_equal "$output" "$(cat want)"
+}
+
+@test "-c: usage errors exit 2 (check options without -c, -c with --size, -z)" {
+	run_split ioring-batch --strict tree/empty
+	assert_failure 2
+	[[ "$stderr" == *"--strict option is meaningful only when verifying checksums"* ]]
+	run_split ioring-batch -c --size m
+	assert_failure 2
+	run_split ioring-batch -c -z m
+	assert_failure 2
+}
+
+@test "-c: 200,000 manifest lines check in bounded memory (peak RSS)" {
+	[ -x /usr/bin/time ] || skip_or_fail "/usr/bin/time (package time) is not installed"
+	mkdir many
+	(cd many && seq -f 'f%05g' 1 2000 | xargs touch)
+	e=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	seq -f "$e  many/f%05g" 1 2000 >m1
+	for i in $(seq 1 10); do cat m1; done >m.small
+	for i in $(seq 1 10); do cat m.small; done >m.big
+	mv m.big m.200k
+	assert_equal "$(wc -l <m.200k)" 200000
+	/usr/bin/time -f %M -o rss.small ioring-batch -c --quiet m.small
+	/usr/bin/time -f %M -o rss.big ioring-batch -c --quiet m.200k
+	small=$(tail -1 rss.small) big=$(tail -1 rss.big)
+	echo "peak RSS: 20,000 lines ${small} KiB, 200,000 lines ${big} KiB" >&3
+	# the 200,000-line manifest is 15 MB: held whole it would show
+	[ "$big" -lt $((small + 2048)) ]
+	run ioring-batch -c m.200k
+	assert_success
+	assert_equal "$(grep -c ': OK$' <<<"$output")" 200000
+}
+
+@test "--b2 output is byte-identical to b2sum on a mixed tree" {
+	require_cmd b2sum
+	list_tree tree | xargs -0 b2sum >want
+	list_tree tree | ioring-batch -0 --b2 --buffer-size $BATCH_BUF >got
+	cmp want got
+	run b2sum -c got
+	assert_success
+}
