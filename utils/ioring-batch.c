@@ -40,6 +40,7 @@
 #include "msg.h"
 #include "pathsrc.h"
 #include "sumline.h"
+#include "treewalk.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -63,8 +64,9 @@ enum slot_state {
 	S_DONE,         /* finished (result or error), waiting for its turn */
 };
 
-/* An error of ours beyond errno: the path is not a regular file. */
+/* Errors of ours beyond errno: not a regular file; a directory loop (-L). */
 #define ERR_NOTREG (-1)
+#define ERR_LOOP (-2)
 
 struct slot {
 	enum slot_state state;
@@ -373,6 +375,8 @@ static void emit_result(struct batch *b, struct slot *s)
 		b->status = TK_EXIT_FAILURE;
 		if (s->err == ERR_NOTREG)
 			msg_warn("%s: not a regular file", s->path);
+		else if (s->err == ERR_LOOP)
+			msg_warn("%s: file system loop detected", s->path);
 		else
 			msg_warn_errno(s->err, "%s", s->path);
 		return;
@@ -606,8 +610,8 @@ static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
 		on_round_done(b, s);
 }
 
-/* Start one file: take a slot, copy the path, submit its statx. */
-static void admit(struct batch *b, const char *path, size_t len)
+/* Take a slot for one entry and copy its path. */
+static struct slot *take_slot(struct batch *b, const char *path, size_t len)
 {
 	unsigned idx = b->ordered ? (unsigned)(b->next_seq % b->max_inflight)
 				  : b->free_stack[--b->nfree];
@@ -637,7 +641,21 @@ static void admit(struct batch *b, const char *path, size_t len)
 		s->want_len = b->next_want_len;
 	}
 	b->busy++;
-	submit_statx(b, s);
+	return s;
+}
+
+/* Start one file: take a slot, submit its statx. */
+static void admit(struct batch *b, const char *path, size_t len)
+{
+	submit_statx(b, take_slot(b, path, len));
+}
+
+/* -r: a directory that could not be walked, reported in its place. */
+static void admit_error(struct batch *b, const char *path, size_t len, int err)
+{
+	struct slot *s = take_slot(b, path, len);
+	s->err = err;
+	finish(b, s);
 }
 
 /* -c: an improperly formatted line takes its turn in the output order. */
@@ -657,6 +675,9 @@ static void admit_bad_line(struct batch *b, unsigned long long line)
 /* Where entries come from: a path list, or (-c) a manifest. */
 struct input {
 	struct pathsrc *ps;
+	struct treewalk *tw;            /* -r */
+	const struct pathsrc *names;    /* the names given (ps, or tw's roots) */
+	int walk_err;                   /* the error of the last walk result 3 */
 	FILE *mf;
 	bool is_stdin;
 	bool read_error;
@@ -668,7 +689,8 @@ struct input {
 
 /*
  * Next entry: 1 with a path (and with -c b->next_want set), 2 for an
- * improperly formatted manifest line (in->lineno), 0 at the end, -errno as
+ * improperly formatted manifest line (in->lineno), 3 for a directory that
+ * could not be walked (*path, in->walk_err), 0 at the end, -errno as
  * pathsrc_next.
  */
 static int input_next(struct batch *b, struct input *in, const char **path, size_t *len)
@@ -677,6 +699,13 @@ static int input_next(struct batch *b, struct input *in, const char **path, size
 	ssize_t n;
 	int rc;
 
+	if (in->tw) {
+		rc = treewalk_next(in->tw, path, len);
+		if (rc >= 0 || !*path)
+			return rc;
+		in->walk_err = rc == TREEWALK_ELOOP ? ERR_LOOP : -rc;
+		return 3;
+	}
 	if (in->ps)
 		return pathsrc_next(in->ps, path, len);
 	for (;;) {
@@ -796,12 +825,18 @@ static void run(struct batch *b, struct input *src, unsigned fixed_batch)
 					n++;
 					continue;
 				}
+				if (rc == 3) {
+					admit_error(b, path, len, src->walk_err);
+					n++;
+					continue;
+				}
 				if (rc == 0) {
 					input_done = true;
 					break;
 				}
 				if (rc == -ENAMETOOLONG) {
-					msg_warn("input entry %llu: %s", pathsrc_count(src->ps), strerror(ENAMETOOLONG));
+					msg_warn("input entry %llu: %s", pathsrc_count(src->names),
+						 strerror(ENAMETOOLONG));
 					b->status = TK_EXIT_FAILURE;
 					b->files_err++;
 					continue;
@@ -879,6 +914,10 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nOptions:\n"
 	      " -0, --null               input paths are separated by NUL, not newline\n"
 	      " -z, --zero               end output lines with NUL, do not escape names\n"
+	      " -r, --recursive          PATHs that are directories: every regular file\n"
+	      "                            below, sorted as find | LC_ALL=C sort\n"
+	      " -L, --dereference        with -r: follow symbolic links\n"
+	      " -x, --one-file-system    with -r: stay on the file system of each PATH\n"
 	      " -u, --unordered          print results as files complete, not in input order\n"
 	      " -b, --batch N|auto       files submitted together (default: auto, adaptive)\n"
 	      " -m, --max-inflight N     files in progress at most (default 64)\n"
@@ -994,6 +1033,8 @@ int main(int argc, char **argv)
 {
 	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_B2,
 	       OPT_BUFSIZE, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_IGNORE_MISSING };
+	int walk_flags = 0;
+	bool recursive = false;
 	static const struct option longopts[] = {
 		{ "sha256", no_argument, NULL, OPT_SHA256 },
 		{ "xxh3", no_argument, NULL, OPT_XXH3 },
@@ -1002,6 +1043,9 @@ int main(int argc, char **argv)
 		{ "cat", no_argument, NULL, OPT_CAT },
 		{ "b2", no_argument, NULL, OPT_B2 },
 		{ "check", no_argument, NULL, 'c' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "dereference", no_argument, NULL, 'L' },
+		{ "one-file-system", no_argument, NULL, 'x' },
 		{ "warn", no_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "status", no_argument, NULL, OPT_STATUS },
@@ -1032,7 +1076,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_DFL);
 	b.max_inflight = DEF_MAX_INFLIGHT;
 
-	while ((c = getopt_long(argc, argv, "0zub:m:scwvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0zub:m:scwrLxvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SHA256:
 		case OPT_XXH3:
@@ -1079,6 +1123,15 @@ int main(int argc, char **argv)
 		case 'w':
 			b.warn = true;
 			break;
+		case 'r':
+			recursive = true;
+			break;
+		case 'L':
+			walk_flags |= TREEWALK_FOLLOW;
+			break;
+		case 'x':
+			walk_flags |= TREEWALK_XDEV;
+			break;
 		case OPT_QUIET:
 			b.quiet = true;
 			break;
@@ -1122,10 +1175,24 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	if (walk_flags && !recursive) {
+		msg_warn("-L and -x apply to -r only");
+		usage_hint();
+	}
+	if (recursive && b.check) {
+		msg_warn("-r and -c are mutually exclusive");
+		usage_hint();
+	}
 	struct input in = { 0 };
-	if (!b.check)
+	if (!b.check) {
 		in.ps = argc > 0 ? pathsrc_from_argv(argv, argc)
 				 : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+		in.names = in.ps;
+		if (recursive) {
+			in.tw = treewalk_new(in.ps, walk_flags);
+			in.ps = NULL;
+		}
+	}
 	manifest_init(&in.mp, b.type_name, b.hex_len, b.mode == MODE_B2);
 
 	b.slots = xcalloc(b.max_inflight, sizeof(*b.slots));
@@ -1183,5 +1250,6 @@ int main(int argc, char **argv)
 	free(b.free_stack);
 	if (in.ps)
 		pathsrc_free(in.ps);
+	treewalk_free(in.tw);
 	return b.status;
 }

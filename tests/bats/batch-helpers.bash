@@ -72,3 +72,21 @@ line"
 th"
 	printf 'sp' >'ck/sp ace'
 }
+
+# make_walk_tree DIR: names that sort differently per directory and per path
+# (a, a.b/, a.txt, a/, ab/), symlinks to a file and a directory, a FIFO.
+make_walk_tree() {
+	local d=$1
+	make_mixed_tree "$d"
+	mkdir -p "$d/a" "$d/a.b" "$d/ab/deep/er" "$d/$(printf 'dir\nnl')"
+	printf 1 >"$d/a/f"
+	printf 2 >"$d/a.b/f"
+	printf 3 >"$d/a.txt"
+	printf 4 >"$d/ab/deep/er/g"
+	printf 5 >"$d/$(printf 'dir\nnl')/h"
+	printf 6 >"$d/A"
+	ln -s sub "$d/linkdir"
+	ln -s one-byte "$d/linkfile"
+	ln -s nowhere "$d/dangling"
+	mkfifo "$d/fifo"
+}

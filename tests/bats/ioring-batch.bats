@@ -426,3 +426,86 @@ line"
 	run b2sum -c got
 	assert_success
 }
+
+# --- -r/--recursive ----------------------------------------------------------
+
+@test "-r: the order of find -type f | LC_ALL=C sort, output equal to sha256sum of that list" {
+	make_walk_tree w
+	find w -type f -print0 | LC_ALL=C sort -z >list
+	xargs -0 sha256sum <list >want
+	ioring-batch -r w >got
+	cmp want got
+	# --size -z gives the names raw: the same list, byte for byte
+	ioring-batch -r -z --size w | cut -z -f2- >names
+	cmp list names
+	# a trailing slash on the root is not doubled, as find prints it
+	find w/ -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum >want
+	ioring-batch -r w/ >got
+	cmp want got
+}
+
+@test "-r: symlinks are not followed; -L follows them (find -L), a loop is named, exit 1" {
+	make_walk_tree w
+	run ioring-batch -r --size w
+	assert_success
+	refute_output --partial linkdir
+	refute_output --partial linkfile
+	find -L w -type f -print0 | LC_ALL=C sort -z >want
+	ioring-batch -r -L -z --size w | cut -z -f2- >got
+	cmp want got
+	ln -s .. w/sub/up
+	run_split ioring-batch -r -L --size w
+	assert_failure 1
+	[[ "$stderr" == *"w/sub/up: file system loop detected"* ]]
+	[[ "$output" == *"w/two-buffers"* ]]
+}
+
+@test "-r: several roots in argument order, a file root as given, FIFO and devices skipped inside" {
+	make_walk_tree w
+	mkdir v && printf x >v/x
+	ioring-batch -r --size v w/one-byte w >got
+	{ printf '1\tv/x\n1\tw/one-byte\n'; find w -type f -print0 | LC_ALL=C sort -z | xargs -0 stat -c '%s	%n'; } >want
+	cmp want got
+	! grep -q fifo got
+}
+
+@test "-r: an unreadable directory (as nobody) is named on stderr, exit 1, the rest listed" {
+	require_cmd setpriv
+	make_walk_tree w
+	mkdir -p w/locked/in && printf s >w/locked/in/secret && chmod 000 w/locked
+	run_split run_as_nobody ioring-batch -r -z --size w
+	chmod 755 w/locked
+	assert_failure 1
+	assert_equal "$stderr" "ioring-batch: w/locked: Permission denied"
+	run_as_nobody find w -type f -print0 2>/dev/null | LC_ALL=C sort -z >want || true
+	printf '%s' "$output" >got.raw
+	run_as_nobody ioring-batch -r -z --size w 2>/dev/null | cut -z -f2- >got || true
+	cmp want got
+}
+
+@test "-r: another file system is crossed, not with -x (tmpfs in a mount namespace)" {
+	[ "$(id -u)" = 0 ] || skip_or_fail "needs root for unshare --mount"
+	require_cmd unshare
+	make_walk_tree w
+	mkdir w/mnt
+	printf under >w/mnt/hidden-under-mount
+	run unshare --mount --propagation private bash -c '
+		mount -t tmpfs tmpfs w/mnt || exit 99
+		printf on >w/mnt/on-tmpfs; mkdir w/mnt/d; printf d >w/mnt/d/f
+		find w -type f -print0 | LC_ALL=C sort -z >want.all
+		find w -xdev -type f -print0 | LC_ALL=C sort -z >want.x
+		ioring-batch -r -z --size w | cut -z -f2- >got.all
+		ioring-batch -r -x -z --size w | cut -z -f2- >got.x
+		cmp want.all got.all && cmp want.x got.x'
+	[ "$status" != 99 ] || skip_or_fail "tmpfs mount failed in the namespace"
+	assert_success
+	tr '\0' '\n' <got.all | grep -qx 'w/mnt/on-tmpfs'
+	! tr '\0' '\n' <got.x | grep -q 'w/mnt/'
+}
+
+@test "-r: usage errors (-L without -r, -r with -c)" {
+	run_split ioring-batch -L tree
+	assert_failure 2
+	run_split ioring-batch -r -c m
+	assert_failure 2
+}
