@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include "c.h"
 #include "closestream.h"
 #include "digest.h"
+#include "hashpool.h"
 #include "manifest.h"
 #include "msg.h"
 #include "pathsrc.h"
@@ -54,13 +56,17 @@
 
 enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT, MODE_B2 };
 
-enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE };
+enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE, OP_WAKE };
+
+/* Chunks smaller than this are hashed in the reading thread: a hand-off costs more. */
+#define HASH_INLINE_MAX (16 * 1024)
 
 enum slot_state {
 	S_FREE,
 	S_STATX,        /* statx round */
 	S_IO,           /* open/read/close rounds */
 	S_HELD,         /* --cat: a chunk waits until this file owns stdout */
+	S_HASHING,      /* a hashing thread has the chunk */
 	S_DONE,         /* finished (result or error), waiting for its turn */
 };
 
@@ -123,6 +129,13 @@ struct batch {
 	unsigned long long files_ok, files_err, bytes;
 	unsigned long long rounds, admitted;
 	int status;
+	/* hashing threads (--threads) */
+	struct hashpool *pool;
+	int wake_fd;                    /* eventfd the workers write, read via the ring */
+	uint64_t wake_val;
+	bool wake_armed;
+	unsigned hashing;               /* chunks with the workers */
+	unsigned *reaped;
 };
 
 static uint64_t now_ns(void)
@@ -468,6 +481,32 @@ static void continue_io(struct batch *b, struct slot *s)
 	submit_read_round(b, s);
 }
 
+/* Have a worker wake us through the ring when it finishes a chunk. */
+static void arm_wake(struct batch *b)
+{
+	struct io_uring_sqe *sqe;
+	if (b->wake_armed)
+		return;
+	sq_reserve(b, 1);
+	sqe = get_sqe(b);
+	io_uring_prep_read(sqe, b->wake_fd, &b->wake_val, sizeof(b->wake_val), 0);
+	io_uring_sqe_set_data64(sqe, pack(0, OP_WAKE));
+	b->ring_pending++;
+	b->wake_armed = true;
+}
+
+/* Give a large chunk to the hashing threads; the slot waits for it. */
+static bool hash_async(struct batch *b, struct slot *s)
+{
+	if (!b->pool || !s->dg || s->chunk < HASH_INLINE_MAX)
+		return false;
+	s->state = S_HASHING;
+	b->hashing++;
+	hashpool_submit(b->pool, s->dg, s->buf, s->chunk, slot_index(b, s));
+	arm_wake(b);
+	return true;
+}
+
 /* Data of the last round is in buf: hand it on, or hold it for its turn. */
 static void advance_io(struct batch *b, struct slot *s)
 {
@@ -476,9 +515,29 @@ static void advance_io(struct batch *b, struct slot *s)
 			s->state = S_HELD;
 			return;
 		}
+		if (hash_async(b, s))
+			return;
 		consume(b, s);
 	}
 	continue_io(b, s);
+}
+
+/* The workers finished chunks: account them and go on with those files. */
+static void on_wake(struct batch *b)
+{
+	unsigned n = hashpool_reap(b->pool, b->reaped, b->max_inflight);
+	b->wake_armed = false;
+	for (unsigned i = 0; i < n; i++) {
+		struct slot *s = &b->slots[b->reaped[i]];
+		b->hashing--;
+		s->state = S_IO;
+		s->off += s->chunk;
+		b->bytes += s->chunk;
+		s->chunk = 0;
+		continue_io(b, s);
+	}
+	if (b->hashing)
+		arm_wake(b);
 }
 
 /* Print finished files in their order and wake the file now owning stdout. */
@@ -562,6 +621,12 @@ static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
 	int res = cqe->res;
 
 	b->ring_pending--;
+	if ((enum op)(ud & 0xff) == OP_WAKE) {
+		if (res < 0 && res != -EINTR && res != -EAGAIN && res != -ECANCELED)
+			msg_die_errno(TK_EXIT_FAILURE, -res, "reading the hashing threads' eventfd");
+		on_wake(b);
+		return;
+	}
 	s->pending--;
 	switch ((enum op)(ud & 0xff)) {
 	case OP_STATX:
@@ -604,6 +669,8 @@ static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
 			s->open = false;
 			s->fd = -1;
 		}
+		break;
+	case OP_WAKE:           /* handled above */
 		break;
 	}
 	if (s->pending == 0)
@@ -922,6 +989,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -b, --batch N|auto       files submitted together (default: auto, adaptive)\n"
 	      " -m, --max-inflight N     files in progress at most (default 64)\n"
 	      "     --buffer-size SIZE   read buffer per file in progress (default 64KiB)\n"
+	      "     --threads N          hashing threads (default: online CPUs; 1: hash\n"
+	      "                            in the reading thread)\n"
 	      " -s, --stats              print files, bytes, seconds, files/s, average batch\n"
 	      "                            and peak memory on standard error\n"
 	      " -v, --verbose            say what the ring could not do (direct slots)\n"
@@ -1032,7 +1101,7 @@ static unsigned parse_count(const char *opt, const char *arg, unsigned max)
 int main(int argc, char **argv)
 {
 	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_B2,
-	       OPT_BUFSIZE, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_IGNORE_MISSING };
+	       OPT_BUFSIZE, OPT_THREADS, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_IGNORE_MISSING };
 	int walk_flags = 0;
 	bool recursive = false;
 	static const struct option longopts[] = {
@@ -1057,6 +1126,7 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "max-inflight", required_argument, NULL, 'm' },
 		{ "buffer-size", required_argument, NULL, OPT_BUFSIZE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1069,6 +1139,7 @@ int main(int argc, char **argv)
 	unsigned fixed_batch = 0;
 	uint64_t bufsize = DEF_BUFSIZE;
 	bool stats = false;
+	unsigned threads = 0;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
@@ -1116,6 +1187,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			stats = true;
+			break;
+		case OPT_THREADS:
+			threads = parse_count("--threads", optarg, 256);
 			break;
 		case 'c':
 			b.check = true;
@@ -1206,6 +1280,21 @@ int main(int argc, char **argv)
 	b.nfree = b.max_inflight;
 	ring_setup(&b);
 
+	/* hashing threads: one per online CPU unless told; 1 hashes inline */
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+	}
+	if (threads > 1 && b.slots[0].dg) {
+		b.wake_fd = eventfd(0, EFD_CLOEXEC);
+		if (b.wake_fd < 0)
+			msg_die_errno(TK_EXIT_FAILURE, errno, "eventfd");
+		b.pool = hashpool_new(threads, b.max_inflight, b.wake_fd);
+		if (!b.pool)
+			msg_die_errno(TK_EXIT_FAILURE, errno, "starting hashing threads");
+		b.reaped = xcalloc(b.max_inflight, sizeof(*b.reaped));
+	}
+
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
@@ -1240,6 +1329,10 @@ int main(int argc, char **argv)
 			b.direct ? "yes" : "no", peak_rss_kib());
 	}
 
+	hashpool_free(b.pool);
+	if (b.pool)
+		close(b.wake_fd);
+	free(b.reaped);
 	io_uring_queue_exit(&b.ring);
 	for (unsigned i = 0; i < b.max_inflight; i++) {
 		free(b.slots[i].path);

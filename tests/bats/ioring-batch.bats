@@ -509,3 +509,47 @@ line"
 	run_split ioring-batch -r -c m
 	assert_failure 2
 }
+
+# --- hashing threads -----------------------------------------------------------
+
+@test "--threads 1, 2 and 8 print identical lines on 3,000 mixed files (sha256, b2, xxh3, -c)" {
+	make_mixed_tree tree
+	mkdir mix
+	# sizes around the inline/hand-off edge (16 KiB) and the buffer (16 KiB here)
+	for i in $(seq 1 3000); do
+		case $((i % 6)) in
+		0) : ;;
+		1) printf '%s' "$i" ;;
+		2) head -c $((16383 + i % 3)) /dev/zero ;;
+		3) head -c $((40000 + i)) /dev/zero ;;
+		4) head -c 200000 /dev/zero; printf '%s' "$i" ;;
+		5) head -c 4096 /dev/zero ;;
+		esac >"mix/f$i"
+	done
+	head -c 5000000 /dev/urandom >mix/big
+	find mix tree -type f -print0 | LC_ALL=C sort -z >list
+	xargs -0 sha256sum <list >want
+	for mode in --sha256 --b2 --xxh3; do
+		for t in 1 2 8; do
+			for buf in $BATCH_BUF 65536; do
+				ioring-batch -0 $mode --threads $t --buffer-size $buf <list >"got$mode.$t.$buf"
+			done
+		done
+		for f in got$mode.*; do cmp "got$mode.1.$BATCH_BUF" "$f"; done
+	done
+	cmp want "got--sha256.8.65536"
+	for t in 1 2 8; do
+		run ioring-batch -c --quiet --threads $t want
+		assert_success
+		assert_output ""
+		ioring-batch -u --threads $t -0 <list | LC_ALL=C sort >unordered.$t
+		LC_ALL=C sort want | cmp - unordered.$t
+	done
+}
+
+@test "--threads: bad values exit 2" {
+	run_split ioring-batch --threads 0 tree/empty
+	assert_failure 2
+	run_split ioring-batch --threads lots tree/empty
+	assert_failure 2
+}
