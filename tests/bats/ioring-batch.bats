@@ -175,6 +175,7 @@ bytes $bytes"
 	# the list alone is ~1.5 MB; the tool must not hold it (ASan builds need more)
 	limit=20000
 	[ -n "${ASAN_OPTIONS:-}" ] && limit=200000
+	[ -n "${TSAN_OPTIONS:-}" ] && limit=400000
 	echo "peak RSS ${rss} KiB" >&3
 	[ "$rss" -lt "$limit" ]
 	[[ "$stderr" == *"files=100000 errors=0"* ]]
@@ -506,8 +507,10 @@ line"
 @test "-r: usage errors (-L without -r, -r with -c)" {
 	run_split ioring-batch -L tree
 	assert_failure 2
+	[[ "$stderr" == *"-L and -x apply to -r only"* ]]
 	run_split ioring-batch -r -c m
 	assert_failure 2
+	[[ "$stderr" == *"-r and -c are mutually exclusive"* ]]
 }
 
 # --- hashing threads -----------------------------------------------------------
@@ -550,6 +553,8 @@ line"
 @test "--threads: bad values exit 2" {
 	run_split ioring-batch --threads 0 tree/empty
 	assert_failure 2
+	[[ "$stderr" == *"invalid --threads argument: '0'"* ]]
 	run_split ioring-batch --threads lots tree/empty
 	assert_failure 2
+	[[ "$stderr" == *"invalid --threads argument: 'lots'"* ]]
 }
