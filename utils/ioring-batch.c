@@ -40,6 +40,7 @@
 #include "hashpool.h"
 #include "manifest.h"
 #include "msg.h"
+#include "pagecache.h"
 #include "pathsrc.h"
 #include "sumline.h"
 #include "treewalk.h"
@@ -54,7 +55,8 @@
 #define MAX_INFLIGHT_LIMIT 4096
 #define PATH_ENTRY_MAX (64 * 1024)
 
-enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT, MODE_B2 };
+enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT, MODE_B2, MODE_RESIDENT,
+	     MODE_EVICT };
 
 enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE, OP_WAKE };
 
@@ -95,6 +97,7 @@ struct slot {
 	char want[DIGEST_HEX_MAX];      /* -c: the listed digest (hex) */
 	unsigned want_len;
 	unsigned long long bad_line;    /* -c: an improperly formatted line, in order */
+	struct pagecache_info pc;       /* --resident, --evict */
 };
 
 /* -c: what one manifest gave, for the summary (as sha256sum -c counts it). */
@@ -136,6 +139,9 @@ struct batch {
 	bool wake_armed;
 	unsigned hashing;               /* chunks with the workers */
 	unsigned *reaped;
+	/* --resident, --evict totals (pages) */
+	uint64_t pc_cached, pc_dirty, pc_size;
+	bool pc_dirty_known;
 };
 
 static uint64_t now_ns(void)
@@ -410,6 +416,24 @@ static void emit_result(struct batch *b, struct slot *s)
 		    putchar(term) == EOF)
 			stdout_failed();
 		break;
+	case MODE_RESIDENT:
+	case MODE_EVICT: {
+		uint64_t ps = pagecache_page_size();
+		char dirty[24] = "-";
+		if (s->pc.dirty_known)
+			snprintf(dirty, sizeof(dirty), "%" PRIu64, s->pc.dirty_pages * ps);
+		else
+			b->pc_dirty_known = false;
+		b->pc_cached += s->pc.cached_pages;
+		b->pc_dirty += s->pc.dirty_pages;
+		b->pc_size += s->size;
+		if (printf("%" PRIu64 "\t%s\t%" PRIu64 "\t", s->pc.cached_pages * ps, dirty,
+			   s->size) < 0 ||
+		    fwrite(s->path, 1, s->path_len, stdout) != s->path_len ||
+		    putchar(term) == EOF)
+			stdout_failed();
+		break;
+	}
 	case MODE_WARM:
 	case MODE_CAT:
 		break;
@@ -450,6 +474,8 @@ static void consume(struct batch *b, struct slot *s)
 		break;
 	case MODE_WARM:
 	case MODE_SIZE:
+	case MODE_RESIDENT:
+	case MODE_EVICT:
 		break;
 	}
 	s->off += s->chunk;
@@ -468,9 +494,34 @@ static void finish(struct batch *b, struct slot *s)
 	drain(b);
 }
 
+static bool cache_mode(const struct batch *b)
+{
+	return b->mode == MODE_RESIDENT || b->mode == MODE_EVICT;
+}
+
+/*
+ * --resident, --evict on the descriptor the ring opened. A file with dirty
+ * pages is not evicted: POSIX_FADV_DONTNEED would start their writeback.
+ */
+static void cache_op(struct batch *b, struct slot *s)
+{
+	int rc = pagecache_stat(s->fd, s->size, &s->pc);
+	if (rc == 0 && b->mode == MODE_EVICT && s->pc.cached_pages > 0 &&
+	    s->pc.dirty_pages == 0) {
+		rc = pagecache_evict(s->fd);
+		if (rc == 0)
+			rc = pagecache_stat(s->fd, s->size, &s->pc);
+	}
+	if (rc < 0 && !s->err)
+		s->err = -rc;
+	s->eof = true;
+}
+
 /* Next round after every completion of the last one is in. */
 static void continue_io(struct batch *b, struct slot *s)
 {
+	if (cache_mode(b) && s->open && !s->err && !s->eof)
+		cache_op(b, s);
 	if (s->err || s->eof) {
 		if (s->open)
 			submit_close(b, s);
@@ -701,6 +752,7 @@ static struct slot *take_slot(struct batch *b, const char *path, size_t len)
 	s->eof = false;
 	s->retry = false;
 	s->bad_line = 0;
+	memset(&s->pc, 0, sizeof(s->pc));
 	if (s->dg)
 		digest_reset(s->dg);
 	if (b->check) {
@@ -848,7 +900,9 @@ static void ring_setup(struct batch *b)
 		io_uring_free_probe(probe);
 
 	/* direct file slots: one per file in flight (Linux 5.15+) */
-	b->direct = io_uring_register_files_sparse(&b->ring, b->max_inflight) == 0;
+	/* (--resident and --evict need real descriptors for cachestat and fadvise) */
+	b->direct = !cache_mode(b) &&
+		    io_uring_register_files_sparse(&b->ring, b->max_inflight) == 0;
 	if (!b->direct)
 		msg_verbose("no direct file slots, using plain descriptors");
 
@@ -970,7 +1024,12 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --xxh3               XXH3-128 lines as xxhsum -H2 prints them\n"
 	      "     --size               size in bytes and path, as du -b --apparent-size\n"
 	      "     --warm               read into the page cache, print a summary\n"
-	      "     --cat                contents to standard output\n", stdout);
+	      "     --cat                contents to standard output\n"
+	      "     --resident           bytes in the page cache, dirty bytes, size, path;\n"
+	      "                            a total line at the end (cachestat, or mincore)\n"
+	      "     --evict              drop the files' clean pages from the page cache\n"
+	      "                            (files with dirty pages are left alone), then\n"
+	      "                            print what stays, as --resident\n", stdout);
 	fputs("\nVerifying (as sha256sum -c / b2sum -c; output and exit status alike):\n"
 	      " -c, --check              read checksums from MANIFESTs (- or none: stdin)\n"
 	      " -w, --warn               name improperly formatted manifest lines\n"
@@ -1100,8 +1159,10 @@ static unsigned parse_count(const char *opt, const char *arg, unsigned max)
 
 int main(int argc, char **argv)
 {
+	/* the modes first, in the order of enum mode */
 	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_B2,
-	       OPT_BUFSIZE, OPT_THREADS, OPT_QUIET, OPT_STATUS, OPT_STRICT, OPT_IGNORE_MISSING };
+	       OPT_RESIDENT, OPT_EVICT, OPT_BUFSIZE, OPT_THREADS, OPT_QUIET, OPT_STATUS,
+	       OPT_STRICT, OPT_IGNORE_MISSING };
 	int walk_flags = 0;
 	bool recursive = false;
 	static const struct option longopts[] = {
@@ -1111,6 +1172,8 @@ int main(int argc, char **argv)
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "cat", no_argument, NULL, OPT_CAT },
 		{ "b2", no_argument, NULL, OPT_B2 },
+		{ "resident", no_argument, NULL, OPT_RESIDENT },
+		{ "evict", no_argument, NULL, OPT_EVICT },
 		{ "check", no_argument, NULL, 'c' },
 		{ "recursive", no_argument, NULL, 'r' },
 		{ "dereference", no_argument, NULL, 'L' },
@@ -1133,8 +1196,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat", "--b2" };
-	struct batch b = { .ordered = true, .writer = -1 };
+	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat", "--b2",
+						 "--resident", "--evict" };
+	struct batch b = { .ordered = true, .writer = -1, .pc_dirty_known = true };
 	int delim = '\n', c, mode = -1;
 	unsigned fixed_batch = 0;
 	uint64_t bufsize = DEF_BUFSIZE;
@@ -1155,6 +1219,8 @@ int main(int argc, char **argv)
 		case OPT_WARM:
 		case OPT_CAT:
 		case OPT_B2:
+		case OPT_RESIDENT:
+		case OPT_EVICT:
 			if (mode >= 0 && mode != c - OPT_SHA256) {
 				msg_warn("%s and %s are mutually exclusive",
 					 mode_names[mode], mode_names[c - OPT_SHA256]);
@@ -1232,6 +1298,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	b.mode = mode < 0 ? MODE_SHA256 : (enum mode)mode;
+	if (getenv("TUNEKIT_NO_CACHESTAT"))
+		pagecache_force_mincore(true);
 	b.bufsize = (size_t)bufsize;
 	check_options(&b, delim);
 	switch (b.mode) {
@@ -1317,6 +1385,15 @@ int main(int argc, char **argv)
 
 	if (b.mode == MODE_WARM)
 		printf("files %llu\nbytes %llu\n", b.files_ok, b.bytes);
+	if (cache_mode(&b)) {
+		/* a du -c style total line */
+		uint64_t ps = pagecache_page_size();
+		char dirty[24] = "-";
+		if (b.pc_dirty_known)
+			snprintf(dirty, sizeof(dirty), "%" PRIu64, b.pc_dirty * ps);
+		printf("%" PRIu64 "\t%s\t%" PRIu64 "\ttotal%c", b.pc_cached * ps, dirty, b.pc_size,
+		       b.zero ? '\0' : '\n');
+	}
 	if (fflush(stdout) != 0)
 		stdout_failed();
 	if (stats) {

@@ -90,3 +90,17 @@ make_walk_tree() {
 	ln -s nowhere "$d/dangling"
 	mkfifo "$d/fifo"
 }
+
+# vmtouch_pages FILE: resident pages of FILE as vmtouch counts them.
+vmtouch_pages() {
+	vmtouch "$1" | sed -n 's|^ *Resident Pages: \([0-9]*\)/.*|\1|p'
+}
+
+# make_partly_cached FILE: 2 MiB, written back, dropped, then two ranges read.
+make_partly_cached() {
+	head -c 2097152 /dev/urandom >"$1"
+	sync "$1"
+	vmtouch -e "$1" >/dev/null
+	dd if="$1" of=/dev/null bs=4096 skip=10 count=20 status=none
+	dd if="$1" of=/dev/null bs=4096 skip=300 count=7 status=none
+}

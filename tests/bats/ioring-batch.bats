@@ -558,3 +558,84 @@ line"
 	assert_failure 2
 	[[ "$stderr" == *"invalid --threads argument: 'lots'"* ]]
 }
+
+# --- page cache: --resident, --evict -------------------------------------------
+
+@test "--resident equals vmtouch on partly read files (cachestat and mincore), with a total line" {
+	require_cmd vmtouch
+	make_partly_cached p1
+	make_partly_cached p2
+	: >p0
+	v1=$(vmtouch_pages p1) v2=$(vmtouch_pages p2)
+	echo "vmtouch pages: p1 $v1, p2 $v2" >&3
+	[ "$v1" -gt 0 ] && [ "$v1" -lt 512 ]
+	want="$((v1 * 4096))	0	2097152	p1
+$((v2 * 4096))	0	2097152	p2
+0	0	0	p0
+$(((v1 + v2) * 4096))	0	4194304	total"
+	run_split ioring-batch --resident p1 p2 p0
+	assert_success
+	assert_equal "$output" "$want"
+	# mincore: the same pages, dirty unknown
+	run_split env TUNEKIT_NO_CACHESTAT=1 ioring-batch --resident p1 p2 p0
+	assert_success
+	assert_equal "$output" "$(printf '%s\n' "$want" | sed 's/\t0\t/\t-\t/')"
+	# vmtouch still sees what it saw: looking did not read
+	assert_equal "$(vmtouch_pages p1)" "$v1"
+}
+
+@test "--evict drops clean pages (vmtouch sees none)" {
+	require_cmd vmtouch python3
+	make_partly_cached p1
+	[ "$(vmtouch_pages p1)" -gt 0 ]
+	run_split ioring-batch --evict p1
+	assert_success
+	assert_equal "$output" "0	0	2097152	p1
+0	0	2097152	total"
+	assert_equal "$(vmtouch_pages p1)" 0
+}
+
+@test "--evict leaves a file with dirty pages alone and reports them" {
+	require_cmd vmtouch python3
+	# dirty pages through a shared mapping: reported, not written back, not dropped
+	head -c 1048576 /dev/zero >dirty
+	sync dirty
+	python3 -c '
+import mmap, os, sys, time
+fd = os.open("dirty", os.O_RDWR)
+m = mmap.mmap(fd, 1048576)
+m[0:8] = b"modified"
+m.close()
+os.close(fd)'
+	run_split ioring-batch --resident dirty
+	d=$(printf '%s\n' "$output" | sed -n '1s/^[0-9]*\t\([0-9]*\)\t.*/\1/p')
+	# not skip_or_fail: whether the kernel writes back at once is the
+	# machine's writeback policy, not a missing dependency (seen here)
+	[ "${d:-0}" -gt 0 ] || skip "no dirty pages seen: the kernel wrote them back at once"
+	before=$(vmtouch_pages dirty)
+	run_split ioring-batch --evict dirty
+	assert_success
+	d2=$(printf '%s\n' "$output" | sed -n '1s/^[0-9]*\t\([0-9]*\)\t.*/\1/p')
+	[ "$d2" -gt 0 ]
+	assert_equal "$(vmtouch_pages dirty)" "$before"
+}
+
+@test "--resident: a file the caller may not write is refused as the kernel does (as nobody)" {
+	require_cmd setpriv
+	printf data >ro
+	chmod 644 ro
+	run_split run_as_nobody ioring-batch --resident ro
+	assert_failure 1
+	assert_equal "$stderr" "ioring-batch: ro: Operation not permitted"
+	chown nobody ro
+	run_split run_as_nobody ioring-batch --resident ro
+	assert_success
+}
+
+@test "--resident and --evict are modes: mutually exclusive with the others, -c refuses them" {
+	run_split ioring-batch --resident --evict tree/empty
+	assert_failure 2
+	[[ "$stderr" == *"--resident and --evict are mutually exclusive"* ]]
+	run_split ioring-batch -c --resident m
+	assert_failure 2
+}
