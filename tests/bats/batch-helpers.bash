@@ -56,6 +56,7 @@ check_like() {
 		diff -u peer.err ours.err || true
 		return 1
 	fi
+	# shellcheck disable=SC2034 # read by the tests
 	PEER_STATUS=$rp
 }
 
