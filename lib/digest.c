@@ -22,7 +22,7 @@ struct digest *digest_new(enum digest_kind kind)
 {
 	struct digest *d = xcalloc(1, sizeof(*d));
 	d->kind = kind;
-	if (kind == DIGEST_SHA256) {
+	if (kind != DIGEST_XXH3) {
 		d->md = EVP_MD_CTX_new();
 		if (!d->md)
 			msg_die(1, "out of memory");
@@ -40,6 +40,9 @@ void digest_reset(struct digest *d)
 	if (d->kind == DIGEST_SHA256) {
 		if (EVP_DigestInit_ex(d->md, EVP_sha256(), NULL) != 1)
 			msg_die(1, "SHA-256 initialisation failed");
+	} else if (d->kind == DIGEST_BLAKE2B) {
+		if (EVP_DigestInit_ex(d->md, EVP_blake2b512(), NULL) != 1)
+			msg_die(1, "BLAKE2b-512 initialisation failed");
 	} else {
 		XXH3_128bits_reset(d->xxh);
 	}
@@ -47,7 +50,7 @@ void digest_reset(struct digest *d)
 
 void digest_update(struct digest *d, const void *data, size_t len)
 {
-	if (d->kind == DIGEST_SHA256)
+	if (d->kind != DIGEST_XXH3)
 		EVP_DigestUpdate(d->md, data, len);
 	else
 		XXH3_128bits_update(d->xxh, data, len);
@@ -55,7 +58,7 @@ void digest_update(struct digest *d, const void *data, size_t len)
 
 size_t digest_final(struct digest *d, uint8_t *out)
 {
-	if (d->kind == DIGEST_SHA256) {
+	if (d->kind != DIGEST_XXH3) {
 		unsigned int n = 0;
 		EVP_DigestFinal_ex(d->md, out, &n);
 		return n;

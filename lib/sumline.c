@@ -90,3 +90,21 @@ int sumline_print(FILE *f, const char *hex, const char *name, size_t len, bool z
 		return -(errno ? errno : EIO);
 	return 0;
 }
+
+int sumline_print_name(FILE *f, const char *name, size_t len, bool escape)
+{
+	if (!escape) {
+		if (fwrite(name, 1, len, f) != len)
+			return -(errno ? errno : EIO);
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (c == '\\' || c == '\n' || c == '\r') {
+			fputc('\\', f);
+			c = c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+		}
+		fputc(c, f);
+	}
+	return ferror(f) ? -(errno ? errno : EIO) : 0;
+}

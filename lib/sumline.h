@@ -26,6 +26,12 @@ long sumline_format(char *out, size_t cap, const char *hex, const char *name,
 /* Bytes sumline_format needs at most (line and terminating NUL). */
 size_t sumline_max(size_t hexlen, size_t namelen);
 
+/*
+ * Write name to f, escaped as sha256sum escapes names when escape is true
+ * (\\, \n, \r; the caller prints the leading '\\'). 0 or -errno.
+ */
+int sumline_print_name(FILE *f, const char *name, size_t len, bool escape);
+
 /* Write the line to f; 0 or -errno (EIO when the stream failed). */
 int sumline_print(FILE *f, const char *hex, const char *name, size_t len, bool zero);
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,9 +37,13 @@
 #include "c.h"
 #include "closestream.h"
 #include "digest.h"
+#include "hashpool.h"
+#include "manifest.h"
 #include "msg.h"
+#include "pagecache.h"
 #include "pathsrc.h"
 #include "sumline.h"
+#include "treewalk.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -50,20 +55,26 @@
 #define MAX_INFLIGHT_LIMIT 4096
 #define PATH_ENTRY_MAX (64 * 1024)
 
-enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT };
+enum mode { MODE_SHA256, MODE_XXH3, MODE_SIZE, MODE_WARM, MODE_CAT, MODE_B2, MODE_RESIDENT,
+	     MODE_EVICT };
 
-enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE };
+enum op { OP_STATX = 1, OP_OPEN, OP_READ, OP_CLOSE, OP_WAKE };
+
+/* Chunks smaller than this are hashed in the reading thread: a hand-off costs more. */
+#define HASH_INLINE_MAX (16 * 1024)
 
 enum slot_state {
 	S_FREE,
 	S_STATX,        /* statx round */
 	S_IO,           /* open/read/close rounds */
 	S_HELD,         /* --cat: a chunk waits until this file owns stdout */
+	S_HASHING,      /* a hashing thread has the chunk */
 	S_DONE,         /* finished (result or error), waiting for its turn */
 };
 
-/* An error of ours beyond errno: the path is not a regular file. */
+/* Errors of ours beyond errno: not a regular file; a directory loop (-L). */
 #define ERR_NOTREG (-1)
+#define ERR_LOOP (-2)
 
 struct slot {
 	enum slot_state state;
@@ -83,6 +94,16 @@ struct slot {
 	bool eof;
 	bool retry;             /* the read said -EAGAIN: ask again */
 	struct digest *dg;
+	char want[DIGEST_HEX_MAX];      /* -c: the listed digest (hex) */
+	unsigned want_len;
+	unsigned long long bad_line;    /* -c: an improperly formatted line, in order */
+	struct pagecache_info pc;       /* --resident, --evict */
+};
+
+/* -c: what one manifest gave, for the summary (as sha256sum -c counts it). */
+struct check_counts {
+	unsigned long long misformatted, unreadable, mismatched, matched;
+	bool proper;                    /* a properly formatted line was seen */
 };
 
 struct batch {
@@ -99,10 +120,28 @@ struct batch {
 	unsigned ring_pending;          /* completions the ring owes us */
 	unsigned finished_now;          /* files finished since the last look */
 	bool draining;
+	/* -c */
+	bool check, quiet, status_only, warn, strict, ignore_missing;
+	struct check_counts cc;
+	char next_want[DIGEST_HEX_MAX]; /* digest of the entry admit() takes */
+	unsigned next_want_len;
+	const char *type_name;          /* "SHA256", "BLAKE2b", "XXH128" */
+	unsigned hex_len;               /* hex digits of a full digest */
+	const char *manifest_name;      /* the manifest being checked */
 	/* statistics */
 	unsigned long long files_ok, files_err, bytes;
 	unsigned long long rounds, admitted;
 	int status;
+	/* hashing threads (--threads) */
+	struct hashpool *pool;
+	int wake_fd;                    /* eventfd the workers write, read via the ring */
+	uint64_t wake_val;
+	bool wake_armed;
+	unsigned hashing;               /* chunks with the workers */
+	unsigned *reaped;
+	/* --resident, --evict totals (pages) */
+	uint64_t pc_cached, pc_dirty, pc_size;
+	bool pc_dirty_known;
 };
 
 static uint64_t now_ns(void)
@@ -231,16 +270,132 @@ static void stdout_failed(void)
 	msg_die_errno(TK_EXIT_FAILURE, e, "write error on standard output");
 }
 
+/*
+ * A name on stderr as coreutils quotef() shows it (shell escaping): bare
+ * when every byte is safe, else in single quotes, control bytes as $'\n'.
+ */
+static void quote_name(FILE *f, const char *name, size_t len)
+{
+	static const char safe[] = "%+,-./:=@_";
+	bool plain = len > 0;
+	for (size_t i = 0; i < len && plain; i++) {
+		unsigned char c = (unsigned char)name[i];
+		plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			(c >= 'A' && c <= 'Z') || (c && strchr(safe, c));
+	}
+	if (plain) {
+		fwrite(name, 1, len, f);
+		return;
+	}
+	bool in_quote = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (c < 32 || c == 127) {
+			static const char esc[] = "\\a\\b\\t\\n\\v\\f\\r";
+			if (in_quote)
+				fputc('\'', f);
+			in_quote = false;
+			if (c >= 7 && c <= 13)
+				fprintf(f, "$'%.2s'", esc + 2 * (c - 7));
+			else
+				fprintf(f, "$'\\%03o'", c);
+			continue;
+		}
+		if (!in_quote)
+			fputc('\'', f);
+		in_quote = true;
+		if (c == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(c, f);
+	}
+	if (in_quote)
+		fputc('\'', f);
+	if (len == 0)
+		fputs("''", f);
+}
+
+/* "prog: NAME: text" on stderr, after stdout as GNU error() does. */
+static void check_warn(const char *name, size_t len, const char *text)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", msg_progname());
+	quote_name(stderr, name, len);
+	fprintf(stderr, ": %s\n", text);
+}
+
+/*
+ * "NAME: WORD" on stdout. sha256sum -c (9.1) escapes a name only when it
+ * holds a newline (then \\, \n and \r all), unlike the lines it writes.
+ */
+static void check_print(struct slot *s, const char *word)
+{
+	bool esc = memchr(s->path, '\n', s->path_len) != NULL;
+	if (esc)
+		putchar('\\');
+	if (sumline_print_name(stdout, s->path, s->path_len, esc) < 0 ||
+	    printf(": %s\n", word) < 0)
+		stdout_failed();
+}
+
+/* One verified file, counted and printed as sha256sum -c does. */
+static void emit_check(struct batch *b, struct slot *s)
+{
+	char hex[DIGEST_HEX_MAX];
+
+	if (s->bad_line) {
+		b->cc.misformatted++;
+		if (b->warn) {
+			fflush(stdout);
+			fprintf(stderr, "%s: ", msg_progname());
+			quote_name(stderr, b->manifest_name, strlen(b->manifest_name));
+			fprintf(stderr, ": %llu: improperly formatted %s checksum line\n",
+				s->bad_line, b->type_name);
+		}
+		return;
+	}
+	if (s->err) {
+		if (b->ignore_missing && s->err == ENOENT)
+			return;
+		b->cc.unreadable++;
+		b->files_err++;
+		check_warn(s->path, s->path_len, s->err == ERR_NOTREG ? "not a regular file"
+								   : strerror(s->err));
+		if (!b->status_only)
+			check_print(s, "FAILED open or read");
+		return;
+	}
+	b->files_ok++;
+	digest_final_hex(s->dg, hex);
+	bool match = manifest_hex_equal(s->want, hex, s->want_len);
+	if (match)
+		b->cc.matched++;
+	else
+		b->cc.mismatched++;
+	if (b->status_only)
+		return;
+	if (!match)
+		check_print(s, "FAILED");
+	else if (!b->quiet)
+		check_print(s, "OK");
+}
+
 static void emit_result(struct batch *b, struct slot *s)
 {
 	char hex[DIGEST_HEX_MAX];
 	char term = b->zero ? '\0' : '\n';
 
+	if (b->check) {
+		emit_check(b, s);
+		return;
+	}
 	if (s->err) {
 		b->files_err++;
 		b->status = TK_EXIT_FAILURE;
 		if (s->err == ERR_NOTREG)
 			msg_warn("%s: not a regular file", s->path);
+		else if (s->err == ERR_LOOP)
+			msg_warn("%s: file system loop detected", s->path);
 		else
 			msg_warn_errno(s->err, "%s", s->path);
 		return;
@@ -249,6 +404,7 @@ static void emit_result(struct batch *b, struct slot *s)
 	switch (b->mode) {
 	case MODE_SHA256:
 	case MODE_XXH3:
+	case MODE_B2:
 		digest_final_hex(s->dg, hex);
 		if (sumline_print(stdout, hex, s->path, s->path_len, b->zero) < 0)
 			stdout_failed();
@@ -260,6 +416,24 @@ static void emit_result(struct batch *b, struct slot *s)
 		    putchar(term) == EOF)
 			stdout_failed();
 		break;
+	case MODE_RESIDENT:
+	case MODE_EVICT: {
+		uint64_t ps = pagecache_page_size();
+		char dirty[24] = "-";
+		if (s->pc.dirty_known)
+			snprintf(dirty, sizeof(dirty), "%" PRIu64, s->pc.dirty_pages * ps);
+		else
+			b->pc_dirty_known = false;
+		b->pc_cached += s->pc.cached_pages;
+		b->pc_dirty += s->pc.dirty_pages;
+		b->pc_size += s->size;
+		if (printf("%" PRIu64 "\t%s\t%" PRIu64 "\t", s->pc.cached_pages * ps, dirty,
+			   s->size) < 0 ||
+		    fwrite(s->path, 1, s->path_len, stdout) != s->path_len ||
+		    putchar(term) == EOF)
+			stdout_failed();
+		break;
+	}
 	case MODE_WARM:
 	case MODE_CAT:
 		break;
@@ -291,6 +465,7 @@ static void consume(struct batch *b, struct slot *s)
 	switch (b->mode) {
 	case MODE_SHA256:
 	case MODE_XXH3:
+	case MODE_B2:
 		digest_update(s->dg, s->buf, s->chunk);
 		break;
 	case MODE_CAT:
@@ -299,6 +474,8 @@ static void consume(struct batch *b, struct slot *s)
 		break;
 	case MODE_WARM:
 	case MODE_SIZE:
+	case MODE_RESIDENT:
+	case MODE_EVICT:
 		break;
 	}
 	s->off += s->chunk;
@@ -317,9 +494,34 @@ static void finish(struct batch *b, struct slot *s)
 	drain(b);
 }
 
+static bool cache_mode(const struct batch *b)
+{
+	return b->mode == MODE_RESIDENT || b->mode == MODE_EVICT;
+}
+
+/*
+ * --resident, --evict on the descriptor the ring opened. A file with dirty
+ * pages is not evicted: POSIX_FADV_DONTNEED would start their writeback.
+ */
+static void cache_op(struct batch *b, struct slot *s)
+{
+	int rc = pagecache_stat(s->fd, s->size, &s->pc);
+	if (rc == 0 && b->mode == MODE_EVICT && s->pc.cached_pages > 0 &&
+	    s->pc.dirty_pages == 0) {
+		rc = pagecache_evict(s->fd);
+		if (rc == 0)
+			rc = pagecache_stat(s->fd, s->size, &s->pc);
+	}
+	if (rc < 0 && !s->err)
+		s->err = -rc;
+	s->eof = true;
+}
+
 /* Next round after every completion of the last one is in. */
 static void continue_io(struct batch *b, struct slot *s)
 {
+	if (cache_mode(b) && s->open && !s->err && !s->eof)
+		cache_op(b, s);
 	if (s->err || s->eof) {
 		if (s->open)
 			submit_close(b, s);
@@ -330,6 +532,32 @@ static void continue_io(struct batch *b, struct slot *s)
 	submit_read_round(b, s);
 }
 
+/* Have a worker wake us through the ring when it finishes a chunk. */
+static void arm_wake(struct batch *b)
+{
+	struct io_uring_sqe *sqe;
+	if (b->wake_armed)
+		return;
+	sq_reserve(b, 1);
+	sqe = get_sqe(b);
+	io_uring_prep_read(sqe, b->wake_fd, &b->wake_val, sizeof(b->wake_val), 0);
+	io_uring_sqe_set_data64(sqe, pack(0, OP_WAKE));
+	b->ring_pending++;
+	b->wake_armed = true;
+}
+
+/* Give a large chunk to the hashing threads; the slot waits for it. */
+static bool hash_async(struct batch *b, struct slot *s)
+{
+	if (!b->pool || !s->dg || s->chunk < HASH_INLINE_MAX)
+		return false;
+	s->state = S_HASHING;
+	b->hashing++;
+	hashpool_submit(b->pool, s->dg, s->buf, s->chunk, slot_index(b, s));
+	arm_wake(b);
+	return true;
+}
+
 /* Data of the last round is in buf: hand it on, or hold it for its turn. */
 static void advance_io(struct batch *b, struct slot *s)
 {
@@ -338,9 +566,29 @@ static void advance_io(struct batch *b, struct slot *s)
 			s->state = S_HELD;
 			return;
 		}
+		if (hash_async(b, s))
+			return;
 		consume(b, s);
 	}
 	continue_io(b, s);
+}
+
+/* The workers finished chunks: account them and go on with those files. */
+static void on_wake(struct batch *b)
+{
+	unsigned n = hashpool_reap(b->pool, b->reaped, b->max_inflight);
+	b->wake_armed = false;
+	for (unsigned i = 0; i < n; i++) {
+		struct slot *s = &b->slots[b->reaped[i]];
+		b->hashing--;
+		s->state = S_IO;
+		s->off += s->chunk;
+		b->bytes += s->chunk;
+		s->chunk = 0;
+		continue_io(b, s);
+	}
+	if (b->hashing)
+		arm_wake(b);
 }
 
 /* Print finished files in their order and wake the file now owning stdout. */
@@ -424,6 +672,12 @@ static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
 	int res = cqe->res;
 
 	b->ring_pending--;
+	if ((enum op)(ud & 0xff) == OP_WAKE) {
+		if (res < 0 && res != -EINTR && res != -EAGAIN && res != -ECANCELED)
+			msg_die_errno(TK_EXIT_FAILURE, -res, "reading the hashing threads' eventfd");
+		on_wake(b);
+		return;
+	}
 	s->pending--;
 	switch ((enum op)(ud & 0xff)) {
 	case OP_STATX:
@@ -467,13 +721,15 @@ static void on_cqe(struct batch *b, const struct io_uring_cqe *cqe)
 			s->fd = -1;
 		}
 		break;
+	case OP_WAKE:           /* handled above */
+		break;
 	}
 	if (s->pending == 0)
 		on_round_done(b, s);
 }
 
-/* Start one file: take a slot, copy the path, submit its statx. */
-static void admit(struct batch *b, const char *path, size_t len)
+/* Take a slot for one entry and copy its path. */
+static struct slot *take_slot(struct batch *b, const char *path, size_t len)
 {
 	unsigned idx = b->ordered ? (unsigned)(b->next_seq % b->max_inflight)
 				  : b->free_stack[--b->nfree];
@@ -495,10 +751,105 @@ static void admit(struct batch *b, const char *path, size_t len)
 	s->open = false;
 	s->eof = false;
 	s->retry = false;
+	s->bad_line = 0;
+	memset(&s->pc, 0, sizeof(s->pc));
 	if (s->dg)
 		digest_reset(s->dg);
+	if (b->check) {
+		memcpy(s->want, b->next_want, b->next_want_len + 1);
+		s->want_len = b->next_want_len;
+	}
 	b->busy++;
-	submit_statx(b, s);
+	return s;
+}
+
+/* Start one file: take a slot, submit its statx. */
+static void admit(struct batch *b, const char *path, size_t len)
+{
+	submit_statx(b, take_slot(b, path, len));
+}
+
+/* -r: a directory that could not be walked, reported in its place. */
+static void admit_error(struct batch *b, const char *path, size_t len, int err)
+{
+	struct slot *s = take_slot(b, path, len);
+	s->err = err;
+	finish(b, s);
+}
+
+/* -c: an improperly formatted line takes its turn in the output order. */
+static void admit_bad_line(struct batch *b, unsigned long long line)
+{
+	unsigned idx = b->ordered ? (unsigned)(b->next_seq % b->max_inflight)
+				  : b->free_stack[--b->nfree];
+	struct slot *s = &b->slots[idx];
+
+	s->seq = b->next_seq++;
+	s->bad_line = line;
+	s->err = 0;
+	b->busy++;
+	finish(b, s);
+}
+
+/* Where entries come from: a path list, or (-c) a manifest. */
+struct input {
+	struct pathsrc *ps;
+	struct treewalk *tw;            /* -r */
+	const struct pathsrc *names;    /* the names given (ps, or tw's roots) */
+	int walk_err;                   /* the error of the last walk result 3 */
+	FILE *mf;
+	bool is_stdin;
+	bool read_error;
+	char *line;
+	size_t cap;
+	unsigned long long lineno;
+	struct manifest_parser mp;
+};
+
+/*
+ * Next entry: 1 with a path (and with -c b->next_want set), 2 for an
+ * improperly formatted manifest line (in->lineno), 3 for a directory that
+ * could not be walked (*path, in->walk_err), 0 at the end, -errno as
+ * pathsrc_next.
+ */
+static int input_next(struct batch *b, struct input *in, const char **path, size_t *len)
+{
+	struct manifest_entry e;
+	ssize_t n;
+	int rc;
+
+	if (in->tw) {
+		rc = treewalk_next(in->tw, path, len);
+		if (rc >= 0 || !*path)
+			return rc;
+		in->walk_err = rc == TREEWALK_ELOOP ? ERR_LOOP : -rc;
+		return 3;
+	}
+	if (in->ps)
+		return pathsrc_next(in->ps, path, len);
+	for (;;) {
+		errno = 0;
+		n = getline(&in->line, &in->cap, in->mf);
+		if (n <= 0) {
+			if (ferror(in->mf))
+				in->read_error = true;
+			return 0;
+		}
+		in->lineno++;
+		rc = manifest_parse(&in->mp, in->line, (size_t)n, in->is_stdin, &e);
+		if (rc == 0)
+			continue;
+		/* libcrypto 3.0 has BLAKE2b-512 only: b2sum -l lines count as bad */
+		if (rc < 0 || e.hex_len != b->hex_len)
+			return 2;
+		b->cc.proper = true;
+		memcpy(b->next_want, e.hex, e.hex_len);
+		b->next_want[e.hex_len] = '\0';
+		b->next_want_len = e.hex_len;
+		*path = e.name;
+		*len = e.name_len;
+		return 1;
+	}
 }
 
 /* Free slots a new batch may take. */
@@ -549,7 +900,9 @@ static void ring_setup(struct batch *b)
 		io_uring_free_probe(probe);
 
 	/* direct file slots: one per file in flight (Linux 5.15+) */
-	b->direct = io_uring_register_files_sparse(&b->ring, b->max_inflight) == 0;
+	/* (--resident and --evict need real descriptors for cachestat and fadvise) */
+	b->direct = !cache_mode(b) &&
+		    io_uring_register_files_sparse(&b->ring, b->max_inflight) == 0;
 	if (!b->direct)
 		msg_verbose("no direct file slots, using plain descriptors");
 
@@ -570,7 +923,7 @@ static void reap(struct batch *b)
 	io_uring_cq_advance(&b->ring, n);
 }
 
-static void run(struct batch *b, struct pathsrc *src, unsigned fixed_batch)
+static void run(struct batch *b, struct input *src, unsigned fixed_batch)
 {
 	struct batchctl ctl;
 	bool input_done = false;
@@ -587,13 +940,24 @@ static void run(struct batch *b, struct pathsrc *src, unsigned fixed_batch)
 			while (n < batch && n < r) {
 				const char *path;
 				size_t len;
-				int rc = pathsrc_next(src, &path, &len);
+				int rc = input_next(b, src, &path, &len);
+				if (rc == 2) {
+					admit_bad_line(b, src->lineno);
+					n++;
+					continue;
+				}
+				if (rc == 3) {
+					admit_error(b, path, len, src->walk_err);
+					n++;
+					continue;
+				}
 				if (rc == 0) {
 					input_done = true;
 					break;
 				}
 				if (rc == -ENAMETOOLONG) {
-					msg_warn("input entry %llu: %s", pathsrc_count(src), strerror(ENAMETOOLONG));
+					msg_warn("input entry %llu: %s", pathsrc_count(src->names),
+						 strerror(ENAMETOOLONG));
 					b->status = TK_EXIT_FAILURE;
 					b->files_err++;
 					continue;
@@ -650,22 +1014,42 @@ static long peak_rss_kib(void)
 static void __attribute__((__noreturn__)) usage(void)
 {
 	printf("Usage: %s [options] [PATH...]\n", msg_progname());
+	printf("       %s -c [options] [MANIFEST...]\n", msg_progname());
 	fputs("\nRead many files through io_uring batches: hash them, print their sizes,\n"
 	      "warm the page cache or concatenate them. Paths come from the arguments,\n"
 	      "or from standard input, one a line (NUL-separated with -0).\n", stdout);
 	fputs("\nModes (one per run):\n"
 	      "     --sha256             SHA-256 lines as sha256sum prints them (default)\n"
+	      "     --b2                 BLAKE2b-512 lines as b2sum prints them\n"
 	      "     --xxh3               XXH3-128 lines as xxhsum -H2 prints them\n"
 	      "     --size               size in bytes and path, as du -b --apparent-size\n"
 	      "     --warm               read into the page cache, print a summary\n"
-	      "     --cat                contents to standard output\n", stdout);
+	      "     --cat                contents to standard output\n"
+	      "     --resident           bytes in the page cache, dirty bytes, size, path;\n"
+	      "                            a total line at the end (cachestat, or mincore)\n"
+	      "     --evict              drop the files' clean pages from the page cache\n"
+	      "                            (files with dirty pages are left alone), then\n"
+	      "                            print what stays, as --resident\n", stdout);
+	fputs("\nVerifying (as sha256sum -c / b2sum -c; output and exit status alike):\n"
+	      " -c, --check              read checksums from MANIFESTs (- or none: stdin)\n"
+	      " -w, --warn               name improperly formatted manifest lines\n"
+	      "     --quiet              do not print OK for verified files\n"
+	      "     --status             print nothing, the exit status tells\n"
+	      "     --strict             exit 1 on improperly formatted lines\n"
+	      "     --ignore-missing     say nothing of missing files\n", stdout);
 	fputs("\nOptions:\n"
 	      " -0, --null               input paths are separated by NUL, not newline\n"
 	      " -z, --zero               end output lines with NUL, do not escape names\n"
+	      " -r, --recursive          PATHs that are directories: every regular file\n"
+	      "                            below, sorted as find | LC_ALL=C sort\n"
+	      " -L, --dereference        with -r: follow symbolic links\n"
+	      " -x, --one-file-system    with -r: stay on the file system of each PATH\n"
 	      " -u, --unordered          print results as files complete, not in input order\n"
 	      " -b, --batch N|auto       files submitted together (default: auto, adaptive)\n"
 	      " -m, --max-inflight N     files in progress at most (default 64)\n"
 	      "     --buffer-size SIZE   read buffer per file in progress (default 64KiB)\n"
+	      "     --threads N          hashing threads (default: online CPUs; 1: hash\n"
+	      "                            in the reading thread)\n"
 	      " -s, --stats              print files, bytes, seconds, files/s, average batch\n"
 	      "                            and peak memory on standard error\n"
 	      " -v, --verbose            say what the ring could not do (direct slots)\n"
@@ -674,6 +1058,91 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nMemory: --max-inflight x --buffer-size bytes for the buffers.\n", stdout);
 	printf("\nSee %s(1).\n", msg_progname());
 	exit(TK_EXIT_OK);
+}
+
+/* -c options without -c, or -c with a mode it cannot check: exit 2. */
+static void check_options(const struct batch *b, int delim)
+{
+	static const char *const names[] = { "--warn", "--quiet", "--status", "--strict",
+					     "--ignore-missing" };
+	const bool set[] = { b->warn, b->quiet, b->status_only, b->strict, b->ignore_missing };
+
+	if (!b->check) {
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (set[i]) {
+				msg_warn("the %s option is meaningful only when verifying checksums",
+					 names[i]);
+				usage_hint();
+			}
+		return;
+	}
+	if (b->mode != MODE_SHA256 && b->mode != MODE_XXH3 && b->mode != MODE_B2) {
+		msg_warn("--check verifies --sha256, --xxh3 or --b2 manifests only");
+		usage_hint();
+	}
+	if (b->zero || delim == '\0') {
+		msg_warn("--check reads manifests, not path lists: -0 and -z do not apply");
+		usage_hint();
+	}
+}
+
+/* "prog: WARNING: N thing(s)" on stderr, after stdout. */
+static void check_summary_line(unsigned long long n, const char *one, const char *many)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: WARNING: %llu %s\n", msg_progname(), n, n == 1 ? one : many);
+}
+
+/* Verify one manifest as sha256sum -c does; false when it failed. */
+static bool check_manifest(struct batch *b, struct input *in, const char *name,
+			   unsigned fixed_batch)
+{
+	const struct check_counts *cc = &b->cc;
+
+	in->is_stdin = strcmp(name, "-") == 0;
+	in->mf = in->is_stdin ? stdin : fopen(name, "re");
+	if (!in->mf) {
+		check_warn(name, strlen(name), strerror(errno));
+		return false;
+	}
+	in->lineno = 0;
+	in->read_error = false;
+	memset(&b->cc, 0, sizeof(b->cc));
+	/* as sha256sum names it in messages */
+	if (in->is_stdin)
+		name = "standard input";
+	b->manifest_name = name;
+	run(b, in, fixed_batch);
+	if (in->is_stdin)
+		clearerr(stdin);
+	else
+		fclose(in->mf);
+	in->mf = NULL;
+
+	if (in->read_error) {
+		check_warn(name, strlen(name), "read error");
+		return false;
+	}
+	if (!cc->proper) {
+		check_warn(name, strlen(name), "no properly formatted checksum lines found");
+		return false;
+	}
+	if (!b->status_only) {
+		if (cc->misformatted)
+			check_summary_line(cc->misformatted, "line is improperly formatted",
+					   "lines are improperly formatted");
+		if (cc->unreadable)
+			check_summary_line(cc->unreadable, "listed file could not be read",
+					   "listed files could not be read");
+		if (cc->mismatched)
+			check_summary_line(cc->mismatched, "computed checksum did NOT match",
+					   "computed checksums did NOT match");
+		if (b->ignore_missing && !cc->matched)
+			check_warn(name, strlen(name), "no file was verified");
+	}
+	return cc->mismatched == 0 && cc->unreadable == 0 &&
+	       (!b->strict || cc->misformatted == 0) &&
+	       (!b->ignore_missing || cc->matched);
 }
 
 static unsigned parse_count(const char *opt, const char *arg, unsigned max)
@@ -690,31 +1159,51 @@ static unsigned parse_count(const char *opt, const char *arg, unsigned max)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_BUFSIZE };
+	/* the modes first, in the order of enum mode */
+	enum { OPT_SHA256 = CHAR_MAX + 1, OPT_XXH3, OPT_SIZE, OPT_WARM, OPT_CAT, OPT_B2,
+	       OPT_RESIDENT, OPT_EVICT, OPT_BUFSIZE, OPT_THREADS, OPT_QUIET, OPT_STATUS,
+	       OPT_STRICT, OPT_IGNORE_MISSING };
+	int walk_flags = 0;
+	bool recursive = false;
 	static const struct option longopts[] = {
 		{ "sha256", no_argument, NULL, OPT_SHA256 },
 		{ "xxh3", no_argument, NULL, OPT_XXH3 },
 		{ "size", no_argument, NULL, OPT_SIZE },
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "cat", no_argument, NULL, OPT_CAT },
+		{ "b2", no_argument, NULL, OPT_B2 },
+		{ "resident", no_argument, NULL, OPT_RESIDENT },
+		{ "evict", no_argument, NULL, OPT_EVICT },
+		{ "check", no_argument, NULL, 'c' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "dereference", no_argument, NULL, 'L' },
+		{ "one-file-system", no_argument, NULL, 'x' },
+		{ "warn", no_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "ignore-missing", no_argument, NULL, OPT_IGNORE_MISSING },
 		{ "null", no_argument, NULL, '0' },
 		{ "zero", no_argument, NULL, 'z' },
 		{ "unordered", no_argument, NULL, 'u' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "max-inflight", required_argument, NULL, 'm' },
 		{ "buffer-size", required_argument, NULL, OPT_BUFSIZE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat" };
-	struct batch b = { .ordered = true, .writer = -1 };
+	static const char *const mode_names[] = { "--sha256", "--xxh3", "--size", "--warm", "--cat", "--b2",
+						 "--resident", "--evict" };
+	struct batch b = { .ordered = true, .writer = -1, .pc_dirty_known = true };
 	int delim = '\n', c, mode = -1;
 	unsigned fixed_batch = 0;
 	uint64_t bufsize = DEF_BUFSIZE;
 	bool stats = false;
+	unsigned threads = 0;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
@@ -722,13 +1211,16 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_DFL);
 	b.max_inflight = DEF_MAX_INFLIGHT;
 
-	while ((c = getopt_long(argc, argv, "0zub:m:svhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0zub:m:scwrLxvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SHA256:
 		case OPT_XXH3:
 		case OPT_SIZE:
 		case OPT_WARM:
 		case OPT_CAT:
+		case OPT_B2:
+		case OPT_RESIDENT:
+		case OPT_EVICT:
 			if (mode >= 0 && mode != c - OPT_SHA256) {
 				msg_warn("%s and %s are mutually exclusive",
 					 mode_names[mode], mode_names[c - OPT_SHA256]);
@@ -762,6 +1254,36 @@ int main(int argc, char **argv)
 		case 's':
 			stats = true;
 			break;
+		case OPT_THREADS:
+			threads = parse_count("--threads", optarg, 256);
+			break;
+		case 'c':
+			b.check = true;
+			break;
+		case 'w':
+			b.warn = true;
+			break;
+		case 'r':
+			recursive = true;
+			break;
+		case 'L':
+			walk_flags |= TREEWALK_FOLLOW;
+			break;
+		case 'x':
+			walk_flags |= TREEWALK_XDEV;
+			break;
+		case OPT_QUIET:
+			b.quiet = true;
+			break;
+		case OPT_STATUS:
+			b.status_only = true;
+			break;
+		case OPT_STRICT:
+			b.strict = true;
+			break;
+		case OPT_IGNORE_MISSING:
+			b.ignore_missing = true;
+			break;
 		case 'v':
 			msg_verbosity++;
 			break;
@@ -776,30 +1298,102 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	b.mode = mode < 0 ? MODE_SHA256 : (enum mode)mode;
+	if (getenv("TUNEKIT_NO_CACHESTAT"))
+		pagecache_force_mincore(true);
 	b.bufsize = (size_t)bufsize;
+	check_options(&b, delim);
+	switch (b.mode) {
+	case MODE_B2:
+		b.type_name = "BLAKE2b";
+		b.hex_len = 128;
+		break;
+	case MODE_XXH3:
+		b.type_name = "XXH128";
+		b.hex_len = 32;
+		break;
+	default:
+		b.type_name = "SHA256";
+		b.hex_len = 64;
+		break;
+	}
 
-	struct pathsrc *src = argc > 0 ? pathsrc_from_argv(argv, argc)
-				       : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+	if (walk_flags && !recursive) {
+		msg_warn("-L and -x apply to -r only");
+		usage_hint();
+	}
+	if (recursive && b.check) {
+		msg_warn("-r and -c are mutually exclusive");
+		usage_hint();
+	}
+	struct input in = { 0 };
+	if (!b.check) {
+		in.ps = argc > 0 ? pathsrc_from_argv(argv, argc)
+				 : pathsrc_from_fd(STDIN_FILENO, delim, PATH_ENTRY_MAX);
+		in.names = in.ps;
+		if (recursive) {
+			in.tw = treewalk_new(in.ps, walk_flags);
+			in.ps = NULL;
+		}
+	}
+	manifest_init(&in.mp, b.type_name, b.hex_len, b.mode == MODE_B2);
 
 	b.slots = xcalloc(b.max_inflight, sizeof(*b.slots));
 	b.free_stack = xcalloc(b.max_inflight, sizeof(*b.free_stack));
 	for (unsigned i = 0; i < b.max_inflight; i++) {
 		b.free_stack[i] = b.max_inflight - 1 - i;
-		if (b.mode == MODE_SHA256 || b.mode == MODE_XXH3)
-			b.slots[i].dg = digest_new(b.mode == MODE_SHA256 ? DIGEST_SHA256 : DIGEST_XXH3);
+		if (b.mode == MODE_SHA256 || b.mode == MODE_XXH3 || b.mode == MODE_B2)
+			b.slots[i].dg = digest_new(b.mode == MODE_SHA256 ? DIGEST_SHA256
+						   : b.mode == MODE_B2 ? DIGEST_BLAKE2B : DIGEST_XXH3);
 	}
 	b.nfree = b.max_inflight;
 	ring_setup(&b);
+
+	/* hashing threads: one per online CPU unless told; 1 hashes inline */
+	if (!threads) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned)cpus;
+	}
+	if (threads > 1 && b.slots[0].dg) {
+		b.wake_fd = eventfd(0, EFD_CLOEXEC);
+		if (b.wake_fd < 0)
+			msg_die_errno(TK_EXIT_FAILURE, errno, "eventfd");
+		b.pool = hashpool_new(threads, b.max_inflight, b.wake_fd);
+		if (!b.pool)
+			msg_die_errno(TK_EXIT_FAILURE, errno, "starting hashing threads");
+		b.reaped = xcalloc(b.max_inflight, sizeof(*b.reaped));
+	}
 
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	uint64_t t0 = now_ns();
-	run(&b, src, fixed_batch);
+	if (!b.check) {
+		run(&b, &in, fixed_batch);
+	} else {
+		static char dash[] = "-";
+		static char *stdin_only[] = { dash, NULL };
+		if (argc == 0) {
+			argv = stdin_only;
+			argc = 1;
+		}
+		for (int i = 0; i < argc; i++)
+			if (!check_manifest(&b, &in, argv[i], fixed_batch))
+				b.status = TK_EXIT_FAILURE;
+		free(in.line);
+	}
 	double secs = (double)(now_ns() - t0) / 1e9;
 
 	if (b.mode == MODE_WARM)
 		printf("files %llu\nbytes %llu\n", b.files_ok, b.bytes);
+	if (cache_mode(&b)) {
+		/* a du -c style total line */
+		uint64_t ps = pagecache_page_size();
+		char dirty[24] = "-";
+		if (b.pc_dirty_known)
+			snprintf(dirty, sizeof(dirty), "%" PRIu64, b.pc_dirty * ps);
+		printf("%" PRIu64 "\t%s\t%" PRIu64 "\ttotal%c", b.pc_cached * ps, dirty, b.pc_size,
+		       b.zero ? '\0' : '\n');
+	}
 	if (fflush(stdout) != 0)
 		stdout_failed();
 	if (stats) {
@@ -812,6 +1406,10 @@ int main(int argc, char **argv)
 			b.direct ? "yes" : "no", peak_rss_kib());
 	}
 
+	hashpool_free(b.pool);
+	if (b.pool)
+		close(b.wake_fd);
+	free(b.reaped);
 	io_uring_queue_exit(&b.ring);
 	for (unsigned i = 0; i < b.max_inflight; i++) {
 		free(b.slots[i].path);
@@ -820,6 +1418,8 @@ int main(int argc, char **argv)
 	}
 	free(b.slots);
 	free(b.free_stack);
-	pathsrc_free(src);
+	if (in.ps)
+		pathsrc_free(in.ps);
+	treewalk_free(in.tw);
 	return b.status;
 }
