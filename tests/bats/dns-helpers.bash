@@ -5,7 +5,8 @@
 #   127.0.0.2:5353  dnsmasq, NXDOMAIN for every name (backend of .5)
 #   127.0.0.3:5353  unbound: lab.test static (NXDOMAIN, www.lab.test A),
 #                   everything else REFUSED (backend of .6)
-#   127.0.0.4:53    dnsmasq; nftables drops ~30% of the queries to it
+#   127.0.0.4:53    dnsmasq; nftables drops ~30% of the queries to it and
+#                   counts them (lab_dropped)
 #   127.0.0.5:53    udp-delay-relay +5 ms  -> 127.0.0.2:5353
 #   127.0.0.6:53    udp-delay-relay +40 ms -> 127.0.0.3:5353
 #   127.0.0.9:53    dns-hostile mixed (UDP + TCP)
@@ -64,13 +65,14 @@ dns_lab_run() {
 	table ip tunekit_lab {
 	  chain input {
 	    type filter hook input priority 0; policy accept;
-	    ip daddr 127.0.0.4 udp dport 53 numgen random mod 100 < 30 drop
+	    ip daddr 127.0.0.4 udp dport 53 numgen random mod 100 < 30 counter drop
 	  }
 	}
 	EOF
 	local want="127.0.0.2:5353 127.0.0.3:5353 127.0.0.4:53 127.0.0.5:53 127.0.0.6:53
 		127.0.0.9:53 127.0.0.10:53 127.0.0.11:53 127.0.0.12:53" a _
-	for _ in $(seq 100); do
+	# wait for a state (every server listening), up to 60 s: never a fixed time
+	for _ in $(seq 1200); do
 		local listening missing=0
 		listening=$(ss -Hlun | awk '{print $4}')
 		for a in $want; do
@@ -115,7 +117,8 @@ dns_lab_start() {
 	) </dev/null >"$DNS_LAB_DIR/lab.log" 2>&1 &
 	echo $! >"$DNS_LAB_DIR/pid"
 	local i
-	for i in $(seq 200); do
+	# up to 90 s for the ready file (the lab itself gives up after 60 s)
+	for i in $(seq 1800); do
 		[ -e "$DNS_LAB_DIR/ready" ] && return 0
 		kill -0 "$(cat "$DNS_LAB_DIR/pid")" 2>/dev/null || break
 		sleep 0.05
@@ -141,6 +144,11 @@ require_lab() {
 # lab CMD...: run CMD inside the lab's network and mount namespace.
 lab() {
 	nsenter -t "$DNS_LAB_PID" -n -m -- "$@"
+}
+
+# lab_dropped: how many queries the nftables rule for 127.0.0.4 dropped so far.
+lab_dropped() {
+	lab nft list chain ip tunekit_lab input | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p'
 }
 
 # jget JSON EXPR: evaluate a Python expression over the parsed JSON as `j`
@@ -227,4 +235,41 @@ log("ready")
 while True:
     c, _ = t.accept()
     threading.Thread(target=tcp_conn, args=(c,), daemon=True).start()
+'
+
+# DNS_BARRIER_PY: a UDP DNS server that proves concurrency without timing:
+#   python3 -c "$DNS_BARRIER_PY" ADDR PORT K HOLD_S
+# It answers nothing (NXDOMAIN, no OPT) until it holds K queries at once, or
+# until HOLD_S seconds passed since the oldest one it holds; then it answers
+# them all and prints "batch N". A client with K queries in flight gets
+# "batch K" at once; a sequential one only ever "batch 1". Prints "ready".
+DNS_BARRIER_PY='
+import select, socket, struct, sys, time
+addr, port, k, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+def qend(q):
+    off = 12
+    while off < len(q) and q[off]:
+        off += 1 + q[off]
+    return off + 5
+def nxdomain(q):
+    flags = 0x8000 | (struct.unpack("!H", q[2:4])[0] & 0x7900) | 0x80 | 3
+    return q[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) + q[12:qend(q)]
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind((addr, port))
+print("ready", flush=True)
+held, first = [], 0.0
+while True:
+    wait = None if not held else max(0.0, first + hold - time.monotonic())
+    r, _, _ = select.select([u], [], [], wait)
+    if r:
+        q, peer = u.recvfrom(4096)
+        if len(q) >= 17:
+            if not held:
+                first = time.monotonic()
+            held.append((q, peer))
+    if held and (len(held) >= k or time.monotonic() >= first + hold):
+        print("batch %d" % len(held), flush=True)
+        for q, peer in held:
+            u.sendto(nxdomain(q), peer)
+        held = []
 '

@@ -18,10 +18,10 @@ sandbox_veth() {
 	ip -n "$name-ns" link set lo up
 }
 
-# wait_listening PORT [NETNS]: until a TCP socket listens on PORT (at most 10 s).
+# wait_listening PORT [NETNS]: until a TCP socket listens on PORT (at most 60 s).
 wait_listening() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		if ${2:+ip netns exec "$2"} ss -Hltn "sport = :$1" | grep -q .; then
 			return 0
 		fi
@@ -32,10 +32,10 @@ wait_listening() {
 }
 
 # wait_established PORT [NETNS]: until a TCP connection to or from PORT is
-# established (at most 10 s). Tests wait for the state, not for a guess.
+# established (at most 60 s). Tests wait for the state, not for a guess.
 wait_established() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		if ${2:+ip netns exec "$2"} ss -Htn state established "( sport = :$1 or dport = :$1 )" | grep -q .; then
 			return 0
 		fi
@@ -43,4 +43,24 @@ wait_established() {
 	done
 	echo "no established connection on port $1" >&2
 	return 1
+}
+
+# wait_flowing PORT [NETNS]: until the connection on local port PORT has
+# received data (at most 60 s).
+wait_flowing() {
+	local i
+	for i in $(seq 600); do
+		if ${2:+ip netns exec "$2"} ss -Htni state established "( sport = :$1 )" | grep -q 'bytes_received:[1-9]'; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no data received on port $1" >&2
+	return 1
+}
+
+# stop_jobs: end this shell's background peers quietly once the test has
+# what it needs (peers run long enough for any load, not for a guess).
+stop_jobs() {
+	{ kill $(jobs -p) 2>/dev/null; wait; } 2>/dev/null || true
 }

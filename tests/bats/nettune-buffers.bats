@@ -200,12 +200,12 @@ observe_flow() { # observe_flow RMEM_DEFAULT RMEM_MAX: observe from the sender
 	in_sandbox "sandbox_veth tkb0 10.200.1.1/24 10.200.1.2/24
 		tc qdisc add dev tkb0 root tbf rate 1gbit burst 256k latency 50ms
 		ip netns exec tkb0-ns sh -c 'echo 4096 $1 $2 > /proc/sys/net/ipv4/tcp_rmem'
-		ip netns exec tkb0-ns '$TCP_FLOW' sink 10.200.1.2 5001 4 >/dev/null &
+		ip netns exec tkb0-ns '$TCP_FLOW' sink 10.200.1.2 5001 30 >/dev/null &
 		wait_listening 5001 tkb0-ns
-		'$TCP_FLOW' source 10.200.1.2 5001 4 &
+		'$TCP_FLOW' source 10.200.1.2 5001 30 &
 		wait_established 5001
 		nettune-buffers observe --interval 1 --all
-		wait"
+		stop_jobs"
 }
 
 @test "buffers observe: a tiny receiver tcp_rmem shows the flow as receive-window limited" {
@@ -234,13 +234,13 @@ observe_flow() { # observe_flow RMEM_DEFAULT RMEM_MAX: observe from the sender
 	unset TUNEKIT_PROC TUNEKIT_ROOT
 	run --separate-stderr in_sandbox "sandbox_veth tkb0 10.200.1.1/24 10.200.1.2/24
 		echo '4096 8192 8192' > /proc/sys/net/ipv4/tcp_rmem
-		'$TCP_FLOW' sink 10.200.1.1 5001 4 >/dev/null &
+		'$TCP_FLOW' sink 10.200.1.1 5001 30 >/dev/null &
 		wait_listening 5001
-		ip netns exec tkb0-ns '$TCP_FLOW' source 10.200.1.1 5001 4 &
+		ip netns exec tkb0-ns '$TCP_FLOW' source 10.200.1.1 5001 30 &
 		wait_established 5001
-		sleep 0.3
+		wait_flowing 5001
 		nettune-buffers observe --interval 0.5 --json
-		wait"
+		stop_jobs"
 	assert_success
 	run python3 -c 'import json,sys; d=json.load(sys.stdin); f=d["flows"][0]; print(d["limited"], f["limit"], f["local"], f["rcvbuf"], f["setting"], f["suggest_bytes"] >= 6291456)' <<<"$output"
 	assert_output "1 rcvbuf 10.200.1.1:5001 8192 net.ipv4.tcp_rmem True"

@@ -108,13 +108,13 @@ net.ipv4.tcp_window_scaling = 1"
 	require_tcp_flow
 	unset TUNEKIT_PROC TUNEKIT_ROOT
 	run --separate-stderr in_sandbox "echo bbr > /proc/sys/net/ipv4/tcp_congestion_control
-		'$TCP_FLOW' sink 127.0.0.1 5002 3 >/dev/null &
+		'$TCP_FLOW' sink 127.0.0.1 5002 30 >/dev/null &
 		wait_listening 5002
-		'$TCP_FLOW' source 127.0.0.1 5002 3 reno &
+		'$TCP_FLOW' source 127.0.0.1 5002 30 reno &
 		wait_established 5002
 		nettune-cc show --sockets
 		nettune-cc show --json > /tmp/cc.json
-		wait
+		stop_jobs
 		python3 -c 'import json; d=json.load(open(\"/tmp/cc.json\")); print(\"json\", d[\"connections\"])'"
 	assert_success
 	assert_line "connections bbr 1"

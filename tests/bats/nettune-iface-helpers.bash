@@ -17,11 +17,17 @@ export IFACE_V4 IFACE_PEER_V4 IFACE_V6 IFACE_MTU IFACE_TXQLEN
 
 # The sandbox snippet that builds the pair with every value the tests check.
 # wait_operstate IFACE STATE: the kernel sets operstate from linkwatch, a
-# moment after the carrier changes; wait up to 2 s for it.
+# moment after the carrier changes; wait for that state (up to 30 s).
+# wait_lines FILE N: until FILE has N complete lines (up to 60 s).
 IFACE_SETUP='wait_operstate() {
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	for i in $(seq 300); do
 		[ "$(cat /sys/class/net/$1/operstate)" = "$2" ] && return 0; sleep 0.1;
 	done; echo "$1 did not become $2" >&2; return 1;
+};
+wait_lines() {
+	for i in $(seq 1200); do
+		[ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.05;
+	done; echo "$1: fewer than $2 lines" >&2; return 1;
 };
 sandbox_veth tkv0 $IFACE_V4/24 $IFACE_PEER_V4/24 $IFACE_MTU;
 ip link set tkv0 txqueuelen $IFACE_TXQLEN;

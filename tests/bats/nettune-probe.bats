@@ -94,7 +94,7 @@ setup() {
 
 # ---- measurements in the sandbox ---------------------------------------
 
-@test "probe: TCP connect time through a 20 ms delay line is >= 40 ms, local is far below" {
+@test "probe: TCP connect time through a 20 ms delay line is >= 40 ms, local is below it" {
 	require_sandbox
 	require_probe_fixtures
 	run in_probe_sandbox "probe_delay_line 20; probe_httpd 10.200.9.2 8080 0 probe-peer; probe_httpd 127.0.0.2 8080 0;
@@ -103,9 +103,10 @@ setup() {
 	assert_equal "$(result "$OUT" 10.200.9.2:8080 tcp received)" 4
 	ge "$(result "$OUT" 10.200.9.2:8080 tcp min_ms)" 40
 	assert_equal "$(result "$OUT" 127.0.0.2:8080 tcp loss_pct)" 0.0
-	ge 10 "$(result "$OUT" 127.0.0.2:8080 tcp median_ms)"
-	ge "$(result "$OUT" 10.200.9.2:8080 tcp p95_ms)" "$(result "$OUT" 10.200.9.2:8080 tcp median_ms)"
-	ge "$(result "$OUT" 10.200.9.2:8080 tcp max_ms)" "$(result "$OUT" 10.200.9.2:8080 tcp p95_ms)"
+	# ordering, not an absolute figure: bench/probe-accuracy measures the error
+	ge "$(result "$OUT" 10.200.9.2:8080 tcp median_ms)" "$(result "$OUT" 127.0.0.2:8080 tcp median_ms)"
+	consistent "$OUT" 10.200.9.2:8080 tcp
+	consistent "$OUT" 127.0.0.2:8080 tcp
 }
 
 @test "probe: HTTP time to first byte includes the server's 50 ms; total waits for the slow body" {
@@ -115,7 +116,12 @@ setup() {
 		nettune-probe -c 3 -i 0 --json http://127.0.0.2:8080/ http://127.0.0.2:8080/slow/100 >'$OUT'"
 	assert_success
 	ge "$(result "$OUT" http://127.0.0.2:8080/ http_ttfb min_ms)" 50
-	ge 500 "$(result "$OUT" http://127.0.0.2:8080/ http_ttfb max_ms)"
+	# each probe's first byte comes no later than its whole answer
+	for k in min_ms median_ms max_ms; do
+		ge "$(result "$OUT" http://127.0.0.2:8080/ http_total $k)" "$(result "$OUT" http://127.0.0.2:8080/ http_ttfb $k)"
+	done
+	consistent "$OUT" http://127.0.0.2:8080/ http_ttfb
+	consistent "$OUT" http://127.0.0.2:8080/ http_total
 	assert_equal "$(result "$OUT" http://127.0.0.2:8080/ http_total http_status)" 200
 	ttfb=$(result "$OUT" http://127.0.0.2:8080/slow/100 http_ttfb min_ms)
 	total=$(result "$OUT" http://127.0.0.2:8080/slow/100 http_total min_ms)
@@ -157,11 +163,10 @@ setup() {
 @test "probe: a refused port, a blackhole and an unknown name fail per target; the rest is measured; exit 1" {
 	require_sandbox
 	require_probe_fixtures
+	# -W 1s: generous for the live peer under load (how long -W waits is the next test)
 	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0; probe_blackhole 127.0.0.9;
-		start=\$(date +%s%N);
-		rc=0; nettune-probe -c 2 -i 0 -W 300ms --json 127.0.0.2:8081 127.0.0.9:8080 127.0.0.9 nothing.probe.test \
-			peer.probe.test:8080 >'$OUT' || rc=\$?;
-		echo elapsed_ms=\$(( (\$(date +%s%N) - start) / 1000000 )); exit \$rc"
+		nettune-probe -c 2 -i 0 -W 1s --json 127.0.0.2:8081 127.0.0.9:8080 127.0.0.9 nothing.probe.test \
+			peer.probe.test:8080 >'$OUT'"
 	assert_failure 1
 	assert_line "nettune-probe: 127.0.0.2:8081: no answer to any probe"
 	assert_line "nettune-probe: 127.0.0.9:8080: no answer to any probe"
@@ -178,10 +183,22 @@ setup() {
 	assert_equal "$(json_eval "$OUT" 'd["targets"][4]["address"]')" "127.0.0.2"
 	assert_equal "$(result "$OUT" peer.probe.test:8080 tcp received)" 2
 	assert_equal "$(json_eval "$OUT" 'd["failed_targets"]')" 4
-	# two 300 ms timeouts each for two blackholed rows: >= 1.2 s, well under the 2 s default
+}
+
+@test "probe: -W bounds each wait: two blackholed rows of two probes take >= 4 x -W, far less than the default" {
+	require_sandbox
+	run in_probe_sandbox "probe_blackhole 127.0.0.9; start=\$(date +%s%N);
+		rc=0; nettune-probe -c 2 -i 0 -W 100ms --json 127.0.0.9:8080 127.0.0.9 >'$OUT' || rc=\$?;
+		echo elapsed_ms=\$(( (\$(date +%s%N) - start) / 1000000 )); exit \$rc"
+	assert_failure 1
+	assert_equal "$(result "$OUT" 127.0.0.9:8080 tcp error)" "timeout"
+	assert_equal "$(result "$OUT" 127.0.0.9 icmp error)" "timeout"
+	assert_equal "$(json_eval "$OUT" 'd["timeout_ms"]')" 100.0
+	# four 100 ms timeouts: >= 400 ms (semantics). The upper bound is about
+	# hangs (15x), yet below the >= 8 s that the 2 s default would take.
 	elapsed=$(printf '%s\n' "$output" | sed -n 's/^elapsed_ms=//p')
-	ge "$elapsed" 1200
-	ge 5000 "$elapsed"
+	ge "$elapsed" 400
+	ge 6000 "$elapsed"
 }
 
 @test "probe: -q silences the notes on failed targets, not the report" {
@@ -202,7 +219,7 @@ setup() {
 	assert_success
 	elapsed=$(printf '%s\n' "$output" | sed -n 's/^elapsed_ms=//p')
 	ge "$elapsed" 500
-	ge 2000 "$elapsed"
+	ge 5000 "$elapsed" # a hang guard (10x), not a speed claim
 }
 
 @test "probe: IPv6 in brackets and -m tcp,icmp on the same target" {
@@ -227,7 +244,7 @@ setup() {
 	assert_line --partial "ICMP: using a ping (unprivileged) socket"
 	assert_equal "$(json_eval "$OUT" 'd["icmp_socket"]')" dgram
 	assert_equal "$(result "$OUT" 127.0.0.1 icmp received)" 3
-	ge 10 "$(result "$OUT" 127.0.0.1 icmp max_ms)"
+	consistent "$OUT" 127.0.0.1 icmp
 }
 
 @test "probe: ICMP falls back to a raw socket as root when ping_group_range excludes us" {
@@ -351,7 +368,8 @@ b = json.load(open(sys.argv[1]))["bandwidth"]
 assert list(b) == ["target", "host", "port", "duration_s", "reverse", "sender_bps", "receiver_bps",
                    "retransmits", "error"], list(b)
 assert b["target"] == "127.0.0.1:5299" and b["port"] == 5299 and b["duration_s"] == 1
-assert b["sender_bps"] > 1e8 and b["receiver_bps"] > 1e8, b
+# a figure, not a speed claim (bench/probe-accuracy reports the rate)
+assert b["sender_bps"] > 0 and b["receiver_bps"] > 0, b
 assert isinstance(b["retransmits"], int) and b["error"] is None, b
 print("ok")
 PY

@@ -94,10 +94,24 @@ setup() {
 	# old drops only: nothing to do over an interval
 	run --separate-stderr nettune-queues recommend --interval 0.3
 	assert_output ""
-	( sleep 0.5; softnet_rows 0:300:58:0 1:100:0:0 >"$TUNEKIT_PROC/net/softnet_stat.new" &&
-	  mv "$TUNEKIT_PROC/net/softnet_stat.new" "$TUNEKIT_PROC/net/softnet_stat" ) &
-	run --separate-stderr nettune-queues recommend --interval 1.5
-	wait
+	# softnet_stat as a FIFO: the test hands the tool its first sample, waits
+	# until the tool is done reading it, then the second one, which the tool
+	# can only read after its interval: no race with the clock at any load
+	local f=$TUNEKIT_PROC/net/softnet_stat
+	rm "$f" && mkfifo "$f"
+	nettune-queues recommend --interval 1.5 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	export -f softnet_rows
+	timeout 60 bash -c 'softnet_rows 0:100:50:0 1:100:0:0 >"$1"' _ "$f"
+	local i
+	for i in $(seq 600); do
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF -- "$f" || break
+		sleep 0.1
+	done
+	timeout 60 bash -c 'softnet_rows 0:300:58:0 1:100:0:0 >"$1"' _ "$f"
+	wait "$pid"
+	run cat "$BATS_TEST_TMPDIR/out"
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
 	assert_output "net.core.netdev_max_backlog = 1250"
 	[[ "$stderr" == *"8 packets dropped in 1.500 s on 1 CPU(s)"* ]]
 }

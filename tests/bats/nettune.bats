@@ -352,7 +352,10 @@ impossible_profiles() {
 		socat TCP-LISTEN:8081,bind=127.0.0.1,fork,reuseaddr /dev/null &
 		tcp=$!
 		trap "kill $dns $tcp" EXIT
-		sleep 0.5
+		for i in $(seq 600); do
+			ss -Hlun "sport = :5353" | grep -q . && ss -Hltn "sport = :8081" | grep -q . && break
+			sleep 0.1
+		done
 		mkdir -p /etc/tunekit
 		printf "dns_servers = 127.0.0.2:5353\ndns_count = 5\nprobe_count = 3\n" > /etc/tunekit/tunekit.conf
 		nettune test --save /tmp/before.json 127.0.0.1:8081 || exit 9
@@ -379,7 +382,7 @@ print(\"dns:\", [s[\"server\"] for s in d[\"dns\"][\"servers\"]], [s[\"qualified
 		dnsmasq -C /dev/null --no-resolv --no-hosts --bind-interfaces --listen-address 127.0.0.2 \
 			--port 53 --pid-file= --keep-in-foreground --local=/#/ 2>/dev/null &
 		trap "kill $!" EXIT
-		sleep 0.5
+		for i in $(seq 600); do ss -Hlun "sport = :53" | grep -q . && break; sleep 0.1; done
 		printf "search lab.example\nnameserver 192.0.2.1\n" > /etc/resolv.conf
 		mkdir -p /etc/tunekit
 		printf "dns_servers = 127.0.0.2\ndns_count = 5\n" > /etc/tunekit/tunekit.conf

@@ -40,10 +40,11 @@ probe_sandbox_init() {
 	printf '127.0.0.2 peer.probe.test\n127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >/etc/hosts
 }
 
-# probe_wait_file FILE: wait up to 5 s for a peer's ready file.
+# probe_wait_file FILE: wait for a peer's ready file (a state, not a time:
+# up to 60 s, so a loaded machine only makes it slower).
 probe_wait_file() {
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq 1200); do
 		[ -e "$1" ] && return 0
 		sleep 0.05
 	done
@@ -103,7 +104,7 @@ probe_ping_range() {
 probe_iperf3_server() {
 	probe_bg iperf3 timeout 30 iperf3 -s -1 -B 127.0.0.1 -p "$1"
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq 1200); do
 		ss -ltn "sport = :$1" | grep -q LISTEN && return 0
 		sleep 0.05
 	done
@@ -129,6 +130,20 @@ for t in d["targets"]:
                 print(r[sys.argv[4]])
                 sys.exit(0)
 sys.exit("no result for %s %s" % (sys.argv[2], sys.argv[3]))
+PY
+}
+
+# consistent FILE TARGET METHOD: the row's figures are positive and ordered,
+# min <= median <= p95 <= max and min <= mean <= max (true at any load).
+consistent() {
+	python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = next(r for t in d["targets"] if t["target"] == sys.argv[2]
+         for r in t["results"] if r["method"] == sys.argv[3])
+assert r["received"] > 0, r
+assert 0 < r["min_ms"] <= r["median_ms"] <= r["p95_ms"] <= r["max_ms"], r
+assert r["min_ms"] <= r["mean_ms"] <= r["max_ms"] and r["stddev_ms"] >= 0, r
 PY
 }
 
