@@ -447,7 +447,8 @@ static int add_sample(struct prom_registry *r, struct prom_family *f, const char
 	for (size_t i = 0; i < n; i++)
 		bytes += strlen(labels[i].name) + strlen(labels[i].value) + 2;
 	struct prom_label *copy = n ? xmalloc(bytes) : NULL;
-	char *strings = (char *)(copy + n);
+	/* no arithmetic on NULL when the series has no labels */
+	char *strings = n ? (char *)(copy + n) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t ln = strlen(labels[i].name) + 1, lv = strlen(labels[i].value) + 1;
 		copy[i].name = memcpy(strings, labels[i].name, ln);
