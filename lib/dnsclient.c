@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +17,49 @@
 
 #include "dnsclient.h"
 #include "dnswire.h"
+#include "tlsprobe.h"
 #include "xalloc.h"
+
+#define DOT_PORT 853
+
+static int valid_tls_name(const char *n, size_t len)
+{
+	if (!len || len > DNS_TLS_NAME_MAX || n[0] == '.' || n[0] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
 
 int dns_server_parse(const char *spec, struct dns_server *s)
 {
-	char host[INET6_ADDRSTRLEN + 1];
+	char host[INET6_ADDRSTRLEN + 1], buf[INET6_ADDRSTRLEN + 16];
 	const char *port = NULL;
 	size_t hlen;
+	int tls = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (!spec || !*spec)
 		return -EINVAL;
+	if (!strncmp(spec, "tls://", 6)) {
+		tls = 1;
+		spec += 6;
+		const char *hash = strchr(spec, '#');
+		if (hash) {
+			if (!valid_tls_name(hash + 1, strlen(hash + 1)) || (size_t)(hash - spec) >= sizeof(buf))
+				return -EINVAL;
+			memcpy(s->tls_name, hash + 1, strlen(hash + 1) + 1);
+			memcpy(buf, spec, (size_t)(hash - spec));
+			buf[hash - spec] = '\0';
+			spec = buf;
+		}
+		if (!*spec)
+			return -EINVAL;
+	}
 	if (spec[0] == '[') {
 		const char *end = strchr(spec, ']');
 		if (!end)
@@ -51,7 +85,7 @@ int dns_server_parse(const char *spec, struct dns_server *s)
 	memcpy(host, spec, hlen);
 	host[hlen] = '\0';
 
-	unsigned long p = 53;
+	unsigned long p = tls ? DOT_PORT : 53;
 	if (port) {
 		char *end;
 		if (!*port || *port < '0' || *port > '9')
@@ -75,6 +109,9 @@ int dns_server_parse(const char *spec, struct dns_server *s)
 	} else {
 		return -EINVAL;
 	}
+	s->tls = tls;
+	if (!tls)
+		s->tls_name[0] = '\0';
 	return 0;
 }
 
@@ -99,13 +136,15 @@ char *dns_server_format(const struct dns_server *s, int with_port, char *buf, si
 {
 	char a[INET6_ADDRSTRLEN];
 	uint16_t port = dns_server_port(s);
+	const char *pre = s->tls ? "tls://" : "", *hash = s->tls && s->tls_name[0] ? "#" : "";
+	const char *name = s->tls ? s->tls_name : "";
 	dns_server_addr(s, a, sizeof(a));
-	if (!with_port && port == 53)
-		snprintf(buf, len, "%s", a);
+	if (!with_port && port == (s->tls ? DOT_PORT : 53))
+		snprintf(buf, len, "%s%s%s%s", pre, a, hash, name);
 	else if (s->addr.ss_family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, port);
+		snprintf(buf, len, "%s[%s]:%u%s%s", pre, a, port, hash, name);
 	else
-		snprintf(buf, len, "%s:%u", a, port);
+		snprintf(buf, len, "%s%s:%u%s%s", pre, a, port, hash, name);
 	return buf;
 }
 
@@ -127,7 +166,7 @@ static int sockaddr_equal(const struct sockaddr_storage *a, const struct sockadd
 
 int dns_server_equal(const struct dns_server *a, const struct dns_server *b)
 {
-	return sockaddr_equal(&a->addr, &b->addr);
+	return a->tls == b->tls && sockaddr_equal(&a->addr, &b->addr) && !strcmp(a->tls_name, b->tls_name);
 }
 
 int dns_random(void *buf, size_t len)
@@ -395,6 +434,160 @@ static int tcp_ready(struct slot *s, short revents, const struct dns_client_opts
 	return 0;
 }
 
+/* ---- DNS over TLS ------------------------------------------------------ */
+
+struct dot_conn {
+	int fd;
+	struct tlsprobe_conn *tc;
+	unsigned used;
+};
+
+static void dot_close(struct dot_conn *c)
+{
+	tlsprobe_close(c->tc);
+	c->tc = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->used = 0;
+}
+
+/* connect(2) and the TLS handshake within deadline. 0 or -errno (why set). */
+static int dot_open(struct dot_conn *c, const struct dns_server *srv, const struct dns_client_opts *o,
+		    uint64_t deadline, char *why, size_t whylen)
+{
+	char addr[INET6_ADDRSTRLEN];
+	if (!o->tls) {
+		snprintf(why, whylen, "no TLS context");
+		return -EINVAL;
+	}
+	c->fd = socket(srv->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	int one = 1;
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (const struct sockaddr *)&srv->addr, srv->addrlen) < 0) {
+		if (errno != EINPROGRESS)
+			return -errno;
+		for (;;) {
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+			if (now >= deadline)
+				return -ETIMEDOUT;
+			struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+			uint64_t left = (deadline - now + 999999) / 1000000;
+			int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+			if (r < 0 && errno != EINTR)
+				return -errno;
+			if (r > 0)
+				break;
+		}
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			return -errno;
+		if (err)
+			return -err;
+	}
+	const char *name = srv->tls_name[0] ? srv->tls_name : dns_server_addr(srv, addr, sizeof(addr));
+	return tlsprobe_handshake(o->tls, c->fd, name, deadline, &c->tc, why, whylen);
+}
+
+/* Read exactly len bytes. 0 or -errno (-ECONNRESET at the end of the stream). */
+static int dot_read_full(struct dot_conn *c, uint8_t *buf, size_t len, uint64_t deadline)
+{
+	for (size_t got = 0; got < len;) {
+		ssize_t r = tlsprobe_read(c->tc, buf + got, len - got, deadline);
+		if (r < 0)
+			return (int)r;
+		if (r == 0)
+			return -ECONNRESET;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* One query over the server's connection (opened when there is none). */
+static void dot_query(struct dot_conn *c, struct dns_query *q, const struct dns_client_opts *o, uint8_t *buf)
+{
+	uint8_t query[DNS_QUERY_MAX + 2];
+	size_t qlen;
+	uint16_t id;
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC), deadline = t0 + o->timeout_ns;
+	int rc;
+
+	if (c->tc && o->dot_reuse && c->used >= o->dot_reuse)
+		dot_close(c);
+	if (!c->tc) {
+		q->handshake = 1;
+		rc = dot_open(c, q->server, o, deadline, q->why, sizeof(q->why));
+		if (rc)
+			goto fail;
+	}
+	c->used++;
+	if ((rc = random_id(&id)) < 0 ||
+	    (rc = dns_build_query(query + 2, DNS_QUERY_MAX, &qlen, id, q->name, q->qtype, o->rd, o->edns)) < 0)
+		goto fail;
+	query[0] = (uint8_t)(qlen >> 8);
+	query[1] = (uint8_t)qlen;
+	if ((rc = tlsprobe_write(c->tc, query, qlen + 2, deadline)))
+		goto fail;
+	for (;;) {
+		uint8_t lenb[2];
+		if ((rc = dot_read_full(c, lenb, 2, deadline)))
+			goto fail;
+		size_t mlen = (size_t)(lenb[0] << 8 | lenb[1]);
+		if ((rc = dot_read_full(c, buf, mlen, deadline)))
+			goto fail;
+		uint64_t rtt = now_ns(CLOCK_MONOTONIC) - t0;
+		struct dns_msg m;
+		if (dns_reply_match(query + 2, qlen, buf, mlen) != DNS_MATCH_OK) {
+			q->mismatched++;
+			continue;
+		}
+		if (dns_parse(buf, mlen, &m) < 0) {
+			q->malformed++;
+			continue;
+		}
+		q->rtt_ns = rtt;
+		q->rcode = m.rcode;
+		q->answers = m.answers;
+		q->answer_addrs = m.answer_addrs;
+		q->status = DNSQ_ANSWERED;
+		return;
+	}
+fail:
+	/* a connection in an unknown state is not reused */
+	dot_close(c);
+	q->status = rc == -ETIMEDOUT ? DNSQ_TIMEOUT : DNSQ_ERROR;
+	q->error = rc;
+	if (!q->why[0] && rc == -ETIMEDOUT && q->handshake)
+		snprintf(q->why, sizeof(q->why), "TLS connection timed out");
+}
+
+/* Every DoT query: server by server (in order of first appearance), each
+ * server's queries in order over its connection. */
+static void dot_run(struct dns_query *queries, size_t n, const struct dns_client_opts *o)
+{
+	uint8_t *buf = xmalloc(65536);
+	char *done = xcalloc(n ? n : 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		if (!queries[i].server->tls || done[i])
+			continue;
+		struct dot_conn c = { .fd = -1 };
+		for (size_t k = i; k < n; k++) {
+			struct dns_query *q = &queries[k];
+			if (done[k] || !q->server->tls || !dns_server_equal(q->server, queries[i].server))
+				continue;
+			done[k] = 1;
+			memset(&q->status, 0, sizeof(*q) - offsetof(struct dns_query, status));
+			dot_query(&c, q, o, buf);
+		}
+		dot_close(&c);
+	}
+	free(done);
+	free(buf);
+}
+
 int dns_client_run(struct dns_query *queries, size_t n, const struct dns_client_opts *o)
 {
 	unsigned par = o->parallel ? o->parallel : 1;
@@ -414,6 +607,10 @@ int dns_client_run(struct dns_query *queries, size_t n, const struct dns_client_
 			struct slot *s = &slots[i];
 			while (s->state == SLOT_FREE && next < n) {
 				struct dns_query *q = &queries[next++];
+				if (q->server->tls) { /* dot_run() below */
+					done++;
+					continue;
+				}
 				memset(&q->status, 0, sizeof(*q) - offsetof(struct dns_query, status));
 				s->q = q;
 				s->edns = o->edns;
@@ -478,5 +675,7 @@ int dns_client_run(struct dns_query *queries, size_t n, const struct dns_client_
 	free(pfd);
 	free(map);
 	free(buf);
+	if (!ret)
+		dot_run(queries, n, o);
 	return ret;
 }

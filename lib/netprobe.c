@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 
 #include "httpmini.h"
 #include "netprobe.h"
+#include "tlsprobe.h"
 
 #define ICMP_PAYLOAD 56
 
@@ -94,37 +98,108 @@ int netprobe_tcp_connect(const struct sockaddr *sa, socklen_t salen, uint64_t ti
 	return tcp_connect_at(sa, salen, start + timeout_ns, start, rtt_ns, fd_out);
 }
 
-int netprobe_http_get(const struct sockaddr *sa, socklen_t salen, const char *host_header,
-		      const char *path, uint64_t timeout_ns, struct netprobe_http *res)
+/* the lookup of one probe: first address of the family, like curl's */
+static int http_resolve(const struct netprobe_http_req *rq, struct sockaddr_storage *ss, socklen_t *sslen,
+			struct netprobe_http *res)
 {
-	char req[HTTP_LINE_MAX + 512];
-	int reqlen = http_format_get(req, sizeof(req), host_header, path, "tunekit-nettune-probe/" PACKAGE_VERSION);
-	if (reqlen < 0)
-		return reqlen;
+	struct addrinfo hints = { .ai_family = rq->family, .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	char portstr[8];
+	snprintf(portstr, sizeof(portstr), "%u", rq->port);
+	int rc = getaddrinfo(rq->host, portstr, &hints, &ai);
+	if (rc) {
+		snprintf(res->why, sizeof(res->why), "cannot resolve %s: %s", rq->host,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	if (getnameinfo(ai->ai_addr, ai->ai_addrlen, res->address, sizeof(res->address), NULL, 0, NI_NUMERICHOST))
+		res->address[0] = '\0';
+	freeaddrinfo(ai);
+	return 0;
+}
 
-	memset(res, 0, sizeof(*res));
-	uint64_t start = netprobe_now_ns(), deadline = start + timeout_ns;
-	int fd = -1;
-	int rc = tcp_connect_at(sa, salen, deadline, start, &res->connect_ns, &fd);
-	if (rc)
-		return rc;
-
-	for (size_t off = 0; off < (size_t)reqlen;) {
-		ssize_t n = send(fd, req + off, (size_t)reqlen - off, MSG_NOSIGNAL);
+static int http_send(int fd, struct tlsprobe_conn *tc, const char *buf, size_t len, uint64_t deadline)
+{
+	if (tc)
+		return tlsprobe_write(tc, buf, len, deadline);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
 		if (n < 0) {
 			short rev;
+			int rc;
 			if (errno == EINTR)
 				continue;
-			if (errno != EAGAIN) {
-				rc = -errno;
-				goto out;
-			}
+			if (errno != EAGAIN)
+				return -errno;
 			if ((rc = wait_fd(fd, POLLOUT, deadline, &rev)))
-				goto out;
+				return rc;
 			continue;
 		}
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+static ssize_t http_recv(int fd, struct tlsprobe_conn *tc, char *buf, size_t len, uint64_t deadline)
+{
+	if (tc)
+		return tlsprobe_read(tc, buf, len, deadline);
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, 0);
+		if (n >= 0)
+			return n;
+		short rev;
+		int rc;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		if ((rc = wait_fd(fd, POLLIN, deadline, &rev)))
+			return rc;
+	}
+}
+
+int netprobe_http_get(const struct netprobe_http_req *rq, struct netprobe_http *res)
+{
+	char req[HTTP_LINE_MAX + 512];
+	memset(res, 0, sizeof(*res));
+	int reqlen = http_format_get(req, sizeof(req), rq->host_header, rq->path,
+				     "tunekit-nettune-probe/" PACKAGE_VERSION);
+	if (reqlen < 0)
+		return reqlen;
+
+	uint64_t start = netprobe_now_ns(), deadline = start + rq->timeout_ns, ignored;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	int rc = http_resolve(rq, &ss, &sslen, res);
+	if (rc)
+		return rc;
+	res->ns[NETPROBE_DNS] = netprobe_now_ns() - start;
+	res->reached[NETPROBE_DNS] = 1;
+
+	int fd = -1;
+	rc = tcp_connect_at((struct sockaddr *)&ss, sslen, deadline, start, &ignored, &fd);
+	if (rc)
+		return rc;
+	res->ns[NETPROBE_CONNECT] = netprobe_now_ns() - start;
+	res->reached[NETPROBE_CONNECT] = 1;
+	/* as curl: the request must not wait behind Nagle for the ACK of the
+	 * handshake's last flight (one more round trip) */
+	int one = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	struct tlsprobe_conn *tc = NULL;
+	if (rq->tls) {
+		rc = tlsprobe_handshake(rq->tls, fd, rq->host, deadline, &tc, res->why, sizeof(res->why));
+		if (rc)
+			goto out;
+		res->ns[NETPROBE_TLS] = netprobe_now_ns() - start;
+		res->reached[NETPROBE_TLS] = 1;
+	}
+
+	if ((rc = http_send(fd, tc, req, (size_t)reqlen, deadline)))
+		goto out;
 
 	struct http_response *r = malloc(sizeof(*r));
 	if (!r) {
@@ -134,29 +209,23 @@ int netprobe_http_get(const struct sockaddr *sa, socklen_t salen, const char *ho
 	http_response_init(r, 0);
 	for (;;) {
 		char buf[16384];
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			short rev;
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				rc = -errno;
-				break;
-			}
-			if ((rc = wait_fd(fd, POLLIN, deadline, &rev)))
-				break;
-			continue;
-		}
+		ssize_t n = http_recv(fd, tc, buf, sizeof(buf), deadline);
 		uint64_t now = netprobe_now_ns();
-		if (n == 0) {
-			rc = http_response_eof(r) == 1 ? 0 : -EPROTO;
-			if (!rc)
-				res->total_ns = now - start;
+		if (n < 0) {
+			rc = (int)n;
 			break;
 		}
-		if (!res->first_byte) {
-			res->first_byte = 1;
-			res->ttfb_ns = now - start;
+		if (n == 0) {
+			rc = http_response_eof(r) == 1 ? 0 : -EPROTO;
+			if (!rc) {
+				res->ns[NETPROBE_TOTAL] = now - start;
+				res->reached[NETPROBE_TOTAL] = 1;
+			}
+			break;
+		}
+		if (!res->reached[NETPROBE_TTFB]) {
+			res->reached[NETPROBE_TTFB] = 1;
+			res->ns[NETPROBE_TTFB] = now - start;
 		}
 		int done = http_response_feed(r, buf, (size_t)n, NULL);
 		if (done < 0) {
@@ -164,7 +233,8 @@ int netprobe_http_get(const struct sockaddr *sa, socklen_t salen, const char *ho
 			break;
 		}
 		if (done) {
-			res->total_ns = now - start;
+			res->ns[NETPROBE_TOTAL] = now - start;
+			res->reached[NETPROBE_TOTAL] = 1;
 			rc = 0;
 			break;
 		}
@@ -173,6 +243,7 @@ int netprobe_http_get(const struct sockaddr *sa, socklen_t salen, const char *ho
 	res->body_bytes = r->body_bytes;
 	free(r);
 out:
+	tlsprobe_close(tc);
 	close(fd);
 	return rc;
 }

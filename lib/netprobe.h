@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One latency probe at a time, timed with CLOCK_MONOTONIC: TCP connect
- * (SYN to established), an HTTP/1.1 GET (time to first byte and total) and
+ * (SYN to established), an HTTP/1.1 GET over TCP or TLS (phases as curl's
+ * time_namelookup ... time_total) and
  * ICMP echo through an unprivileged ping socket or a raw socket. Every call
  * takes a timeout and returns 0 or -errno (-ETIMEDOUT, -ECONNREFUSED,
  * -EHOSTUNREACH, -EPROTO for a malformed HTTP response...).
@@ -23,21 +24,45 @@ uint64_t netprobe_now_ns(void);
 int netprobe_tcp_connect(const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
 			 uint64_t *rtt_ns, int *fd_out);
 
-struct netprobe_http {
-	uint64_t connect_ns; /* connect(2) to established */
-	uint64_t ttfb_ns;    /* connect(2) to the first response byte (like curl) */
-	uint64_t total_ns;   /* connect(2) to the last body byte */
-	int first_byte;      /* ttfb_ns is valid (even when the rest failed) */
-	int status;          /* HTTP status code, 0 if no status line came */
-	uint64_t body_bytes;
+struct tlsprobe_ctx;
+
+/* One HTTP or HTTPS GET, the way curl times it. */
+struct netprobe_http_req {
+	const char *host;        /* name or address: resolved by every probe (the dns phase) */
+	unsigned port;
+	int family;              /* AF_UNSPEC, AF_INET, AF_INET6 */
+	const char *host_header; /* "name[:port]" */
+	const char *path;
+	struct tlsprobe_ctx *tls; /* NULL: plain HTTP; else HTTPS, host verified */
+	uint64_t timeout_ns;     /* the whole exchange, lookup included */
 };
 
 /*
- * GET path from the server at sa, within timeout_ns for the whole exchange.
- * Any status (3xx, 4xx, 5xx too) is a success: 0 with *res filled.
+ * Phases, each measured from the start of the probe (before the name
+ * lookup) to the moment it ended, as curl's -w variables are:
+ * dns = time_namelookup, connect = time_connect, tls = time_appconnect,
+ * ttfb = time_starttransfer, total = time_total.
  */
-int netprobe_http_get(const struct sockaddr *sa, socklen_t salen, const char *host_header,
-		      const char *path, uint64_t timeout_ns, struct netprobe_http *res);
+enum netprobe_phase {
+	NETPROBE_DNS, NETPROBE_CONNECT, NETPROBE_TLS, NETPROBE_TTFB, NETPROBE_TOTAL, NETPROBE_PHASES
+};
+
+struct netprobe_http {
+	uint64_t ns[NETPROBE_PHASES]; /* valid where reached[] is set */
+	int reached[NETPROBE_PHASES]; /* the phase completed (even when a later one failed) */
+	int status;                   /* HTTP status code, 0 if no status line came */
+	uint64_t body_bytes;
+	char address[46];             /* the address connected to, "" before */
+	char why[200];                /* failure in words ("" : use strerror of the return) */
+};
+
+/*
+ * GET rq->path from rq->host, within rq->timeout_ns. Any status (3xx, 4xx,
+ * 5xx too) is a success: 0 with *res filled. -EHOSTUNREACH with why for a
+ * failed lookup, -ECONNABORTED with why for a failed TLS handshake or
+ * certificate, -EPROTO for a malformed response.
+ */
+int netprobe_http_get(const struct netprobe_http_req *rq, struct netprobe_http *res);
 
 enum netprobe_icmp_mode {
 	NETPROBE_ICMP_AUTO,  /* ping socket, else raw socket */

@@ -143,8 +143,8 @@ int probe_target_parse(const char *s, size_t len, struct probe_target *t, const 
 {
 	char *host = NULL;
 	unsigned port = 0;
-	static const char http[] = "http://";
-	const size_t hl = sizeof(http) - 1;
+	size_t hl = 0;
+	int tls = 0;
 
 	if (!len) {
 		*why = "empty target";
@@ -163,10 +163,12 @@ int probe_target_parse(const char *s, size_t len, struct probe_target *t, const 
 	}
 
 	if (len >= 8 && !strncasecmp(s, "https://", 8)) {
-		*why = "https is not supported (plain http:// only)";
-		return -EINVAL;
+		hl = 8;
+		tls = 1;
+	} else if (len >= 7 && !strncasecmp(s, "http://", 7)) {
+		hl = 7;
 	}
-	if (len >= hl && !strncasecmp(s, http, hl)) {
+	if (hl) {
 		const char *a = s + hl, *end = s + len;
 		const char *slash = a;
 		while (slash < end && *slash != '/' && *slash != '?' && *slash != '#')
@@ -183,8 +185,9 @@ int probe_target_parse(const char *s, size_t len, struct probe_target *t, const 
 			end = frag;
 		t->spec = xstrndup(s, len);
 		t->host = host;
-		t->port = port ? port : 80;
+		t->port = port ? port : tls ? 443 : 80;
 		t->http = 1;
+		t->tls = tls;
 		if (slash == end || *slash != '/')
 			t->path = xasprintf("/%.*s", (int)(end - slash), slash);
 		else
@@ -193,7 +196,7 @@ int probe_target_parse(const char *s, size_t len, struct probe_target *t, const 
 		return 0;
 	}
 	if (memmem(s, len, "://", 3)) {
-		*why = "unknown URL scheme (only http:// is supported)";
+		*why = "unknown URL scheme (only http:// and https:// are supported)";
 		return -EINVAL;
 	}
 	if (parse_authority(s, len, &host, &port, why))
@@ -202,6 +205,7 @@ int probe_target_parse(const char *s, size_t len, struct probe_target *t, const 
 	t->host = host;
 	t->port = port;
 	t->http = 0;
+	t->tls = 0;
 	t->path = NULL;
 	t->line = 0;
 	return 0;
@@ -227,6 +231,7 @@ void probe_target_list_add(struct probe_target_list *list, const struct probe_ta
 	c->path = t->path ? xstrdup(t->path) : NULL;
 	c->port = t->port;
 	c->http = t->http;
+	c->tls = t->tls;
 	c->line = t->line;
 }
 

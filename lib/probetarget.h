@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Probe targets as users write them: "HOST", "HOST:PORT", "[V6ADDR]",
- * "[V6ADDR]:PORT", a bare IPv6 address ("::1"), or "http://HOST[:PORT][/PATH]".
+ * "[V6ADDR]:PORT", a bare IPv6 address ("::1"), "http://HOST[:PORT][/PATH]"
+ * or "https://HOST[:PORT][/PATH]".
  * And a targets file: one target a line, '#' comments (whole line or after
  * blanks), blank lines. Pure parsing, no resolution.
  */
@@ -16,8 +17,9 @@
 struct probe_target {
 	char *spec;    /* the target as written (trimmed) */
 	char *host;    /* name or address, without brackets */
-	unsigned port; /* 1..65535, 0 when none was given (http: 80 by default) */
-	int http;      /* an http:// URL */
+	unsigned port; /* 1..65535, 0 when none was given (http: 80, https: 443 by default) */
+	int http;      /* an http:// or https:// URL */
+	int tls;       /* https:// */
 	char *path;    /* http: request target starting with '/', else NULL */
 	unsigned line; /* line in the targets file, 0 from the command line */
 };

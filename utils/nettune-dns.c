@@ -32,6 +32,7 @@
 #include "prom.h"
 #include "resolvconf.h"
 #include "textdiff.h"
+#include "tlsprobe.h"
 #include "txn.h"
 #include "units.h"
 #include "xalloc.h"
@@ -61,7 +62,7 @@ static const char *const rcode_keys[RC_N] = {
 
 struct resolver {
 	struct dns_server srv;
-	char label[64];
+	char label[300];
 	unsigned sent, answered, timeouts, errors, last_error;
 	unsigned rcodes[RC_N];
 	unsigned tcp, edns_retry, mismatched, malformed;
@@ -71,7 +72,12 @@ struct resolver {
 	int hijack;          /* -1 unknown, 0 no, 1 yes */
 	int qualified;
 	int rank;            /* 1.. among qualified, 0 if not */
-	char reason[96];
+	char reason[160];
+	/* DoT: queries that opened a connection (TCP + TLS handshakes + the query) */
+	double *hs_ms;
+	size_t nhs;
+	double hs_median;
+	char tls_why[140];   /* the last failed handshake or certificate */
 };
 
 struct config {
@@ -92,6 +98,8 @@ struct config {
 	int route_all, dry_run, reload; /* reload: -1 auto, 0 no, 1 yes */
 	char **file_names;
 	size_t nfile_names;
+	const char *cacert;
+	struct tlsprobe_ctx *tls; /* when a server is tls:// */
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -101,7 +109,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	       " %1$s bench [options] [SERVER[:PORT]...]\n"
 	       " %1$s best  [options] [SERVER[:PORT]...]\n"
 	       " %1$s apply [options] [SERVER[:PORT]...]\n"
-	       " %1$s check [options] [SERVER[:PORT]...]\n",
+	       " %1$s check [options] [SERVER[:PORT]...]\n"
+	       "\nSERVER is ADDRESS[:PORT] (port 53), or tls://ADDRESS[:PORT][#NAME] for DNS over\n"
+	       "TLS (port 853; the certificate is verified for NAME, else for the address).\n",
 	       msg_progname());
 	fputs("\nMeasure DNS resolvers with tunekit's own client, pick the best one,\n"
 	      "apply it safely (snapshot first) and check it from cron.\n", stdout);
@@ -123,6 +133,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --domain <name>      domain for random names (default example.com)\n"
 	      "     --type <type>        query type (default A)\n"
 	      "     --no-edns            send no EDNS0 OPT record\n"
+	      "     --cacert <file>      DoT: trust the CAs in this PEM file, not the system's\n"
 	      "     --no-builtin         without SERVER: only the system's resolvers\n"
 	      "     --max-loss <pct>     disqualify above this loss (default 5)\n"
 	      "     --max-fail <pct>     disqualify above this SERVFAIL+REFUSED share (default 5)\n"
@@ -266,8 +277,16 @@ static void compute_stats(struct resolver *r, const struct config *c)
 			sq += (r->rtt_ms[i] - r->mean) * (r->rtt_ms[i] - r->mean);
 		r->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
 	}
+	if (r->nhs) {
+		qsort(r->hs_ms, r->nhs, sizeof(double), cmp_double);
+		size_t m = r->nhs;
+		r->hs_median = m % 2 ? r->hs_ms[m / 2] : (r->hs_ms[m / 2 - 1] + r->hs_ms[m / 2]) / 2;
+	}
 	r->qualified = 0;
-	if (!r->answered)
+	/* a refused handshake or certificate disqualifies, even once */
+	if (r->tls_why[0])
+		snprintf(r->reason, sizeof(r->reason), "%s", r->tls_why);
+	else if (!r->answered)
 		snprintf(r->reason, sizeof(r->reason), "no answers");
 	else if (r->loss_pct > c->max_loss)
 		snprintf(r->reason, sizeof(r->reason), "loss %.1f%% > %g%%", r->loss_pct, c->max_loss);
@@ -293,14 +312,65 @@ static enum rcode_slot rcode_slot(unsigned rcode)
 	return rcode <= DNS_RCODE_REFUSED ? (enum rcode_slot)rcode : RC_OTHER;
 }
 
-static void run_queries(struct dns_query *q, size_t n, const struct config *c)
+static void run_queries_reuse(struct dns_query *q, size_t n, const struct config *c, unsigned reuse)
 {
 	struct dns_client_opts o = {
 		.parallel = c->parallel, .timeout_ns = c->timeout_ns, .edns = c->edns, .rd = 1,
+		.tls = c->tls, .dot_reuse = reuse,
 	};
 	int rc = dns_client_run(q, n, &o);
 	if (rc < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "DNS client");
+}
+
+static void run_queries(struct dns_query *q, size_t n, const struct config *c)
+{
+	run_queries_reuse(q, n, c, 0);
+}
+
+/* A DoT query's outcome for the handshake figures. */
+static void note_handshake(struct resolver *r, const struct dns_query *x)
+{
+	if (!x->handshake)
+		return;
+	if (x->status == DNSQ_ANSWERED) {
+		r->hs_ms = xreallocarray(r->hs_ms, r->nhs + 1, sizeof(double));
+		r->hs_ms[r->nhs++] = (double)x->rtt_ns / 1e6;
+	} else if (x->error == -ECONNABORTED && x->why[0]) {
+		snprintf(r->tls_why, sizeof(r->tls_why), "TLS: %s", x->why);
+	}
+}
+
+/* DoT: up to 4 more queries per server, each on a new connection, for the
+ * first-query (handshake) latency. */
+#define DOT_HANDSHAKES 4
+static void measure_handshakes(struct resolver *rs, size_t nr, const struct config *c)
+{
+	size_t ndot = 0;
+	for (size_t i = 0; i < nr; i++)
+		ndot += rs[i].srv.tls;
+	if (!ndot)
+		return;
+	unsigned k = c->count < DOT_HANDSHAKES ? c->count : DOT_HANDSHAKES;
+	struct dns_query *q = xcalloc(ndot * k, sizeof(*q));
+	char **names = xcalloc(ndot * k, sizeof(char *));
+	size_t n = 0;
+	for (unsigned j = 0; j < k; j++)
+		for (size_t i = 0; i < nr; i++)
+			if (rs[i].srv.tls) {
+				names[n] = random_name(c->domain);
+				q[n] = (struct dns_query){ .server = &rs[i].srv, .name = names[n], .qtype = DNS_TYPE_A };
+				n++;
+			}
+	run_queries_reuse(q, n, c, 1);
+	for (size_t x = 0; x < n; x++) {
+		for (size_t i = 0; i < nr; i++)
+			if (q[x].server == &rs[i].srv)
+				note_handshake(&rs[i], &q[x]);
+		free(names[x]);
+	}
+	free(names);
+	free(q);
 }
 
 static void measure(struct resolver *rs, size_t nr, const struct config *c)
@@ -328,7 +398,9 @@ static void measure(struct resolver *rs, size_t nr, const struct config *c)
 	for (size_t i = 0; i < nr; i++) {
 		rs[i].hijack = pq[i].status != DNSQ_ANSWERED ? -1
 			       : pq[i].rcode == DNS_RCODE_NOERROR && pq[i].answer_addrs > 0;
+		note_handshake(&rs[i], &pq[i]);
 	}
+	measure_handshakes(rs, nr, c);
 
 	/* phase 2: the measured queries, servers interleaved */
 	for (size_t k = 0; k < c->count; k++) {
@@ -356,11 +428,15 @@ static void measure(struct resolver *rs, size_t nr, const struct config *c)
 			r->malformed += x->malformed;
 			r->tcp += x->tcp;
 			r->edns_retry += x->edns_retry;
+			note_handshake(r, x);
 			switch (x->status) {
 			case DNSQ_ANSWERED:
 				r->answered++;
 				r->rcodes[rcode_slot(x->rcode)]++;
-				r->rtt_ms[r->nrtt++] = (double)x->rtt_ns / 1e6;
+				/* DoT: a query that opened the connection is a handshake
+				 * figure, not a warm one */
+				if (!x->handshake)
+					r->rtt_ms[r->nrtt++] = (double)x->rtt_ns / 1e6;
 				break;
 			case DNSQ_ERROR:
 				r->errors++;
@@ -471,6 +547,16 @@ static void print_json(FILE *f, struct resolver **order, size_t nr, const struct
 		json_string(&j, "server", r->label);
 		json_string(&j, "address", dns_server_addr(&r->srv, addr, sizeof(addr)));
 		json_u64(&j, "port", dns_server_port(&r->srv));
+		json_string(&j, "transport", r->srv.tls ? "tls" : "udp");
+		if (r->srv.tls && r->srv.tls_name[0])
+			json_string(&j, "tls_name", r->srv.tls_name);
+		else
+			json_null(&j, "tls_name");
+		if (r->nhs)
+			json_double(&j, "handshake_ms", r->hs_median, 3);
+		else
+			json_null(&j, "handshake_ms");
+		json_u64(&j, "handshakes", r->nhs);
 		json_u64(&j, "sent", r->sent);
 		json_u64(&j, "answered", r->answered);
 		json_u64(&j, "lost", r->timeouts + r->errors);
@@ -544,12 +630,12 @@ static void fmt_ms(char *buf, size_t len, const struct resolver *r, double v)
 
 static void print_table(FILE *f, struct resolver **order, size_t nr)
 {
-	fprintf(f, "%-22s %5s %6s %7s %7s %7s %7s %7s %5s %5s %5s %5s %5s %4s %5s %6s  %s\n",
-		"SERVER", "SENT", "LOSS%", "MIN", "P50", "P95", "MEAN", "STDDEV", "NOERR",
+	fprintf(f, "%-22s %5s %6s %7s %7s %7s %7s %7s %7s %5s %5s %5s %5s %5s %4s %5s %6s  %s\n",
+		"SERVER", "SENT", "LOSS%", "MIN", "P50", "P95", "MEAN", "STDDEV", "HSHAKE", "NOERR",
 		"NXDOM", "SRVFL", "REFSD", "OTHER", "TCP", "MISM", "HIJACK", "STATUS");
 	for (size_t i = 0; i < nr; i++) {
 		const struct resolver *r = order[i];
-		char mn[16], md[16], p9[16], me[16], sd[16], status[120];
+		char mn[16], md[16], p9[16], me[16], sd[16], status[170];
 		fmt_ms(mn, sizeof(mn), r, r->min);
 		fmt_ms(md, sizeof(md), r, r->median);
 		fmt_ms(p9, sizeof(p9), r, r->p95);
@@ -559,8 +645,11 @@ static void print_table(FILE *f, struct resolver **order, size_t nr)
 			snprintf(status, sizeof(status), "ok #%d", r->rank);
 		else
 			snprintf(status, sizeof(status), "no: %s", r->reason);
-		fprintf(f, "%-22s %5u %6.1f %7s %7s %7s %7s %7s %5u %5u %5u %5u %5u %4u %5u %6s  %s\n",
-			r->label, r->sent, r->loss_pct, mn, md, p9, me, sd, r->rcodes[RC_NOERROR],
+		char hs[16] = "-";
+		if (r->nhs)
+			snprintf(hs, sizeof(hs), "%.2f", r->hs_median);
+		fprintf(f, "%-22s %5u %6.1f %7s %7s %7s %7s %7s %7s %5u %5u %5u %5u %5u %4u %5u %6s  %s\n",
+			r->label, r->sent, r->loss_pct, mn, md, p9, me, sd, hs, r->rcodes[RC_NOERROR],
 			r->rcodes[RC_NXDOMAIN], r->rcodes[RC_SERVFAIL], r->rcodes[RC_REFUSED],
 			r->rcodes[RC_OTHER] + r->rcodes[RC_FORMERR] + r->rcodes[RC_NOTIMP], r->tcp,
 			r->mismatched + r->malformed,
@@ -656,7 +745,8 @@ static size_t collect_servers(struct resolver *rs, char **args, int nargs, const
 	struct dns_server s;
 	for (int i = 0; i < nargs; i++) {
 		if (dns_server_parse(args[i], &s) < 0)
-			bad_usage("invalid server '%s': want ADDRESS, ADDRESS:PORT or [IPV6]:PORT", args[i]);
+			bad_usage("invalid server '%s': want ADDRESS, ADDRESS:PORT, [IPV6]:PORT or "
+				  "tls://ADDRESS[:PORT][#NAME]", args[i]);
 		if (add_server(rs, &nr, &s) < 0)
 			bad_usage("too many servers (at most %d)", MAX_SERVERS);
 	}
@@ -805,19 +895,41 @@ static enum owner detect_owner(char *link_target, size_t len)
 
 /* ---- apply ----------------------------------------------------------- */
 
+/* A server as resolved's DNS= spells it: ADDR, ADDR:PORT, [V6]:PORT, with
+ * "#NAME" for DoT (port 853 is DNSOverTLS's default). */
+static char *resolved_server_text(const struct dns_server *s)
+{
+	struct dns_server plain = *s;
+	char buf[300];
+	plain.tls = 0;
+	plain.tls_name[0] = '\0';
+	int std = dns_server_port(s) == (s->tls ? 853 : 53);
+	if (std && s->addr.ss_family == AF_INET6) /* bare v6 */
+		dns_server_addr(s, buf, sizeof(buf));
+	else if (std)
+		dns_server_addr(s, buf, sizeof(buf));
+	else
+		dns_server_format(&plain, 1, buf, sizeof(buf));
+	return xasprintf("%s%s%s", buf, s->tls && s->tls_name[0] ? "#" : "", s->tls ? s->tls_name : "");
+}
+
 static char *resolved_dropin(struct resolver **chosen, size_t n, const struct config *c)
 {
 	char *dns = xstrdup(""), *out;
+	int dot = 0;
 	for (size_t i = 0; i < n; i++) {
-		char *t = xasprintf("%s%s%s", dns, i ? " " : "", chosen[i]->label);
+		char *srv = resolved_server_text(&chosen[i]->srv);
+		char *t = xasprintf("%s%s%s", dns, i ? " " : "", srv);
+		free(srv);
 		free(dns);
 		dns = t;
+		dot |= chosen[i]->srv.tls;
 	}
 	out = xasprintf("# Written by nettune-dns (tunekit): resolvers measured and ranked.\n"
 			"# Undo: nettune-backup restore, or remove this file.\n"
 			"[Resolve]\n"
-			"DNS=%s\n%s",
-			dns, c->route_all ? "Domains=~.\n" : "");
+			"DNS=%s\n%s%s",
+			dns, dot ? "DNSOverTLS=yes\n" : "", c->route_all ? "Domains=~.\n" : "");
 	free(dns);
 	return out;
 }
@@ -975,6 +1087,17 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		msg_warn("%s is %s: the drop-in takes effect only where systemd-resolved is used",
 			 TK_RESOLV_CONF, owner_text(owner));
 
+	int any_dot = 0, any_plain = 0;
+	for (size_t i = 0; i < nr; i++) {
+		any_dot |= rs[i].srv.tls;
+		any_plain |= !rs[i].srv.tls;
+	}
+	if (any_dot && mode == APPLY_RESOLV_CONF)
+		bad_usage("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
+			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, owner_text(owner));
+	if (any_dot && any_plain && explicit)
+		bad_usage("a resolved drop-in sets DNSOverTLS= for all its servers: give only tls:// "
+			  "servers or only plain ones");
 	for (size_t i = 0; i < nr; i++) {
 		if (is_resolved_stub(&rs[i].srv) && explicit)
 			bad_usage("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
@@ -1017,8 +1140,9 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		if (bad)
 			msg_die(TK_EXIT_FAILURE, "refusing to apply: a server failed its health check");
 	} else {
+		/* the winner's transport: DNSOverTLS= is one setting for the drop-in */
 		for (size_t i = 0; i < nr && nchosen < RESOLV_MAX_NS; i++)
-			if (order[i]->qualified)
+			if (order[i]->qualified && (!nchosen || order[i]->srv.tls == chosen[0]->srv.tls))
 				chosen[nchosen++] = order[i];
 		if (!nchosen) {
 			for (size_t i = 0; i < nr; i++)
@@ -1220,6 +1344,7 @@ static int cmd_show(const struct config *c)
 int main(int argc, char **argv)
 {
 	enum {
+		OPT_CACERT = CHAR_MAX + 100,
 		OPT_CACHE_MISS = CHAR_MAX + 1, OPT_CACHE_HIT, OPT_NAME_FILE, OPT_DOMAIN, OPT_TYPE,
 		OPT_NO_EDNS, OPT_NO_BUILTIN, OPT_MAX_LOSS, OPT_MAX_FAIL, OPT_MAX_MS, OPT_JSON,
 		OPT_CSV, OPT_PROM, OPT_RESOLVED, OPT_RESOLV_CONF, OPT_ROUTE_ALL, OPT_RELOAD,
@@ -1235,6 +1360,7 @@ int main(int argc, char **argv)
 		{ "domain",      required_argument, NULL, OPT_DOMAIN },
 		{ "type",        required_argument, NULL, OPT_TYPE },
 		{ "no-edns",     no_argument,       NULL, OPT_NO_EDNS },
+		{ "cacert",      required_argument, NULL, OPT_CACERT },
 		{ "no-builtin",  no_argument,       NULL, OPT_NO_BUILTIN },
 		{ "max-loss",    required_argument, NULL, OPT_MAX_LOSS },
 		{ "max-fail",    required_argument, NULL, OPT_MAX_FAIL },
@@ -1299,6 +1425,7 @@ int main(int argc, char **argv)
 				bad_usage("invalid --type: '%s'", optarg);
 			break;
 		case OPT_NO_EDNS: c.edns = 0; break;
+		case OPT_CACERT: c.cacert = optarg; break;
 		case OPT_NO_BUILTIN: c.builtin = 0; break;
 		case OPT_MAX_LOSS: c.max_loss = parse_pct(optarg, "--max-loss", 100); break;
 		case OPT_MAX_FAIL: c.max_fail = parse_pct(optarg, "--max-fail", 100); break;
@@ -1366,6 +1493,13 @@ int main(int argc, char **argv)
 	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
 	size_t nr;
 	int rc;
+	for (int i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "tls://", 6) && !c.tls) {
+			char why[300] = "";
+			int r = tlsprobe_ctx_new(&c.tls, c.cacert, 0, why, sizeof(why));
+			if (r)
+				msg_die(r == -EINVAL ? TK_EXIT_USAGE : TK_EXIT_FAILURE, "%s", why);
+		}
 	if (c.cmd == CMD_SHOW) {
 		if (argc)
 			bad_usage("show takes no SERVER arguments");

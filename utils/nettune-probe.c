@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nettune-probe: latency to targets (TCP connect, HTTP time to first byte
- * and total, ICMP echo) with min/median/p95/max/loss, and bandwidth through
- * iperf3 when it is installed.
+ * nettune-probe: latency to targets (TCP connect, HTTP and HTTPS phases as
+ * curl times them, ICMP echo) with min/median/p95/max/loss, every target
+ * probed at once (a bounded number of workers), results in the order given,
+ * a Prometheus textfile with --prom, and bandwidth through iperf3 when it is
+ * installed.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +30,10 @@
 #include "msg.h"
 #include "netprobe.h"
 #include "probetarget.h"
+#include "prom.h"
 #include "stats.h"
 #include "sysctl.h"
+#include "tlsprobe.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -34,6 +41,8 @@
 #define NS_PER_S 1000000000ULL
 #define COUNT_MAX 100000
 #define TARGETS_FILE_MAX (4 << 20)
+#define PARALLEL_DEFAULT 64
+#define PARALLEL_MAX 1024
 
 /* what a target is probed with */
 enum {
@@ -42,11 +51,16 @@ enum {
 	METHOD_HTTP = 1 << 2,
 };
 
-/* one result row per target: the order of output */
-enum row { ROW_ICMP, ROW_TCP, ROW_HTTP_TTFB, ROW_HTTP_TOTAL, ROW_COUNT };
-static const char *const row_names[ROW_COUNT] = { "icmp", "tcp", "http_ttfb", "http_total" };
+/* one result row per target: the order of output. The HTTP rows are the
+ * phases of netprobe_http_get(), in the order of enum netprobe_phase. */
+enum row { ROW_ICMP, ROW_TCP, ROW_HTTP_DNS, ROW_HTTP_CONNECT, ROW_HTTP_TLS, ROW_HTTP_TTFB, ROW_HTTP_TOTAL, ROW_COUNT };
+static const char *const row_names[ROW_COUNT] = { "icmp", "tcp", "http_dns", "http_connect",
+						  "http_tls", "http_ttfb", "http_total" };
+/* the method and phase of a row, as the metrics label them */
+static const char *const row_method[ROW_COUNT] = { "icmp", "tcp", "http", "http", "http", "http", "http" };
+static const char *const row_phase[ROW_COUNT] = { "rtt", "connect", "dns", "connect", "tls", "ttfb", "total" };
 
-enum format { FMT_TABLE, FMT_JSON, FMT_CSV };
+enum format { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_NONE };
 
 struct row_result {
 	int active;
@@ -87,19 +101,26 @@ struct options {
 	int family;       /* AF_UNSPEC, AF_INET, AF_INET6 */
 	enum netprobe_icmp_mode icmp_mode;
 	enum format format;
+	unsigned parallel;         /* workers: targets probed at once */
+	struct tlsprobe_ctx *tls;  /* for https:// targets */
+	int insecure;
+	int icmp_raw[2];           /* the socket kind open_icmp() found, per family */
+	int icmp_ok[2];
 };
 
 static void __attribute__((__noreturn__)) usage(void)
 {
 	FILE *out = stdout;
 	fprintf(out, "Usage:\n %s [options] [TARGET...]\n", msg_progname());
-	fputs("\nMeasure latency to targets: TCP connect time, HTTP time to first byte\n"
-	      "and total, ICMP echo; min/median/p95/max and loss per target and\n"
-	      "method. Bandwidth through iperf3 with --bandwidth.\n", out);
+	fputs("\nMeasure latency to targets: TCP connect time, the phases of an HTTP or\n"
+	      "HTTPS GET (dns, connect, tls, ttfb, total: curl's time_* figures), ICMP\n"
+	      "echo; min/median/p95/max and loss per target and method, every target\n"
+	      "probed at once. Bandwidth through iperf3 with --bandwidth.\n", out);
 	fputs("\nTargets:\n"
 	      " HOST                     ICMP echo\n"
 	      " HOST:PORT, [V6ADDR]:PORT TCP connect\n"
-	      " http://HOST[:PORT]/PATH  HTTP GET (time to first byte, total)\n", out);
+	      " http://HOST[:PORT]/PATH  HTTP GET (phases dns, connect, ttfb, total)\n"
+	      " https://HOST[:PORT]/PATH HTTPS GET (and tls); certificate verified\n", out);
 	fputs("\nOptions:\n"
 	      " -c, --count N              probes per target and method (default 5)\n"
 	      " -i, --interval DURATION    pause between rounds of probes (default 200ms;\n"
@@ -111,6 +132,12 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -4, --ipv4                 resolve and probe IPv4 only\n"
 	      " -6, --ipv6                 resolve and probe IPv6 only\n"
 	      "     --icmp-socket MODE     auto, dgram (ping socket) or raw (default auto)\n"
+	      " -P, --parallel N           targets probed at once (default 64; 1: one by one)\n"
+	      "     --cacert FILE          trust the CA certificates in FILE (PEM) instead of\n"
+	      "                              the system store for https:// targets\n"
+	      " -k, --insecure             do not verify https:// certificates (said in the report)\n"
+	      "     --prom FILE            also write the results as Prometheus text to FILE\n"
+	      "                              (atomically; '-': stdout instead of the report)\n"
 	      " -b, --bandwidth HOST[:PORT] measure throughput with iperf3 -c HOST\n"
 	      "     --duration DURATION    iperf3 test length, whole seconds (default 5s)\n"
 	      " -R, --reverse              iperf3 reverse mode (the server sends)\n"
@@ -138,6 +165,7 @@ static const char *errno_words(int err)
 	case ECONNREFUSED: return "connection refused";
 	case EPROTO: return "malformed HTTP response";
 	case EMSGSIZE: return "HTTP header too long";
+	case ECONNRESET: return "connection reset";
 	default: return strerror(err);
 	}
 }
@@ -196,10 +224,10 @@ static void add_target(struct target **v, size_t *n, const struct probe_target *
 	if (!m) {
 		if (pt->line)
 			msg_warn("target '%s' (line %u): none of the methods applies "
-				 "(tcp needs a port, http an http:// URL)", pt->spec, pt->line);
+				 "(tcp needs a port, http an http:// or https:// URL)", pt->spec, pt->line);
 		else
 			msg_warn("target '%s': none of the methods applies "
-				 "(tcp needs a port, http an http:// URL)", pt->spec);
+				 "(tcp needs a port, http an http:// or https:// URL)", pt->spec);
 		usage_hint();
 	}
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
@@ -210,14 +238,16 @@ static void add_target(struct target **v, size_t *n, const struct probe_target *
 	t->t.path = pt->path ? xstrdup(pt->path) : NULL;
 	t->t.port = pt->port;
 	t->t.http = pt->http;
+	t->t.tls = pt->tls;
 	t->t.line = pt->line;
 	t->methods = m;
 	t->rows[ROW_ICMP].active = !!(m & METHOD_ICMP);
 	t->rows[ROW_TCP].active = !!(m & METHOD_TCP);
-	t->rows[ROW_HTTP_TTFB].active = t->rows[ROW_HTTP_TOTAL].active = !!(m & METHOD_HTTP);
+	for (int r = ROW_HTTP_DNS; r <= ROW_HTTP_TOTAL; r++)
+		t->rows[r].active = !!(m & METHOD_HTTP) && (r != ROW_HTTP_TLS || pt->tls);
 	if (pt->http) {
 		int v6 = strchr(pt->host, ':') != NULL;
-		if (pt->port == 80)
+		if (pt->port == (pt->tls ? 443u : 80u))
 			t->host_header = xasprintf(v6 ? "[%s]" : "%s", pt->host);
 		else
 			t->host_header = xasprintf(v6 ? "[%s]:%u" : "%s:%u", pt->host, pt->port);
@@ -309,25 +339,37 @@ static void probe_once(struct target *t, struct netprobe_icmp *icmp, const struc
 			    (double)ns / NS_PER_MS);
 	}
 	if (t->rows[ROW_HTTP_TTFB].active) {
-		struct row_result *ttfb = &t->rows[ROW_HTTP_TTFB], *total = &t->rows[ROW_HTTP_TOTAL];
+		struct netprobe_http_req rq = {
+			.host = t->t.host,
+			.port = t->t.port,
+			.family = t->addr.ss_family,
+			.host_header = t->host_header,
+			.path = t->t.path,
+			.tls = t->t.tls ? o->tls : NULL,
+			.timeout_ns = o->timeout_ns,
+		};
 		struct netprobe_http h;
-		ttfb->sent++;
-		total->sent++;
-		rc = netprobe_http_get(sa, t->addrlen, t->host_header, t->t.path, o->timeout_ns, &h);
-		/* a first byte counts once it began a real status line */
-		if (h.first_byte && h.status)
-			record_ok(ttfb, h.ttfb_ns);
-		else
-			record_fail(ttfb, errno_words(rc ? -rc : EPROTO));
-		if (rc)
-			record_fail(total, errno_words(-rc));
-		else
-			record_ok(total, h.total_ns);
-		if (h.status)
-			ttfb->http_status = total->http_status = h.status;
-		msg_verbose("%s http #%u: %s status %d, ttfb %.3f ms, total %.3f ms, %llu body bytes", t->t.spec,
-			    round + 1, rc ? errno_words(-rc) : "ok", h.status, (double)h.ttfb_ns / NS_PER_MS,
-			    (double)h.total_ns / NS_PER_MS, (unsigned long long)h.body_bytes);
+		rc = netprobe_http_get(&rq, &h);
+		const char *why = h.why[0] ? h.why : errno_words(rc ? -rc : EPROTO);
+		for (int p = 0; p < NETPROBE_PHASES; p++) {
+			struct row_result *r = &t->rows[ROW_HTTP_DNS + p];
+			if (!r->active)
+				continue;
+			r->sent++;
+			/* a first byte counts once it began a real status line */
+			int reached = h.reached[p] && (p != NETPROBE_TTFB || h.status);
+			if (reached)
+				record_ok(r, h.ns[p]);
+			else
+				record_fail(r, why);
+			if (h.status && p >= NETPROBE_TTFB)
+				r->http_status = h.status;
+		}
+		msg_verbose("%s http #%u: %s status %d, dns %.3f connect %.3f tls %.3f ttfb %.3f total %.3f ms, "
+			    "%llu body bytes", t->t.spec, round + 1, rc ? why : "ok", h.status,
+			    (double)h.ns[NETPROBE_DNS] / NS_PER_MS, (double)h.ns[NETPROBE_CONNECT] / NS_PER_MS,
+			    (double)h.ns[NETPROBE_TLS] / NS_PER_MS, (double)h.ns[NETPROBE_TTFB] / NS_PER_MS,
+			    (double)h.ns[NETPROBE_TOTAL] / NS_PER_MS, (unsigned long long)h.body_bytes);
 	}
 }
 
@@ -351,7 +393,7 @@ static int gid_in_ping_range(void)
 }
 
 /* Open the ICMP sockets the targets need; on failure mark their rows. */
-static const char *open_icmp(struct target *v, size_t n, const struct options *o, struct netprobe_icmp icmp[2])
+static const char *open_icmp(struct target *v, size_t n, struct options *o, struct netprobe_icmp icmp[2])
 {
 	const char *kind = NULL;
 	icmp[0].fd = icmp[1].fd = -1;
@@ -377,6 +419,8 @@ static const char *open_icmp(struct target *v, size_t n, const struct options *o
 			continue;
 		}
 		kind = icmp[fam].raw ? "raw" : "dgram";
+		o->icmp_raw[fam] = icmp[fam].raw;
+		o->icmp_ok[fam] = 1;
 		msg_verbose("%s: using a %s socket", fam ? "ICMPv6" : "ICMP",
 			    icmp[fam].raw ? "raw" : "ping (unprivileged)");
 	}
@@ -388,6 +432,84 @@ static void sleep_until(uint64_t deadline_ns)
 	struct timespec ts = { .tv_sec = (time_t)(deadline_ns / NS_PER_S), .tv_nsec = (long)(deadline_ns % NS_PER_S) };
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
+}
+
+/* ---- every target at once -------------------------------------------- */
+
+struct pool {
+	struct target *v;
+	size_t n;
+	atomic_size_t next;
+	const struct options *o;
+};
+
+/* All rounds of one target, on its own schedule and its own ICMP socket. */
+static void probe_target(struct target *t, size_t idx, const struct options *o)
+{
+	struct netprobe_icmp icmp[2] = { { .fd = -1 }, { .fd = -1 } };
+	if (t->rows[ROW_ICMP].active) {
+		int fam = t->addr.ss_family == AF_INET6;
+		if (o->icmp_ok[fam]) {
+			int rc = netprobe_icmp_open(&icmp[fam], fam ? AF_INET6 : AF_INET,
+						    o->icmp_raw[fam] ? NETPROBE_ICMP_RAW : NETPROBE_ICMP_DGRAM);
+			if (rc)
+				snprintf(t->rows[ROW_ICMP].error, sizeof(t->rows[ROW_ICMP].error),
+					 "icmp unavailable: %s", strerror(-rc));
+			/* raw sockets see every reply: one identifier per target */
+			else if (icmp[fam].raw)
+				icmp[fam].ident = (uint16_t)((unsigned)getpid() * 2654435761u + idx);
+		}
+	}
+	for (unsigned round = 0; round < o->count; round++) {
+		uint64_t start = netprobe_now_ns();
+		probe_once(t, icmp, o, round);
+		if (round + 1 < o->count)
+			sleep_until(start + o->interval_ns);
+	}
+	for (int f = 0; f < 2; f++)
+		netprobe_icmp_close(&icmp[f]);
+}
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->n)
+			return NULL;
+		if (!p->v[i].error[0])
+			probe_target(&p->v[i], i, p->o);
+	}
+}
+
+/* Probe every target with up to o->parallel workers; results stay in place. */
+static void probe_all(struct target *v, size_t n, const struct options *o)
+{
+	struct pool p = { .v = v, .n = n, .o = o };
+	atomic_init(&p.next, 0);
+	size_t nw = n < o->parallel ? n : o->parallel;
+	if (nw <= 1) {
+		pool_worker(&p);
+		return;
+	}
+	pthread_t *tid = xreallocarray(NULL, nw, sizeof(*tid));
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	size_t started = 0;
+	for (; started < nw; started++) {
+		int rc = pthread_create(&tid[started], &attr, pool_worker, &p);
+		if (rc) {
+			if (!started)
+				msg_die_errno(TK_EXIT_FAILURE, rc, "cannot start a probe thread");
+			msg_verbose("%zu probe threads (cannot start more: %s)", started, strerror(rc));
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(tid);
 }
 
 /* ---- bandwidth through iperf3 ---------------------------------------- */
@@ -421,12 +543,24 @@ static int measure_bandwidth(struct bandwidth *bw, const struct options *o)
 
 /* ---- output ---------------------------------------------------------- */
 
+/* The row that says whether a method answered: for HTTP, a response began
+ * (a lookup and a connection alone, or a refused certificate, are not one). */
+static int decisive_row(int r)
+{
+	return r != ROW_HTTP_DNS && r != ROW_HTTP_CONNECT && r != ROW_HTTP_TLS && r != ROW_HTTP_TOTAL;
+}
+
+static int method_ok(const struct target *t, int r)
+{
+	return !t->error[0] && t->rows[r].active && t->rows[r].received;
+}
+
 static int target_failed(const struct target *t)
 {
 	if (t->error[0])
 		return 1;
 	for (int r = 0; r < ROW_COUNT; r++)
-		if (t->rows[r].active && t->rows[r].received)
+		if (decisive_row(r) && method_ok(t, r))
 			return 0;
 	return 1;
 }
@@ -443,7 +577,7 @@ static const char *row_error(const struct target *t, const struct row_result *r)
 	return r->received < r->sent || !r->sent ? r->error : "";
 }
 
-static void print_table(const struct target *v, size_t n, const struct bandwidth *bw)
+static void print_table(const struct target *v, size_t n, const struct bandwidth *bw, const struct options *o)
 {
 	int tw = 6, aw = 7;
 	for (size_t i = 0; i < n; i++) {
@@ -453,7 +587,7 @@ static void print_table(const struct target *v, size_t n, const struct bandwidth
 			aw = (int)strlen(v[i].address);
 	}
 	if (n) {
-		printf("%-*s  %-*s  %-10s %5s %5s %6s %10s %10s %10s %10s  %s\n", tw, "TARGET", aw, "ADDRESS",
+		printf("%-*s  %-*s  %-12s %5s %5s %6s %10s %10s %10s %10s  %s\n", tw, "TARGET", aw, "ADDRESS",
 		       "METHOD", "SENT", "RECV", "LOSS", "MIN_MS", "MEDIAN_MS", "P95_MS", "MAX_MS", "NOTE");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -468,9 +602,11 @@ static void print_table(const struct target *v, size_t n, const struct bandwidth
 				snprintf(note, sizeof(note), "HTTP %d; %s", r->http_status, err);
 			else if (r->http_status)
 				snprintf(note, sizeof(note), "HTTP %d", r->http_status);
-			else
+			else if (*err)
 				snprintf(note, sizeof(note), "%s", err);
-			printf("%-*s  %-*s  %-10s %5u %5u %5.1f%%", tw, t->t.spec, aw, t->address[0] ? t->address : "-",
+			else if (ri == ROW_HTTP_TLS && o->insecure)
+				snprintf(note, sizeof(note), "certificate NOT verified (--insecure)");
+			printf("%-*s  %-*s  %-12s %5u %5u %5.1f%%", tw, t->t.spec, aw, t->address[0] ? t->address : "-",
 			       row_names[ri], r->sent, r->received, loss_pct(r));
 			if (r->have_stats)
 				printf(" %10.3f %10.3f %10.3f %10.3f", r->st.min, r->st.median, r->st.p95, r->st.max);
@@ -529,6 +665,7 @@ static void print_json(const struct target *v, size_t n, const struct bandwidth 
 	json_double(&j, "interval_ms", (double)o->interval_ns / NS_PER_MS, 3);
 	json_double(&j, "timeout_ms", (double)o->timeout_ns / NS_PER_MS, 3);
 	json_text(&j, "icmp_socket", icmp_kind);
+	json_bool(&j, "tls_verify", !o->insecure);
 	json_array_begin(&j, "targets");
 	for (size_t i = 0; i < n; i++) {
 		const struct target *t = &v[i];
@@ -647,9 +784,74 @@ static void print_csv(const struct target *v, size_t n, const struct bandwidth *
 	}
 }
 
+/* ---- Prometheus text ------------------------------------------------- */
+
+static void prom_or_die(int rc)
+{
+	if (rc < 0)
+		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
+}
+
+/*
+ * One family per figure. Latencies carry target, method and phase labels
+ * (icmp/tcp: phase "rtt"/"connect"; http: dns, connect, tls, ttfb, total);
+ * loss, probes sent and success carry target and method.
+ */
+static int write_prom(const char *file, const struct target *v, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+	} lat[] = {
+		{ "tunekit_probe_min_seconds", "fastest probe of the phase, from the start of the probe" },
+		{ "tunekit_probe_median_seconds", "median time of the phase, from the start of the probe" },
+		{ "tunekit_probe_p95_seconds", "95th percentile time of the phase, from the start of the probe" },
+		{ "tunekit_probe_max_seconds", "slowest probe of the phase, from the start of the probe" },
+	};
+	struct prom_registry *p = prom_new();
+	for (size_t k = 0; k < ARRAY_SIZE(lat); k++) {
+		prom_or_die(prom_declare(p, lat[k].name, PROM_GAUGE, lat[k].help));
+		for (size_t i = 0; i < n; i++)
+			for (int r = 0; r < ROW_COUNT; r++) {
+				const struct row_result *rr = &v[i].rows[r];
+				if (!rr->active)
+					continue;
+				double ms = !rr->have_stats ? NAN : k == 0 ? rr->st.min : k == 1 ? rr->st.median
+								: k == 2 ? rr->st.p95 : rr->st.max;
+				prom_or_die(prom_addl(p, lat[k].name, ms / 1e3, "target", v[i].t.spec, "method",
+						      row_method[r], "phase", row_phase[r], NULL));
+			}
+	}
+	static const struct {
+		const char *name, *help;
+	} per_method[] = {
+		{ "tunekit_probe_loss_ratio", "share of probes without an answer (http: without a response)" },
+		{ "tunekit_probe_sent_probes", "probes sent in the last run" },
+		{ "tunekit_probe_success", "1 when at least one probe of the method was answered" },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(per_method); k++) {
+		prom_or_die(prom_declare(p, per_method[k].name, PROM_GAUGE, per_method[k].help));
+		for (size_t i = 0; i < n; i++)
+			for (int r = 0; r < ROW_COUNT; r++) {
+				const struct row_result *rr = &v[i].rows[r];
+				if (!rr->active || !decisive_row(r))
+					continue;
+				double val = k == 0 ? (v[i].error[0] ? 1.0 : loss_pct(rr) / 100) : k == 1 ? (double)rr->sent
+					     : (double)method_ok(&v[i], r);
+				prom_or_die(prom_addl(p, per_method[k].name, val, "target", v[i].t.spec, "method",
+						      row_method[r], NULL));
+			}
+	}
+	prom_or_die(prom_declare(p, "tunekit_probe_last_run_timestamp_seconds", PROM_GAUGE,
+				 "when the probes finished (Unix time)"));
+	prom_or_die(prom_addl(p, "tunekit_probe_last_run_timestamp_seconds", (double)time(NULL), NULL));
+	int rc = strcmp(file, "-") ? prom_write_file(p, file) : prom_render(p, stdout);
+	prom_free(p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	enum { OPT_ICMP_SOCKET = 0x100, OPT_DURATION, OPT_CSV };
+	enum { OPT_ICMP_SOCKET = 0x100, OPT_DURATION, OPT_CSV, OPT_CACERT, OPT_PROM };
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "interval", required_argument, NULL, 'i' },
@@ -659,6 +861,10 @@ int main(int argc, char **argv)
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "icmp-socket", required_argument, NULL, OPT_ICMP_SOCKET },
+		{ "parallel", required_argument, NULL, 'P' },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "prom", required_argument, NULL, OPT_PROM },
 		{ "bandwidth", required_argument, NULL, 'b' },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "reverse", no_argument, NULL, 'R' },
@@ -677,15 +883,16 @@ int main(int argc, char **argv)
 		.family = AF_UNSPEC,
 		.icmp_mode = NETPROBE_ICMP_AUTO,
 		.format = FMT_TABLE,
+		.parallel = PARALLEL_DEFAULT,
 	};
-	const char *targets_file = NULL, *bw_arg = NULL;
+	const char *targets_file = NULL, *bw_arg = NULL, *cacert = NULL, *prom_file = NULL;
 	uint64_t bw_ns = 5 * NS_PER_S;
 	int reverse = 0, ch;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
 
-	while ((ch = getopt_long(argc, argv, "c:i:W:m:f:46b:RjqvhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:i:W:m:f:46P:kb:RjqvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': {
 			char *end;
@@ -707,6 +914,26 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			targets_file = optarg;
+			break;
+		case 'P': {
+			char *end;
+			errno = 0;
+			unsigned long c = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || c < 1 || c > PARALLEL_MAX)
+				bad_arg("parallel", optarg, "expected a number from 1 to 1024");
+			o.parallel = (unsigned)c;
+			break;
+		}
+		case OPT_CACERT:
+			cacert = optarg;
+			break;
+		case 'k':
+			o.insecure = 1;
+			break;
+		case OPT_PROM:
+			if (!*optarg)
+				bad_arg("metrics file", optarg, "empty");
+			prom_file = optarg;
 			break;
 		case '4':
 			o.family = AF_INET;
@@ -790,6 +1017,22 @@ int main(int argc, char **argv)
 		usage_hint();
 	}
 
+	if (cacert && o.insecure) {
+		msg_warn("--cacert and --insecure exclude each other");
+		usage_hint();
+	}
+	int want_tls = 0;
+	for (size_t i = 0; i < ntargets; i++)
+		want_tls |= targets[i].t.tls && (targets[i].methods & METHOD_HTTP);
+	if (want_tls) {
+		char why[300] = "";
+		int rc = tlsprobe_ctx_new(&o.tls, cacert, o.insecure, why, sizeof(why));
+		if (rc)
+			msg_die(rc == -EINVAL ? TK_EXIT_USAGE : TK_EXIT_FAILURE, "%s", why);
+		if (o.insecure)
+			msg_info("--insecure: https certificates are not verified");
+	}
+
 	/* resolve once; a target that does not resolve is reported, not fatal */
 	for (size_t i = 0; i < ntargets; i++) {
 		struct target *t = &targets[i];
@@ -803,16 +1046,11 @@ int main(int argc, char **argv)
 	struct netprobe_icmp icmp[2];
 	const char *icmp_kind = open_icmp(targets, ntargets, &o, icmp);
 
-	for (unsigned round = 0; round < o.count && ntargets; round++) {
-		uint64_t start = netprobe_now_ns();
-		for (size_t i = 0; i < ntargets; i++)
-			if (!targets[i].error[0])
-				probe_once(&targets[i], icmp, &o, round);
-		if (round + 1 < o.count)
-			sleep_until(start + o.interval_ns);
-	}
+	/* the sockets above only found what works: every target opens its own */
 	for (int f = 0; f < 2; f++)
 		netprobe_icmp_close(&icmp[f]);
+	if (ntargets)
+		probe_all(targets, ntargets, &o);
 
 	size_t failed = 0;
 	for (size_t i = 0; i < ntargets; i++) {
@@ -824,7 +1062,11 @@ int main(int argc, char **argv)
 		}
 		if (target_failed(t)) {
 			failed++;
-			if (!t->error[0])
+			if (t->error[0])
+				;
+			else if (t->rows[ROW_HTTP_TTFB].active && t->rows[ROW_HTTP_TTFB].error[0])
+				msg_info("%s: %s", t->t.spec, t->rows[ROW_HTTP_TTFB].error);
+			else
 				msg_info("%s: no answer to any probe", t->t.spec);
 		}
 	}
@@ -835,7 +1077,18 @@ int main(int argc, char **argv)
 		msg_info("%s", bw->error);
 	}
 
-	switch (o.format) {
+	if (prom_file) {
+		int rc = write_prom(prom_file, targets, ntargets);
+		if (rc)
+			msg_die_errno(TK_EXIT_FAILURE, -rc, "cannot write metrics to %s", prom_file);
+	}
+
+	enum format fmt = o.format;
+	if (prom_file && !strcmp(prom_file, "-"))
+		fmt = FMT_NONE; /* the metrics are the report */
+	switch (fmt) {
+	case FMT_NONE:
+		break;
 	case FMT_JSON:
 		print_json(targets, ntargets, bw, &o, icmp_kind, failed);
 		break;
@@ -843,7 +1096,7 @@ int main(int argc, char **argv)
 		print_csv(targets, ntargets, bw);
 		break;
 	default:
-		print_table(targets, ntargets, bw);
+		print_table(targets, ntargets, bw, &o);
 		break;
 	}
 
@@ -854,6 +1107,7 @@ int main(int argc, char **argv)
 			free(targets[i].rows[ri].samples_ms);
 	}
 	free(targets);
+	tlsprobe_ctx_free(o.tls);
 	if (bw)
 		probe_target_free(&bw->t);
 	return failed || bw_failed ? TK_EXIT_FAILURE : TK_EXIT_OK;

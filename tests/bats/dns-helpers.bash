@@ -273,3 +273,53 @@ while True:
             u.sendto(nxdomain(q), peer)
         held = []
 '
+
+# ---- DNS over TLS (inside a sandbox that sourced probe-helpers.bash) ----
+
+# dot_unbound ADDR CERTNAME [NETNS]: unbound answering DNS over TLS on
+# ADDR@853 with the certificate CERTNAME of probe_tls_ca "$PROBE_TMP/ca";
+# lab.test is a static zone (random names: NXDOMAIN), nothing else is
+# resolved. Ready (listening) on return.
+dot_unbound() {
+	local addr=$1 cert=$2 ns=${3:-} conf=$PROBE_TMP/unbound-$1.conf _
+	cat >"$conf" <<-EOF
+	server:
+	  interface: $addr@853
+	  tls-port: 853
+	  tls-service-key: "$PROBE_TMP/ca/$cert.key"
+	  tls-service-pem: "$PROBE_TMP/ca/$cert.pem"
+	  do-daemonize: no
+	  username: ""
+	  chroot: ""
+	  pidfile: ""
+	  use-syslog: no
+	  logfile: ""
+	  verbosity: 0
+	  do-ip6: no
+	  num-threads: 1
+	  incoming-num-tcp: 64
+	  tcp-idle-timeout: 30000
+	  access-control: 0.0.0.0/0 allow
+	  module-config: "iterator"
+	  local-zone: "." refuse
+	  local-zone: "lab.test." static
+	  local-data: "www.lab.test. 60 IN A 192.0.2.80"
+	remote-control:
+	  control-enable: no
+	EOF
+	if [ -n "$ns" ]; then
+		probe_bg "unbound-$addr" timeout 120 ip netns exec "$ns" unbound -d -c "$conf"
+	else
+		probe_bg "unbound-$addr" timeout 120 unbound -d -c "$conf"
+	fi
+	for _ in $(seq 1200); do
+		if [ -n "$ns" ]; then
+			ip netns exec "$ns" ss -Hltn "sport = :853" | grep -q . && return 0
+		else
+			ss -Hltn "src $addr and sport = :853" | grep -q . && return 0
+		fi
+		sleep 0.05
+	done
+	echo "unbound on $addr@853 did not start: $(cat "$PROBE_TMP/unbound-$addr.log")" >&2
+	return 1
+}

@@ -570,3 +570,107 @@ dns_barrier_bench() {
 	run nettune-dns show 192.0.2.1
 	assert_failure 2
 }
+
+# ---- DNS over TLS: unbound with a test CA in a sandbox of its own ---------
+
+# inside a sandbox: the CA, three unbound DoT servers (127.0.0.20 and, behind
+# tun-delay's 20 ms each way, 10.200.9.2 with the good certificate;
+# 127.0.0.21 with a certificate for another name)
+DOT_LAB="source \"\$TUNEKIT_SRCDIR/tests/bats/probe-helpers.bash\"; source \"\$TUNEKIT_SRCDIR/tests/bats/dns-helpers.bash\";
+	probe_sandbox_init; ip link set lo up; ip addr add 127.0.0.20/8 dev lo; ip addr add 127.0.0.21/8 dev lo;
+	probe_tls_ca \"\$PROBE_TMP/ca\"; CA=\"\$PROBE_TMP/ca/ca.pem\""
+
+require_dot_lab() {
+	require_sandbox
+	require_cmd unbound
+	require_cmd openssl
+	[ -x "$TUNEKIT_BUILDDIR/tests/fixtures/tun-delay" ] || skip_or_fail "test fixtures not built (run make check)"
+}
+
+@test "dot: handshake and warm latencies; a 40 ms round trip shows in both; a name mismatch disqualifies" {
+	require_dot_lab
+	run in_sandbox "$DOT_LAB; probe_delay_line 20;
+		dot_unbound 127.0.0.20 good; dot_unbound 127.0.0.21 wrongname; dot_unbound 10.200.9.2 good probe-peer;
+		nettune-dns bench -c 6 -t 2s --domain lab.test --json --cacert \"\$CA\" tls://127.0.0.20#tls.probe.test \
+			tls://10.200.9.2#tls.probe.test tls://127.0.0.21#tls.probe.test >'$BATS_TEST_TMPDIR/out'"
+	assert_success
+	run python3 - "$BATS_TEST_TMPDIR/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["server"]: x for x in d["servers"]}
+loc, far, bad = (s["tls://127.0.0.20#tls.probe.test"], s["tls://10.200.9.2#tls.probe.test"],
+                 s["tls://127.0.0.21#tls.probe.test"])
+for r in (loc, far):
+    assert r["transport"] == "tls" and r["tls_name"] == "tls.probe.test" and r["port"] == 853, r
+    assert r["qualified"] and r["answered"] == 6 and r["loss_pct"] == 0 and r["rcodes"]["nxdomain"] == 6, r
+    # the probe's connection, 4 fresh ones and the measured one's first query
+    assert r["handshakes"] == 6, r
+    # a new connection costs TCP + TLS round trips on top of the query
+    assert r["handshake_ms"] > r["median_ms"], r
+    assert r["hijack"] is False, r
+# the 40 ms round trip: >= 1 RTT warm, >= 3 RTT (TCP, TLS 1.3, query) for a new connection
+assert far["min_ms"] >= 40 and far["handshake_ms"] >= 120, far
+assert far["median_ms"] > loc["median_ms"] and far["handshake_ms"] > loc["handshake_ms"], (far, loc)
+assert loc["rank"] == 1 and far["rank"] == 2, (loc, far)
+assert not bad["qualified"] and bad["rank"] is None and bad["answered"] == 0, bad
+assert bad["reason"] == "TLS: certificate verify failed: hostname mismatch", bad
+assert bad["handshake_ms"] is None, bad
+print("ok")
+PY
+	assert_output ok
+}
+
+@test "dot: without --cacert the test CA is unknown; a server name that is not a name is a usage error" {
+	require_dot_lab
+	run in_sandbox "$DOT_LAB; dot_unbound 127.0.0.20 good;
+		nettune-dns best -c 2 -t 2s --domain lab.test tls://127.0.0.20#tls.probe.test 2>&1 && exit 9; echo rc=\$?"
+	assert_success
+	assert_line --partial "TLS: certificate verify failed: unable to get local issuer certificate"
+	assert_line rc=1
+	run "$DNS" bench 'tls://127.0.0.1#bad name'
+	assert_failure 2
+	assert_output --partial "tls://ADDRESS[:PORT][#NAME]"
+	run "$DNS" bench --cacert /nonexistent.pem tls://127.0.0.1
+	assert_failure 2
+	assert_output --partial "cannot load CA certificates from /nonexistent.pem"
+}
+
+@test "dot: apply of a DoT winner writes DNSOverTLS=yes and ADDR#NAME to the resolved drop-in; restore removes it" {
+	require_dot_lab
+	[ -x "$BACKUP" ] || skip_or_fail "nettune-backup is not built"
+	fake_root "$BATS_TEST_TMPDIR"
+	R=$BATS_TEST_TMPDIR/root
+	mkdir -p "$R/run/systemd/resolve"
+	printf 'nameserver 127.0.0.53\n' >"$R/run/systemd/resolve/stub-resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+	D=$R/etc/systemd/resolved.conf.d/60-tunekit.conf
+	run in_sandbox "$DOT_LAB; dot_unbound 127.0.0.20 good;
+		export TUNEKIT_PROC='$TUNEKIT_PROC';
+		nettune-dns --root '$R' apply -c 4 -t 2s --domain lab.test --cacert \"\$CA\" tls://127.0.0.20#tls.probe.test"
+	assert_success
+	run grep -E '^(\[Resolve\]|DNS=|DNSOverTLS=|Domains=)' "$D"
+	assert_output "$(printf '[Resolve]\nDNS=127.0.0.20#tls.probe.test\nDNSOverTLS=yes')"
+	run "$BACKUP" --root "$R" restore
+	assert_success
+	assert_file_not_exists "$D"
+}
+
+@test "dot: apply refuses DoT where resolv.conf is read by the C library, before any query, nothing changed" {
+	fake_root "$BATS_TEST_TMPDIR"
+	R=$BATS_TEST_TMPDIR/root
+	printf 'nameserver 192.0.2.53\n' >"$R/etc/resolv.conf"
+	run "$DNS" --root "$R" apply -t 100ms tls://127.0.0.1#x.example
+	assert_failure 2
+	assert_output --partial "DNS over TLS needs systemd-resolved (DNSOverTLS=)"
+	assert_equal "$(cat "$R/etc/resolv.conf")" "nameserver 192.0.2.53"
+	run ls "$R/var/lib/tunekit"
+	assert_output ""
+	# a drop-in sets DNSOverTLS= for all its servers: no mixing
+	mkdir -p "$R/run/systemd/resolve"
+	rm "$R/etc/resolv.conf"
+	printf 'nameserver 127.0.0.53\n' >"$R/run/systemd/resolve/stub-resolv.conf"
+	ln -s ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
+	run "$DNS" --root "$R" apply -t 100ms tls://127.0.0.1#x.example 127.0.0.1
+	assert_failure 2
+	assert_output --partial "only tls:// servers or only plain ones"
+}

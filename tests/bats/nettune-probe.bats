@@ -26,7 +26,7 @@ setup() {
 		grep -q -- "$o" "$TUNEKIT_SRCDIR/contrib/bash-completion/nettune-probe" ||
 			fail "completion lacks $o"
 	done
-	[ "$(printf '%s\n' "$opts" | wc -l)" -ge 17 ]
+	[ "$(printf '%s\n' "$opts" | wc -l)" -ge 21 ]
 }
 
 @test "probe: --version names the package" {
@@ -58,9 +58,18 @@ setup() {
 	run "$PROBE" 'host:99999'
 	assert_failure 2
 	assert_line --index 0 "nettune-probe: invalid target 'host:99999': port out of range 1-65535"
-	run "$PROBE" https://example.com/
+	run "$PROBE" gopher://example.com/
 	assert_failure 2
-	assert_line --index 0 --partial "https is not supported"
+	assert_line --index 0 --partial "only http:// and https:// are supported"
+	run "$PROBE" -P 0 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 --partial "invalid parallel '0'"
+	run "$PROBE" --cacert /nonexistent/ca.pem https://127.0.0.1/
+	assert_failure 2
+	assert_line --index 0 --partial "cannot load CA certificates from /nonexistent/ca.pem"
+	run "$PROBE" --cacert /dev/null -k https://127.0.0.1/
+	assert_failure 2
+	assert_line --index 0 --partial "exclude each other"
 	run "$PROBE" --duration 1.5s --bandwidth 127.0.0.1
 	assert_failure 2
 	assert_line --index 0 --partial "whole seconds"
@@ -185,10 +194,10 @@ setup() {
 	assert_equal "$(json_eval "$OUT" 'd["failed_targets"]')" 4
 }
 
-@test "probe: -W bounds each wait: two blackholed rows of two probes take >= 4 x -W, far less than the default" {
+@test "probe: -W bounds each wait: two blackholed rows of two probes take >= 4 x -W one by one (-P 1), far less than the default" {
 	require_sandbox
 	run in_probe_sandbox "probe_blackhole 127.0.0.9; start=\$(date +%s%N);
-		rc=0; nettune-probe -c 2 -i 0 -W 100ms --json 127.0.0.9:8080 127.0.0.9 >'$OUT' || rc=\$?;
+		rc=0; nettune-probe -P 1 -c 2 -i 0 -W 100ms --json 127.0.0.9:8080 127.0.0.9 >'$OUT' || rc=\$?;
 		echo elapsed_ms=\$(( (\$(date +%s%N) - start) / 1000000 )); exit \$rc"
 	assert_failure 1
 	assert_equal "$(result "$OUT" 127.0.0.9:8080 tcp error)" "timeout"
@@ -298,7 +307,7 @@ setup() {
 	run python3 - "$OUT" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert list(d) == ["version", "count", "interval_ms", "timeout_ms", "icmp_socket", "targets",
+assert list(d) == ["version", "count", "interval_ms", "timeout_ms", "icmp_socket", "tls_verify", "targets",
                    "bandwidth", "failed_targets"], list(d)
 assert d["version"] == 1 and d["count"] == 2 and d["timeout_ms"] == 1000.0 and d["bandwidth"] is None
 for t in d["targets"]:
@@ -306,12 +315,13 @@ for t in d["targets"]:
     for r in t["results"]:
         assert list(r) == ["method", "sent", "received", "loss_pct", "min_ms", "median_ms", "p95_ms",
                            "max_ms", "mean_ms", "stddev_ms", "http_status", "error"], list(r)
-        assert r["method"] in ("icmp", "tcp", "http_ttfb", "http_total")
+        assert r["method"] in ("icmp", "tcp", "http_dns", "http_connect", "http_tls", "http_ttfb", "http_total")
         if r["received"]:
             assert r["min_ms"] <= r["median_ms"] <= r["p95_ms"] <= r["max_ms"], r
         else:
             assert r["min_ms"] is None and r["error"], r
-assert [r["method"] for r in d["targets"][1]["results"]] == ["http_ttfb", "http_total"]
+assert [r["method"] for r in d["targets"][1]["results"]] == ["http_dns", "http_connect", "http_ttfb", "http_total"]
+assert d["tls_verify"] is True
 assert d["targets"][0]["port"] == 8080 and d["targets"][1]["port"] == 8080
 assert d["targets"][2]["ok"] is False and d["failed_targets"] == 1
 print("ok")
@@ -327,9 +337,10 @@ PY
 		nettune-probe -c 2 -i 0 --csv 127.0.0.2:8080 http://127.0.0.2:8080/status/404 2>/dev/null"
 	assert_success
 	assert_line --index 0 "target,address,method,sent,received,loss_pct,min_ms,median_ms,p95_ms,max_ms,mean_ms,stddev_ms,http_status,sender_bps,receiver_bps,retransmits,error"
-	[ "${#lines[@]}" -eq 4 ]
+	[ "${#lines[@]}" -eq 6 ]
 	assert_line --index 1 --regexp '^127\.0\.0\.2:8080,127\.0\.0\.2,tcp,2,2,0\.0,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,,,,,$'
-	assert_line --index 3 --regexp '^http://127\.0\.0\.2:8080/status/404,127\.0\.0\.2,http_total,2,2,0\.0,([0-9.]+,){6}404,,,,$'
+	assert_line --index 2 --regexp '^http://127\.0\.0\.2:8080/status/404,127\.0\.0\.2,http_dns,2,2,0\.0,([0-9.]+,){6},,,,$'
+	assert_line --index 5 --regexp '^http://127\.0\.0\.2:8080/status/404,127\.0\.0\.2,http_total,2,2,0\.0,([0-9.]+,){6}404,,,,$'
 }
 
 @test "probe: the table shows one line per target and method with loss and notes" {
@@ -352,6 +363,8 @@ PY
 	assert_success
 	assert_output "target,method,received
 127.0.0.2:8080,tcp,1
+http://127.0.0.2:8080/,http_dns,1
+http://127.0.0.2:8080/,http_connect,1
 http://127.0.0.2:8080/,http_ttfb,1
 http://127.0.0.2:8080/,http_total,1"
 }
@@ -382,4 +395,177 @@ PY
 	run in_probe_sandbox "nettune-probe --bandwidth 127.0.0.1:5298 --duration 1 -W 500ms"
 	assert_failure 1
 	assert_line --regexp '^BANDWIDTH 127\.0\.0\.1:5298: iperf3: unable to connect to server.*[Cc]onnection refused'
+}
+
+# ---- HTTPS --------------------------------------------------------------
+
+# the CA and the four servers of the HTTPS tests, inside the sandbox
+HTTPS_PEERS="echo '127.0.0.2 tls.probe.test' >>/etc/hosts; probe_tls_ca \"\$PROBE_TMP/ca\";
+	probe_https 127.0.0.2 8443 good 0; probe_https 127.0.0.2 8444 wrongname 0;
+	probe_https 127.0.0.2 8445 expired 0; probe_https 127.0.0.2 8446 selfsigned 0"
+
+@test "probe: https verified against --cacert: dns <= connect <= tls <= ttfb <= total in every figure" {
+	require_sandbox
+	require_cmd openssl
+	run in_probe_sandbox "$HTTPS_PEERS;
+		nettune-probe -c 3 -i 0 --json --cacert \"\$PROBE_TMP/ca/ca.pem\" https://tls.probe.test:8443/ https://127.0.0.2:8443/health >'$OUT'"
+	assert_success
+	run python3 - "$OUT" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["tls_verify"] is True and d["failed_targets"] == 0, d
+for t in d["targets"]:
+    rows = {r["method"]: r for r in t["results"]}
+    assert list(rows) == ["http_dns", "http_connect", "http_tls", "http_ttfb", "http_total"], list(rows)
+    assert t["port"] == 8443 and t["ok"] is True, t
+    for r in rows.values():
+        assert r["received"] == 3 and r["error"] is None, r
+    assert rows["http_total"]["http_status"] == 200
+    for k in ("min_ms", "median_ms", "max_ms"):
+        v = [rows["http_" + p][k] for p in ("dns", "connect", "tls", "ttfb", "total")]
+        assert v == sorted(v) and v[0] >= 0, (k, v)
+print("ok")
+PY
+	assert_output ok
+}
+
+@test "probe: wrong name, expired, self-signed and unknown CA fail with the reason, exit 1; --insecure passes and says so" {
+	require_sandbox
+	require_cmd openssl
+	run in_probe_sandbox "$HTTPS_PEERS;
+		ca=\"\$PROBE_TMP/ca/ca.pem\";
+		for p in 8444 8445 8446; do
+			nettune-probe -c 1 --cacert \"\$ca\" https://tls.probe.test:\$p/ 2>&1 && exit 9; echo \"rc=\$?\"
+		done
+		nettune-probe -c 1 https://tls.probe.test:8443/ 2>&1 && exit 9; echo \"rc=\$?\"
+		nettune-probe -c 1 -k https://tls.probe.test:8446/ 2>&1; echo \"rc=\$?\""
+	assert_success
+	assert_line "nettune-probe: https://tls.probe.test:8444/: certificate verify failed: hostname mismatch"
+	assert_line "nettune-probe: https://tls.probe.test:8445/: certificate verify failed: certificate has expired"
+	assert_line "nettune-probe: https://tls.probe.test:8446/: certificate verify failed: self-signed certificate"
+	assert_line "nettune-probe: https://tls.probe.test:8443/: certificate verify failed: unable to get local issuer certificate"
+	assert_line --regexp '^https://tls\.probe\.test:8444/ +127\.0\.0\.2 +http_tls +1 +0 +100\.0% +- +- +- +- +certificate verify failed: hostname mismatch$'
+	assert_line --regexp '^https://tls\.probe\.test:8446/ +127\.0\.0\.2 +http_tls +1 +1 +0\.0% .* certificate NOT verified \(--insecure\)$'
+	assert_line --regexp '^https://tls\.probe\.test:8446/ +127\.0\.0\.2 +http_total +1 +1 +0\.0% .* HTTP 200$'
+	assert_line "nettune-probe: --insecure: https certificates are not verified"
+	[ "$(printf '%s\n' "$output" | grep -c '^rc=1$')" -eq 4 ]
+	assert_line --index "$((${#lines[@]} - 1))" "rc=0"
+}
+
+@test "probe: a TLS handshake with a server that is not TLS fails with the reason, never hangs or crashes" {
+	require_sandbox
+	require_probe_fixtures
+	require_cmd socat
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		probe_bg plain socat TCP-LISTEN:8090,bind=127.0.0.2,reuseaddr,fork SYSTEM:'printf \"HTTP/1.1 400 Bad Request\\r\\n\\r\\n\"';
+		for _ in \$(seq 200); do ss -ltn 'sport = :8090' | grep -q LISTEN && break; sleep 0.05; done
+		nettune-probe -c 2 -W 1s -k --json https://127.0.0.2:8080/ https://127.0.0.2:8090/ >'$OUT'"
+	assert_failure 1
+	# a server that says nothing: the handshake ends at -W
+	assert_equal "$(result "$OUT" https://127.0.0.2:8080/ http_tls error)" "TLS handshake timed out"
+	assert_equal "$(result "$OUT" https://127.0.0.2:8080/ http_connect received)" 2
+	# a server that answers in plain HTTP: OpenSSL's reason
+	run result "$OUT" https://127.0.0.2:8090/ http_tls error
+	assert_output --regexp '^TLS handshake failed: [a-z]'
+	assert_equal "$(result "$OUT" https://127.0.0.2:8090/ http_ttfb received)" 0
+}
+
+@test "probe: https phases through the 20 ms delay line: connect >= 1 RTT, tls >= 2, ttfb >= 3 (TLS 1.3)" {
+	require_sandbox
+	require_probe_fixtures
+	require_cmd openssl
+	run in_probe_sandbox "probe_tls_ca \"\$PROBE_TMP/ca\"; probe_delay_line 20; probe_https 10.200.9.2 8443 good 0 probe-peer;
+		nettune-probe -c 3 -i 0 --json --cacert \"\$PROBE_TMP/ca/ca.pem\" https://10.200.9.2:8443/ >'$OUT'"
+	assert_success
+	u=https://10.200.9.2:8443/
+	ge "$(result "$OUT" $u http_connect min_ms)" 40
+	ge "$(result "$OUT" $u http_tls min_ms)" 80
+	ge "$(result "$OUT" $u http_ttfb min_ms)" 120
+	ge "$(result "$OUT" $u http_total min_ms)" "$(result "$OUT" $u http_ttfb min_ms)"
+	# an address literal: verified against the certificate's IP SANs, no SNI
+	assert_equal "$(result "$OUT" $u http_tls error)" None
+}
+
+# ---- parallel targets and metrics ----------------------------------------
+
+@test "probe: 20 targets behind a 100 ms round trip take < 2x one target; output in the order given" {
+	require_sandbox
+	require_probe_fixtures
+	run in_probe_sandbox "probe_delay_line 50; probe_httpd 10.200.9.2 8080 0 probe-peer;
+		for i in \$(seq 20); do echo \"10.200.9.2 p\$i.probe.test\" >>/etc/hosts; done
+		s=\$(date +%s%N); nettune-probe -c 3 -i 0 -m tcp p1.probe.test:8080 >/dev/null; e=\$(date +%s%N)
+		echo one=\$(( (e - s) / 1000000 ))
+		s=\$(date +%s%N); nettune-probe -c 3 -i 0 --csv \$(for i in \$(seq 20); do echo p\$i.probe.test:8080; done) >'$OUT'; e=\$(date +%s%N)
+		echo twenty=\$(( (e - s) / 1000000 ))
+		s=\$(date +%s%N); nettune-probe -c 1 -i 0 -P 1 -m tcp p1.probe.test:8080 p2.probe.test:8080 p3.probe.test:8080 >/dev/null; e=\$(date +%s%N)
+		echo serial3=\$(( (e - s) / 1000000 ))"
+	assert_success
+	one=$(printf '%s\n' "$output" | sed -n 's/^one=//p')
+	twenty=$(printf '%s\n' "$output" | sed -n 's/^twenty=//p')
+	serial3=$(printf '%s\n' "$output" | sed -n 's/^serial3=//p')
+	# 3 probes of >= 100 ms each
+	[ "$one" -ge 300 ]
+	[ "$twenty" -lt $((2 * one)) ] || fail "20 targets took ${twenty} ms, one took ${one} ms"
+	# -P 1 is one target after another: 3 targets x 1 probe >= 3 round trips
+	[ "$serial3" -ge 300 ]
+	run cut -d, -f1,5 "$OUT"
+	expected="target,received"
+	for i in $(seq 20); do expected+=$'\n'"p$i.probe.test:8080,3"; done
+	assert_output "$expected"
+}
+
+@test "probe: --prom writes per target, method and phase families that promtool accepts" {
+	require_sandbox
+	require_probe_fixtures
+	load prom-helpers
+	require_promtool
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0;
+		nettune-probe -c 2 -i 0 -m tcp,http --prom '$OUT.prom' 127.0.0.2:8080 http://127.0.0.2:8080/ 127.0.0.2:8081 'http://127.0.0.2:8080/x\"y' >/dev/null 2>&1 && exit 9;
+		echo rc=\$?"
+	assert_output rc=1
+	prom_check "$OUT.prom"
+	run grep -c '^# HELP' "$OUT.prom"
+	assert_output 8
+	run grep -c '^# TYPE' "$OUT.prom"
+	assert_output 8
+	run cat "$OUT.prom"
+	assert_line 'tunekit_probe_success{target="127.0.0.2:8080",method="tcp"} 1'
+	assert_line 'tunekit_probe_success{target="127.0.0.2:8081",method="tcp"} 0'
+	assert_line 'tunekit_probe_loss_ratio{target="127.0.0.2:8081",method="tcp"} 1'
+	assert_line 'tunekit_probe_sent_probes{target="http://127.0.0.2:8080/",method="http"} 2'
+	assert_line 'tunekit_probe_success{target="http://127.0.0.2:8080/x\"y",method="http"} 1'
+	assert_line 'tunekit_probe_median_seconds{target="127.0.0.2:8081",method="tcp",phase="connect"} NaN'
+	assert_line --regexp '^tunekit_probe_p95_seconds\{target="http://127\.0\.0\.2:8080/",method="http",phase="ttfb"\} [0-9.e-]+$'
+	for ph in dns connect ttfb total; do
+		assert_line --regexp "^tunekit_probe_max_seconds\{target=\"http://127\.0\.0\.2:8080/\",method=\"http\",phase=\"$ph\"\} "
+	done
+	# the file is replaced whole and readable by the exporter
+	[ "$(stat -c %a "$OUT.prom")" = 644 ]
+	# --prom - prints the metrics instead of the table
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0; nettune-probe -c 1 --prom - 127.0.0.2:8080"
+	assert_success
+	assert_line --index 0 '# HELP tunekit_probe_min_seconds fastest probe of the phase, from the start of the probe'
+	refute_line --partial TARGET
+}
+
+@test "probe: the contrib timer's command line writes a metrics file promtool accepts, and its timer fires every minute" {
+	require_sandbox
+	require_probe_fixtures
+	load prom-helpers
+	require_promtool
+	svc=$TUNEKIT_SRCDIR/contrib/systemd/nettune-probe-prom.service
+	grep -qx 'OnCalendar=minutely' "$TUNEKIT_SRCDIR/contrib/systemd/nettune-probe-prom.timer"
+	grep -qx 'SuccessExitStatus=1' "$svc"
+	grep -qx 'StandardOutput=null' "$svc"
+	cmd=$(sed -n 's/^ExecStart=//p' "$svc")
+	[[ $cmd == /usr/bin/nettune-probe\ * ]]
+	cmd=${cmd#/usr/bin/nettune-probe }
+	cmd=${cmd//\/etc\/tunekit\/probe-targets/$BATS_TEST_TMPDIR/targets}
+	cmd=${cmd//\/var\/lib\/prometheus\/node-exporter\/nettune-probe.prom/$OUT.prom}
+	printf '127.0.0.2:8080\nhttp://127.0.0.2:8080/\n' >"$BATS_TEST_TMPDIR/targets"
+	run in_probe_sandbox "probe_httpd 127.0.0.2 8080 0; nettune-probe ${cmd//--interval 1s/--interval 10ms}"
+	assert_success
+	prom_check "$OUT.prom"
+	run grep -c '^tunekit_probe_success{.*} 1$' "$OUT.prom"
+	assert_output 2
 }

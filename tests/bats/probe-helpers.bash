@@ -151,3 +151,97 @@ PY
 ge() {
 	python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"
 }
+
+# ---- HTTPS peers -------------------------------------------------------
+
+# probe_tls_ca DIR: a test CA and server certificates made by openssl:
+#   ca.pem                the CA (pass it with --cacert)
+#   good.pem/key          signed by the CA for tls.probe.test and 127.0.0.2, 10.200.9.2
+#   wrongname.pem/key     signed by the CA for other.invalid only
+#   expired.pem/key       signed by the CA for tls.probe.test, valid in 2020 only
+#   selfsigned.pem/key    tls.probe.test, signed by itself
+probe_tls_ca() {
+	local d=$1
+	mkdir -p "$d/ca.db"
+	: >"$d/ca.db/index.txt"
+	echo 01 >"$d/ca.db/serial"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 \
+		-subj "/CN=tunekit test CA" -addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+	cat >"$d/ca.cnf" <<CNF
+[ca]
+default_ca = tk
+[tk]
+database = $d/ca.db/index.txt
+serial = $d/ca.db/serial
+new_certs_dir = $d/ca.db
+certificate = $d/ca.pem
+private_key = $d/ca.key
+default_md = sha256
+policy = any
+copy_extensions = copy
+unique_subject = no
+[any]
+commonName = supplied
+CNF
+	local name san
+	for name in good wrongname expired; do
+		case $name in
+		wrongname) san="DNS:other.invalid" ;;
+		*) san="DNS:tls.probe.test,IP:127.0.0.2,IP:10.200.9.2" ;;
+		esac
+		openssl req -newkey rsa:2048 -nodes -keyout "$d/$name.key" -out "$d/$name.csr" \
+			-subj "/CN=${san%%,*}" -addext "subjectAltName=$san" 2>/dev/null
+		if [ "$name" = expired ]; then
+			openssl ca -batch -config "$d/ca.cnf" -in "$d/$name.csr" -out "$d/$name.pem" -notext \
+				-startdate 20200101000000Z -enddate 20200102000000Z 2>/dev/null
+		else
+			openssl ca -batch -config "$d/ca.cnf" -in "$d/$name.csr" -out "$d/$name.pem" -notext -days 2 2>/dev/null
+		fi
+	done
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/selfsigned.key" -out "$d/selfsigned.pem" -days 2 \
+		-subj "/CN=tls.probe.test" -addext "subjectAltName=DNS:tls.probe.test,IP:127.0.0.2" 2>/dev/null
+	[ -s "$d/good.pem" ] && [ -s "$d/expired.pem" ] && [ -s "$d/wrongname.pem" ] && [ -s "$d/selfsigned.pem" ]
+}
+
+# probe_https ADDR PORT CERTNAME DELAY_MS [NETNS]: a python3 ssl HTTPS server
+# (threaded, TLS 1.2/1.3) answering GET / with "hello" after DELAY_MS, with
+# the certificate CERTNAME of probe_tls_ca "$PROBE_TMP/ca"; ready on return.
+probe_https() {
+	local ready=$PROBE_TMP/https-$1-$2.ready ns=${5:-} cmd
+	cmd=(python3 -c '
+import http.server, socketserver, ssl, sys, time
+addr, port, cert, key, delay, ready = sys.argv[1:7]
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        time.sleep(int(delay) / 1000)
+        body = b"hello"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    def server_bind(self):
+        import socket
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().server_bind()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv = S((addr, int(port)), H)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+open(ready, "w").close()
+srv.serve_forever()
+' "$1" "$2" "$PROBE_TMP/ca/$3.pem" "$PROBE_TMP/ca/$3.key" "$4" "$ready")
+	if [ -n "$ns" ]; then
+		probe_bg "https-$1-$2" timeout 120 ip netns exec "$ns" "${cmd[@]}"
+	else
+		probe_bg "https-$1-$2" timeout 120 "${cmd[@]}"
+	fi
+	probe_wait_file "$ready"
+}

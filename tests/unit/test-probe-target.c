@@ -49,6 +49,20 @@ int main(void)
 	good("http://[::1]:8080/", "::1", 8080, 1, "/");
 	good("http://h?q", "h", 80, 1, "/?q");
 	good("http://h/p#frag", "h", 80, 1, "/p");
+	good("https://example.com/health", "example.com", 443, 1, "/health");
+	good("HTTPS://[::1]:8443", "::1", 8443, 1, "/");
+	{
+		struct probe_target t;
+		const char *why = NULL;
+		int rc = probe_target_parse("https://h/", 10, &t, &why);
+		ok(!rc && t.tls == 1, "https:// sets tls");
+		if (!rc)
+			probe_target_free(&t);
+		rc = probe_target_parse("http://h/", 9, &t, &why);
+		ok(!rc && t.tls == 0, "http:// does not set tls");
+		if (!rc)
+			probe_target_free(&t);
+	}
 	good("localhost:65535", "localhost", 65535, 0, NULL);
 
 	bad("", "empty target");
@@ -68,7 +82,8 @@ int main(void)
 	bad("[]:80", "invalid IPv6");
 	bad("[::1%]:80", "invalid IPv6");
 	bad("1:2:3g::", "invalid IPv6");
-	bad("https://example.com/", "https is not supported");
+	bad("https://user@example.com/", "user information");
+	bad("https://h:99999/", "out of range");
 	bad("ftp://example.com/", "unknown URL scheme");
 	bad("http://user@example.com/", "user information");
 	bad("http:///path", "empty host");
