@@ -31,6 +31,7 @@
 #include "paths.h"
 #include "prom.h"
 #include "resolvconf.h"
+#include "snapshot.h"
 #include "textdiff.h"
 #include "tlsprobe.h"
 #include "txn.h"
@@ -43,6 +44,7 @@ extern char **environ;
 #define MAX_SERVERS        64
 #define RESOLVED_RUN_DIR   "/run/systemd/resolve"
 #define RESOLVED_UPLINK    "/run/systemd/resolve/resolv.conf"
+#define NM_PID_FILE        "/run/NetworkManager/NetworkManager.pid"
 
 /* Built-in public resolvers, measured next to the system's own by default. */
 static const char *const builtin_servers[] = {
@@ -52,7 +54,7 @@ static const char *const builtin_servers[] = {
 enum command { CMD_BENCH, CMD_BEST, CMD_APPLY, CMD_CHECK, CMD_SHOW };
 enum names_mode { NAMES_MISS, NAMES_HIT, NAMES_FILE };
 enum output { OUT_TABLE, OUT_JSON, OUT_CSV };
-enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF };
+enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF, APPLY_NM };
 
 enum rcode_slot { RC_NOERROR, RC_FORMERR, RC_SERVFAIL, RC_NXDOMAIN, RC_NOTIMP, RC_REFUSED, RC_OTHER, RC_N };
 static const char *const rcode_keys[RC_N] = {
@@ -118,8 +120,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " show           who owns /etc/resolv.conf and the resolvers configured now\n"
 	      " bench          measure each resolver (default: the system's and built-in ones)\n"
 	      " best           rank them and print the winner; exit 1 if none qualifies\n"
-	      " apply          write the winner (or the given servers) into systemd-resolved\n"
-	      "                or /etc/resolv.conf, after a health check\n"
+	      " apply          write the winner (or the given servers) into systemd-resolved,\n"
+	      "                NetworkManager (global DNS) or /etc/resolv.conf, after a health check\n"
 	      " check          the configured resolvers answer within --max-ms; exit 3 if not\n",
 	      stdout);
 	fputs("\nMeasurement:\n"
@@ -151,10 +153,13 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --resolved           write " TK_RESOLVED_DROPIN "\n"
 	      "     --resolv-conf        rewrite " TK_RESOLV_CONF " (a plain file)\n"
 	      "     --route-all          add Domains=~. to the drop-in\n"
-	      "     --reload             reload systemd-resolved even under --root\n"
-	      "     --no-reload          never reload systemd-resolved\n"
+	      "     --reload             reload systemd-resolved or NetworkManager even under --root\n"
+	      "     --no-reload          never reload systemd-resolved or NetworkManager\n"
 	      " -n, --dry-run            show the diff, change nothing\n"
-	      "     --root <dir>         files live under this directory\n",
+	      "     --root <dir>         files live under this directory\n"
+	      "\nWhere NetworkManager owns " TK_RESOLV_CONF ", apply writes global DNS (no DNS over\n"
+	      "TLS) to " TK_NM_DROPIN "\n"
+	      "and reloads NetworkManager (nmcli general reload conf) when it runs.\n",
 	      stdout);
 	fputs("\n -h, --help               display this help\n"
 	      " -V, --version            display version\n", stdout);
@@ -885,6 +890,78 @@ static int resolved_running(void)
 }
 
 /*
+ * NetworkManager runs when its pid file (under the root) names a process
+ * (under TUNEKIT_PROC) whose comm is NetworkManager.
+ */
+static int nm_running(void)
+{
+	char *path = tk_path(NM_PID_FILE), *data = NULL, *comm = NULL;
+	size_t len, clen;
+	int running = 0;
+	if (read_file(path, 64, &data, &len) == 0) {
+		long pid = resolvconf_pid_parse(data, len);
+		if (pid > 0) {
+			char rel[32];
+			snprintf(rel, sizeof(rel), "%ld/comm", pid);
+			char *cpath = tk_proc_path(rel);
+			if (read_file(cpath, 64, &comm, &clen) == 0)
+				running = !strcmp(comm, "NetworkManager\n") || !strcmp(comm, "NetworkManager");
+			free(cpath);
+		}
+	}
+	free(comm);
+	free(data);
+	free(path);
+	return running;
+}
+
+/* nmcli general reload conf: NetworkManager rereads its configuration. 0,
+ * -errno (not started), or -ECHILD with *status (exit status, 128+signal). */
+static int run_nmcli_reload(int *status)
+{
+	char *argv[] = { (char *)"nmcli", (char *)"general", (char *)"reload", (char *)"conf", NULL };
+	pid_t pid;
+	int st, rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return *status == 0 ? 0 : -ECHILD;
+}
+
+/*
+ * Undo a drop-in written by snapshot id (NetworkManager refused it): under
+ * the lock, put TK_NM_DROPIN back as the snapshot recorded it (content,
+ * mode, or absent), then drop the snapshot: the apply never happened, and
+ * `nettune-backup restore` still undoes the change before it. 0 or -errno.
+ */
+static int nm_rollback(const char *id)
+{
+	struct txn_error err;
+	struct snapshot snap;
+	int lock, rc = txn_lock_acquire(&lock, &err);
+	if (rc)
+		return rc;
+	rc = snapshot_load(id, &snap, NULL);
+	if (!rc) {
+		rc = -ENOENT;
+		for (size_t i = 0; i < snap.nfiles; i++)
+			if (!strcmp(snap.files[i].path, TK_NM_DROPIN))
+				rc = snapshot_file_restore(&snap.files[i]);
+		snapshot_free(&snap);
+	}
+	if (!rc) {
+		int r = snapshot_remove(id);
+		if (r < 0)
+			msg_warn_errno(-r, "snapshot %s", id);
+	}
+	txn_lock_release(lock);
+	return rc;
+}
+
+/*
  * Write data to the managed file abs through the engine, unless it holds
  * exactly that already (then nothing is written, no snapshot taken).
  * *written says whether the file changed; opts->log gets the change.
@@ -936,6 +1013,64 @@ static int apply_file(const char *abs, const char *data, const struct config *c,
 	return TK_EXIT_OK;
 }
 
+/*
+ * NetworkManager mode: its global DNS in TK_NM_DROPIN (the search domains
+ * and options of the resolv.conf it wrote carried over: link, the target of
+ * the resolv.conf symlink, is read under the root too, never the host's),
+ * then a reload when it runs; a refused reload rolls the drop-in back.
+ */
+static int apply_nm(struct resolver **chosen, size_t n, const char *link, const struct config *c,
+		    struct txn_opts *o)
+{
+	struct resolvconf cur;
+	char *rcdata = NULL, (*addr)[INET6_ADDRSTRLEN] = xcalloc(n + 1, sizeof(*addr));
+	const char **addrs = xcalloc(n + 1, sizeof(*addrs));
+	size_t rclen, skipped = 0;
+	int written = 0, rc;
+
+	if (load_resolv_conf(link[0] ? link : TK_RESOLV_CONF, &rcdata, &rclen, &cur) < 0)
+		memset(&cur, 0, sizeof(cur));
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = dns_server_addr(&chosen[i]->srv, addr[i], sizeof(addr[i]));
+	char *data = resolvconf_nm_dropin(addrs, n, &cur, &skipped);
+	if (skipped)
+		msg_warn("%s: %zu search domain(s) or option(s) with characters a NetworkManager key file "
+			 "cannot hold were left out", TK_RESOLV_CONF, skipped);
+	resolvconf_free(&cur);
+	free(rcdata);
+	free(addrs);
+	free(addr);
+	rc = apply_file(TK_NM_DROPIN, data, c, o, &written);
+	free(data);
+	if (rc != TK_EXIT_OK || !written || c->reload == 0)
+		return rc;
+	if (!nm_running()) {
+		msg_info("NetworkManager is not running: the drop-in takes effect when it starts");
+		return rc;
+	}
+	if (tk_root()[0] && c->reload < 0) {
+		msg_info("NetworkManager runs under %s: not reloading it (--reload to do so)", tk_root());
+		return rc;
+	}
+	int status = 0, r = run_nmcli_reload(&status);
+	if (!r) {
+		msg_info("NetworkManager reloaded its configuration");
+		return rc;
+	}
+	if (r == -ECHILD)
+		msg_warn("nmcli general reload conf: exit status %d", status);
+	else
+		msg_warn_errno(-r, "nmcli general reload conf");
+	int u = nm_rollback(o->snapshot_id);
+	if (u < 0)
+		msg_warn_errno(-u, "rolling back %s%s failed: undo with: nettune-backup restore %s",
+			       tk_root(), TK_NM_DROPIN, o->snapshot_id);
+	else
+		msg_warn("NetworkManager did not reload: %s%s rolled back, nothing changed", tk_root(),
+			 TK_NM_DROPIN);
+	return TK_EXIT_FAILURE;
+}
+
 static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct config *c)
 {
 	char target[PATH_MAX];
@@ -945,9 +1080,11 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 
 	msg_verbose("%s: %s%s%s (%s)", TK_RESOLV_CONF, resolvconf_owner_text(owner), target[0] ? " -> " : "",
 		    target, why);
-	if (owner == RESOLVCONF_OWNER_NETWORKMANAGER)
-		msg_die(TK_EXIT_FAILURE, "%s is managed by NetworkManager: set the servers there "
-			"(nmcli connection modify ID ipv4.dns ADDR ipv4.ignore-auto-dns yes)", TK_RESOLV_CONF);
+	if (owner == RESOLVCONF_OWNER_NETWORKMANAGER && mode != APPLY_AUTO)
+		msg_die(TK_EXIT_FAILURE, "%s is managed by NetworkManager, which would overwrite %s: "
+			"apply without --resolved or --resolv-conf writes NetworkManager's global DNS (%s)",
+			TK_RESOLV_CONF, mode == APPLY_RESOLVED ? "a resolved drop-in's effect" : "the file",
+			TK_NM_DROPIN);
 	if (owner == RESOLVCONF_OWNER_RESOLVCONF)
 		msg_die(TK_EXIT_FAILURE, "%s is managed by resolvconf: set the servers in "
 			"/etc/resolvconf/resolv.conf.d or the interface configuration", TK_RESOLV_CONF);
@@ -955,7 +1092,12 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		msg_die(TK_EXIT_FAILURE, "%s is a symlink to %s, which nettune-dns does not "
 			"recognise: refusing to change it", TK_RESOLV_CONF, target);
 	if (mode == APPLY_AUTO)
-		mode = resolvconf_owner_is_resolved(owner) ? APPLY_RESOLVED : APPLY_RESOLV_CONF;
+		mode = owner == RESOLVCONF_OWNER_NETWORKMANAGER ? APPLY_NM
+		       : resolvconf_owner_is_resolved(owner)   ? APPLY_RESOLVED
+							       : APPLY_RESOLV_CONF;
+	if (mode == APPLY_NM && c->route_all)
+		bad_usage("--route-all is for the systemd-resolved drop-in; %s is managed by NetworkManager",
+			  TK_RESOLV_CONF);
 	if (mode == APPLY_RESOLV_CONF && resolvconf_owner_is_resolved(owner))
 		msg_die(TK_EXIT_FAILURE, "%s belongs to %s: use --resolved (or remove the link first)",
 			TK_RESOLV_CONF, resolvconf_owner_text(owner));
@@ -968,6 +1110,11 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		any_dot |= rs[i].srv.tls;
 		any_plain |= !rs[i].srv.tls;
 	}
+	if (any_dot && mode == APPLY_NM)
+		bad_usage("DNS over TLS: %s is managed by NetworkManager, whose global DNS (servers= in "
+			  "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
+			  "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
+			  "systemd-resolved); nothing changed", TK_RESOLV_CONF);
 	if (any_dot && mode == APPLY_RESOLV_CONF)
 		bad_usage("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
 			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
@@ -979,6 +1126,9 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 			bad_usage("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
 		if (mode == APPLY_RESOLV_CONF && dns_server_port(&rs[i].srv) != 53)
 			bad_usage("%s: resolv.conf cannot name a port other than 53", rs[i].label);
+		if (mode == APPLY_NM && dns_server_port(&rs[i].srv) != 53)
+			bad_usage("%s: NetworkManager's global DNS cannot name a port other than 53",
+				  rs[i].label);
 	}
 	if (explicit && nr > RESOLV_MAX_NS)
 		bad_usage("at most %d servers", RESOLV_MAX_NS);
@@ -1052,6 +1202,8 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 				}
 			}
 		}
+	} else if (mode == APPLY_NM) {
+		rc = apply_nm(chosen, nchosen, target, c, &o);
 	} else {
 		char *path = tk_path(TK_RESOLV_CONF), *old = NULL;
 		size_t olen = 0;
@@ -1078,7 +1230,8 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 
 /* ---- check ----------------------------------------------------------- */
 
-/* The configured resolvers: the drop-in's DNS=, else resolv.conf. */
+/* The configured resolvers: the resolved drop-in's DNS=, else the
+ * NetworkManager drop-in's servers=, else resolv.conf. */
 static size_t configured_servers(struct resolver *rs)
 {
 	size_t nr = 0;
@@ -1096,6 +1249,20 @@ static size_t configured_servers(struct resolver *rs)
 					add_server(rs, &nr, &s);
 			}
 		}
+		free(data);
+	}
+	free(path);
+	path = tk_path(TK_NM_DROPIN);
+	if (!nr && read_file(path, 1 << 20, &data, &len) == 0) {
+		char **w;
+		size_t n = resolvconf_nm_servers(data, len, &w);
+		for (size_t i = 0; i < n; i++) {
+			struct dns_server s;
+			if (dns_server_parse(w[i], &s) == 0)
+				add_server(rs, &nr, &s);
+			free(w[i]);
+		}
+		free(w);
 		free(data);
 	}
 	free(path);
@@ -1188,9 +1355,10 @@ static int cmd_show(const struct config *c)
 	enum resolvconf_owner owner = detect_owner(target, sizeof(target), &why);
 	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
 	size_t nr = configured_servers(rs);
-	char *dropin = tk_path(TK_RESOLVED_DROPIN);
-	int managed = access(dropin, F_OK) == 0;
+	char *dropin = tk_path(TK_RESOLVED_DROPIN), *nm = tk_path(TK_NM_DROPIN);
+	int managed = access(dropin, F_OK) == 0, nm_managed = access(nm, F_OK) == 0;
 	free(dropin);
+	free(nm);
 
 	if (c->out == OUT_JSON) {
 		struct json j;
@@ -1201,6 +1369,7 @@ static int cmd_show(const struct config *c)
 		json_string(&j, "link", target[0] ? target : NULL);
 		json_string(&j, "evidence", why);
 		json_bool(&j, "tunekit_dropin", managed);
+		json_bool(&j, "tunekit_nm_dropin", nm_managed);
 		json_array_begin(&j, "servers");
 		for (size_t i = 0; i < nr; i++)
 			json_string(&j, NULL, rs[i].label);
@@ -1214,6 +1383,8 @@ static int cmd_show(const struct config *c)
 			printf(" %s", rs[i].label);
 		printf("%s\n", nr ? "" : " (none)");
 		printf("tunekit drop-in %s: %s\n", TK_RESOLVED_DROPIN, managed ? "present" : "absent");
+		if (nm_managed || owner == RESOLVCONF_OWNER_NETWORKMANAGER)
+			printf("tunekit drop-in %s: %s\n", TK_NM_DROPIN, nm_managed ? "present" : "absent");
 	}
 	free(rs);
 	return TK_EXIT_OK;
