@@ -13,6 +13,8 @@
 #define TK_SYSCTL_PRIVATE_CONF "/etc/sysctl.d/90-tunekit-private.conf"
 #define TK_RESOLVED_DROPIN  "/etc/systemd/resolved.conf.d/60-tunekit.conf"
 #define TK_RESOLV_CONF      "/etc/resolv.conf"
+/* nettune-dns apply where NetworkManager owns resolv.conf: its global DNS */
+#define TK_NM_DROPIN        "/etc/NetworkManager/conf.d/90-tunekit-dns.conf"
 #define TK_CONFIG_FILE      "/etc/tunekit/tunekit.conf"
 #define TK_STATE_DIR        "/var/lib/tunekit"
 #define TK_SNAPSHOT_DIR     "/var/lib/tunekit/snapshots"

@@ -27,6 +27,7 @@ const char *const snapshot_managed_files[] = {
 	TK_RESOLV_CONF,
 	TK_SYSCTL_PRIVATE_CONF,
 	TK_PROFILE_FILE,
+	TK_NM_DROPIN,
 	NULL,
 };
 
@@ -41,6 +42,7 @@ static const struct {
 	{ TK_RESOLV_CONF, 0644, 1 }, /* a link to resolved's stub file is normal */
 	{ TK_SYSCTL_PRIVATE_CONF, 0600, 0 },
 	{ TK_PROFILE_FILE, 0644, 0 },
+	{ TK_NM_DROPIN, 0644, 0 },
 };
 
 int snapshot_managed_max_mode(const char *abs_path)

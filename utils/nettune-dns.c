@@ -31,6 +31,7 @@
 #include "paths.h"
 #include "prom.h"
 #include "resolvconf.h"
+#include "snapshot.h"
 #include "textdiff.h"
 #include "tlsprobe.h"
 #include "txn.h"
@@ -43,7 +44,7 @@ extern char **environ;
 #define MAX_SERVERS        64
 #define RESOLVED_RUN_DIR   "/run/systemd/resolve"
 #define RESOLVED_UPLINK    "/run/systemd/resolve/resolv.conf"
-#define MANAGED_COMMENT    "# nameservers set by nettune-dns (tunekit)"
+#define NM_PID_FILE        "/run/NetworkManager/NetworkManager.pid"
 
 /* Built-in public resolvers, measured next to the system's own by default. */
 static const char *const builtin_servers[] = {
@@ -53,7 +54,7 @@ static const char *const builtin_servers[] = {
 enum command { CMD_BENCH, CMD_BEST, CMD_APPLY, CMD_CHECK, CMD_SHOW };
 enum names_mode { NAMES_MISS, NAMES_HIT, NAMES_FILE };
 enum output { OUT_TABLE, OUT_JSON, OUT_CSV };
-enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF };
+enum apply_mode { APPLY_AUTO, APPLY_RESOLVED, APPLY_RESOLV_CONF, APPLY_NM };
 
 enum rcode_slot { RC_NOERROR, RC_FORMERR, RC_SERVFAIL, RC_NXDOMAIN, RC_NOTIMP, RC_REFUSED, RC_OTHER, RC_N };
 static const char *const rcode_keys[RC_N] = {
@@ -119,8 +120,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " show           who owns /etc/resolv.conf and the resolvers configured now\n"
 	      " bench          measure each resolver (default: the system's and built-in ones)\n"
 	      " best           rank them and print the winner; exit 1 if none qualifies\n"
-	      " apply          write the winner (or the given servers) into systemd-resolved\n"
-	      "                or /etc/resolv.conf, after a health check\n"
+	      " apply          write the winner (or the given servers) into systemd-resolved,\n"
+	      "                NetworkManager (global DNS) or /etc/resolv.conf, after a health check\n"
 	      " check          the configured resolvers answer within --max-ms; exit 3 if not\n",
 	      stdout);
 	fputs("\nMeasurement:\n"
@@ -152,10 +153,13 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --resolved           write " TK_RESOLVED_DROPIN "\n"
 	      "     --resolv-conf        rewrite " TK_RESOLV_CONF " (a plain file)\n"
 	      "     --route-all          add Domains=~. to the drop-in\n"
-	      "     --reload             reload systemd-resolved even under --root\n"
-	      "     --no-reload          never reload systemd-resolved\n"
+	      "     --reload             reload systemd-resolved or NetworkManager even under --root\n"
+	      "     --no-reload          never reload systemd-resolved or NetworkManager\n"
 	      " -n, --dry-run            show the diff, change nothing\n"
-	      "     --root <dir>         files live under this directory\n",
+	      "     --root <dir>         files live under this directory\n"
+	      "\nWhere NetworkManager owns " TK_RESOLV_CONF ", apply writes global DNS (no DNS over\n"
+	      "TLS) to " TK_NM_DROPIN "\n"
+	      "and reloads NetworkManager (nmcli general reload conf) when it runs.\n",
 	      stdout);
 	fputs("\n -h, --help               display this help\n"
 	      " -V, --version            display version\n", stdout);
@@ -776,118 +780,27 @@ static size_t drop_stubs(struct resolver *rs, size_t nr)
 
 /* ---- resolv.conf ownership ------------------------------------------- */
 
-enum owner {
-	OWNER_MISSING, OWNER_PLAIN, OWNER_RESOLVED_STUB, OWNER_RESOLVED_UPLINK,
-	OWNER_RESOLVED_STATIC, OWNER_RESOLVED_FILE, OWNER_NETWORKMANAGER, OWNER_RESOLVCONF,
-	OWNER_UNKNOWN_LINK,
-};
-
-static const char *owner_text(enum owner o)
+/*
+ * Who owns resolv.conf under the root: lstat, readlink and read here, the
+ * decision in resolvconf_owner_of(). *why (may be NULL): its evidence.
+ */
+static enum resolvconf_owner detect_owner(char *link_target, size_t len, const char **why)
 {
-	switch (o) {
-	case OWNER_MISSING: return "missing (a plain file will be created)";
-	case OWNER_PLAIN: return "a plain file";
-	case OWNER_RESOLVED_STUB: return "systemd-resolved (stub-resolv.conf)";
-	case OWNER_RESOLVED_UPLINK: return "systemd-resolved (uplink resolv.conf)";
-	case OWNER_RESOLVED_STATIC: return "systemd-resolved (static stub)";
-	case OWNER_RESOLVED_FILE: return "systemd-resolved (a copy of its file)";
-	case OWNER_NETWORKMANAGER: return "NetworkManager";
-	case OWNER_RESOLVCONF: return "resolvconf";
-	case OWNER_UNKNOWN_LINK: return "an unrecognised symlink";
-	}
-	return "?";
-}
-
-/* Stable one-word names for --json. */
-static const char *owner_key(enum owner o)
-{
-	static const char *const keys[] = {
-		[OWNER_MISSING] = "missing", [OWNER_PLAIN] = "plain",
-		[OWNER_RESOLVED_STUB] = "resolved-stub", [OWNER_RESOLVED_UPLINK] = "resolved-uplink",
-		[OWNER_RESOLVED_STATIC] = "resolved-static", [OWNER_RESOLVED_FILE] = "resolved-file",
-		[OWNER_NETWORKMANAGER] = "networkmanager", [OWNER_RESOLVCONF] = "resolvconf",
-		[OWNER_UNKNOWN_LINK] = "unknown-link",
-	};
-	return keys[o];
-}
-
-static int owner_is_resolved(enum owner o)
-{
-	return o == OWNER_RESOLVED_STUB || o == OWNER_RESOLVED_UPLINK ||
-	       o == OWNER_RESOLVED_STATIC || o == OWNER_RESOLVED_FILE;
-}
-
-/* Resolve a symlink target to an absolute path, as seen from /etc, lexically. */
-static void normalize_target(const char *target, char *out, size_t len)
-{
-	char buf[PATH_MAX * 2];
-	char *parts[256];
-	size_t np = 0;
-	snprintf(buf, sizeof(buf), "%s%s", target[0] == '/' ? "" : "/etc/", target);
-	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(p, "."))
-			continue;
-		if (!strcmp(p, "..")) {
-			if (np)
-				np--;
-			continue;
-		}
-		if (np < ARRAY_SIZE(parts))
-			parts[np++] = p;
-	}
-	size_t o = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < np && o < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "/%s", parts[i]);
-	if (!strncmp(out, "/var/run/", 9))
-		memmove(out, out + 4, strlen(out + 4) + 1);
-}
-
-static enum owner detect_owner(char *link_target, size_t len)
-{
-	char *path = tk_path(TK_RESOLV_CONF), *data = NULL;
+	char *path = tk_path(TK_RESOLV_CONF), *data = NULL, raw[PATH_MAX];
+	struct resolvconf_seen seen = { 0 };
 	struct stat st;
-	enum owner o;
-	size_t dlen;
 
-	link_target[0] = '\0';
-	if (lstat(path, &st) < 0) {
-		o = OWNER_MISSING;
-	} else if (S_ISLNK(st.st_mode)) {
-		char raw[PATH_MAX];
-		ssize_t n = readlink(path, raw, sizeof(raw) - 1);
-		raw[n > 0 ? n : 0] = '\0';
-		normalize_target(raw, link_target, len);
-		if (!strcmp(link_target, "/run/systemd/resolve/stub-resolv.conf"))
-			o = OWNER_RESOLVED_STUB;
-		else if (!strcmp(link_target, RESOLVED_UPLINK))
-			o = OWNER_RESOLVED_UPLINK;
-		else if (!strcmp(link_target, "/usr/lib/systemd/resolv.conf") ||
-			 !strcmp(link_target, "/lib/systemd/resolv.conf"))
-			o = OWNER_RESOLVED_STATIC;
-		else if (!strcmp(link_target, "/run/NetworkManager/resolv.conf") ||
-			 !strcmp(link_target, "/run/NetworkManager/no-stub-resolv.conf"))
-			o = OWNER_NETWORKMANAGER;
-		else if (!strcmp(link_target, "/run/resolvconf/resolv.conf") ||
-			 !strcmp(link_target, "/etc/resolvconf/run/resolv.conf"))
-			o = OWNER_RESOLVCONF;
-		else
-			o = OWNER_UNKNOWN_LINK;
-	} else if (read_file(path, 1 << 20, &data, &dlen) == 0) {
-		/* memmem: a NUL byte must not hide a marker behind it */
-#define HAS(text) memmem(data, dlen, text, strlen(text))
-		if (HAS("# Generated by NetworkManager"))
-			o = OWNER_NETWORKMANAGER;
-		else if (HAS("generated by resolvconf"))
-			o = OWNER_RESOLVCONF;
-		else if (HAS("managed by man:systemd-resolved"))
-			o = OWNER_RESOLVED_FILE;
-		else
-			o = OWNER_PLAIN;
-#undef HAS
-	} else {
-		o = OWNER_PLAIN;
+	if (lstat(path, &st) == 0) {
+		seen.exists = 1;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t n = readlink(path, raw, sizeof(raw) - 1);
+			raw[n > 0 ? n : 0] = '\0';
+			seen.link = raw;
+		} else if (read_file(path, 1 << 20, &data, &seen.len) == 0) {
+			seen.data = data;
+		}
 	}
+	enum resolvconf_owner o = resolvconf_owner_of(&seen, link_target, len, why);
 	free(data);
 	free(path);
 	return o;
@@ -936,53 +849,19 @@ static char *resolved_dropin(struct resolver **chosen, size_t n, const struct co
 
 /*
  * Old resolv.conf (olen bytes) with its nameserver lines replaced, every
- * other line kept byte for byte. NULL when a line holds a NUL byte (a
- * damaged file is not rewritten); *bad_line gets its number.
+ * other line kept byte for byte (resolvconf_rewrite). NULL when a line
+ * holds a NUL byte; *bad_line gets its number.
  */
 static char *resolv_conf_rewrite(const char *old, size_t olen, struct resolver **chosen, size_t n,
 				 unsigned *bad_line)
 {
-	struct resolvconf rc;
-	size_t cap = olen + 256 + n * 64, o = 0;
-	char *out = xmalloc(cap);
-	int placed = 0;
-	char addr[INET6_ADDRSTRLEN];
-
-	resolvconf_parse(old ? old : "", old ? olen : 0, &rc);
-#define EMIT_NS()                                                                     \
-	do {                                                                          \
-		o += (size_t)snprintf(out + o, cap - o, "%s\n", MANAGED_COMMENT);     \
-		for (size_t i = 0; i < n; i++)                                        \
-			o += (size_t)snprintf(out + o, cap - o, "nameserver %s\n",    \
-					      dns_server_addr(&chosen[i]->srv, addr,   \
-							      sizeof(addr)));          \
-		placed = 1;                                                           \
-	} while (0)
-
-	for (size_t k = 0; k < rc.nlines; k++) {
-		const struct resolvconf_line *l = &rc.lines[k];
-		const char *line = old + l->off;
-		if (l->why && memchr(line, '\0', l->len)) {
-			*bad_line = l->lineno;
-			free(out);
-			resolvconf_free(&rc);
-			return NULL;
-		}
-		if (l->kind == RESOLVCONF_NAMESERVER ||
-		    (l->len == strlen(MANAGED_COMMENT) && !memcmp(line, MANAGED_COMMENT, l->len))) {
-			if (!placed)
-				EMIT_NS();
-			continue;
-		}
-		memcpy(out + o, line, l->len);
-		o += l->len;
-		out[o++] = '\n';
-		out[o] = '\0';
-	}
-	if (!placed)
-		EMIT_NS();
-#undef EMIT_NS
-	resolvconf_free(&rc);
+	char (*addr)[INET6_ADDRSTRLEN] = xcalloc(n + 1, sizeof(*addr));
+	const char **addrs = xcalloc(n + 1, sizeof(*addrs));
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = dns_server_addr(&chosen[i]->srv, addr[i], sizeof(addr[i]));
+	char *out = resolvconf_rewrite(old, olen, addrs, n, bad_line);
+	free(addrs);
+	free(addr);
 	return out;
 }
 
@@ -1008,6 +887,78 @@ static int resolved_running(void)
 	int r = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 	free(p);
 	return r;
+}
+
+/*
+ * NetworkManager runs when its pid file (under the root) names a process
+ * (under TUNEKIT_PROC) whose comm is NetworkManager.
+ */
+static int nm_running(void)
+{
+	char *path = tk_path(NM_PID_FILE), *data = NULL, *comm = NULL;
+	size_t len, clen;
+	int running = 0;
+	if (read_file(path, 64, &data, &len) == 0) {
+		long pid = resolvconf_pid_parse(data, len);
+		if (pid > 0) {
+			char rel[32];
+			snprintf(rel, sizeof(rel), "%ld/comm", pid);
+			char *cpath = tk_proc_path(rel);
+			if (read_file(cpath, 64, &comm, &clen) == 0)
+				running = !strcmp(comm, "NetworkManager\n") || !strcmp(comm, "NetworkManager");
+			free(cpath);
+		}
+	}
+	free(comm);
+	free(data);
+	free(path);
+	return running;
+}
+
+/* nmcli general reload conf: NetworkManager rereads its configuration. 0,
+ * -errno (not started), or -ECHILD with *status (exit status, 128+signal). */
+static int run_nmcli_reload(int *status)
+{
+	char *argv[] = { (char *)"nmcli", (char *)"general", (char *)"reload", (char *)"conf", NULL };
+	pid_t pid;
+	int st, rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (rc)
+		return -rc;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return *status == 0 ? 0 : -ECHILD;
+}
+
+/*
+ * Undo a drop-in written by snapshot id (NetworkManager refused it): under
+ * the lock, put TK_NM_DROPIN back as the snapshot recorded it (content,
+ * mode, or absent), then drop the snapshot: the apply never happened, and
+ * `nettune-backup restore` still undoes the change before it. 0 or -errno.
+ */
+static int nm_rollback(const char *id)
+{
+	struct txn_error err;
+	struct snapshot snap;
+	int lock, rc = txn_lock_acquire(&lock, &err);
+	if (rc)
+		return rc;
+	rc = snapshot_load(id, &snap, NULL);
+	if (!rc) {
+		rc = -ENOENT;
+		for (size_t i = 0; i < snap.nfiles; i++)
+			if (!strcmp(snap.files[i].path, TK_NM_DROPIN))
+				rc = snapshot_file_restore(&snap.files[i]);
+		snapshot_free(&snap);
+	}
+	if (!rc) {
+		int r = snapshot_remove(id);
+		if (r < 0)
+			msg_warn_errno(-r, "snapshot %s", id);
+	}
+	txn_lock_release(lock);
+	return rc;
 }
 
 /*
@@ -1062,39 +1013,111 @@ static int apply_file(const char *abs, const char *data, const struct config *c,
 	return TK_EXIT_OK;
 }
 
+/*
+ * NetworkManager mode: its global DNS in TK_NM_DROPIN (the search domains
+ * and options of the resolv.conf it wrote carried over: link, the target of
+ * the resolv.conf symlink, is read under the root too, never the host's),
+ * then a reload when it runs; a refused reload rolls the drop-in back.
+ */
+static int apply_nm(struct resolver **chosen, size_t n, const char *link, const struct config *c,
+		    struct txn_opts *o)
+{
+	struct resolvconf cur;
+	char *rcdata = NULL, (*addr)[INET6_ADDRSTRLEN] = xcalloc(n + 1, sizeof(*addr));
+	const char **addrs = xcalloc(n + 1, sizeof(*addrs));
+	size_t rclen, skipped = 0;
+	int written = 0, rc;
+
+	if (load_resolv_conf(link[0] ? link : TK_RESOLV_CONF, &rcdata, &rclen, &cur) < 0)
+		memset(&cur, 0, sizeof(cur));
+	for (size_t i = 0; i < n; i++)
+		addrs[i] = dns_server_addr(&chosen[i]->srv, addr[i], sizeof(addr[i]));
+	char *data = resolvconf_nm_dropin(addrs, n, &cur, &skipped);
+	if (skipped)
+		msg_warn("%s: %zu search domain(s) or option(s) with characters a NetworkManager key file "
+			 "cannot hold were left out", TK_RESOLV_CONF, skipped);
+	resolvconf_free(&cur);
+	free(rcdata);
+	free(addrs);
+	free(addr);
+	rc = apply_file(TK_NM_DROPIN, data, c, o, &written);
+	free(data);
+	if (rc != TK_EXIT_OK || !written || c->reload == 0)
+		return rc;
+	if (!nm_running()) {
+		msg_info("NetworkManager is not running: the drop-in takes effect when it starts");
+		return rc;
+	}
+	if (tk_root()[0] && c->reload < 0) {
+		msg_info("NetworkManager runs under %s: not reloading it (--reload to do so)", tk_root());
+		return rc;
+	}
+	int status = 0, r = run_nmcli_reload(&status);
+	if (!r) {
+		msg_info("NetworkManager reloaded its configuration");
+		return rc;
+	}
+	if (r == -ECHILD)
+		msg_warn("nmcli general reload conf: exit status %d", status);
+	else
+		msg_warn_errno(-r, "nmcli general reload conf");
+	int u = nm_rollback(o->snapshot_id);
+	if (u < 0)
+		msg_warn_errno(-u, "rolling back %s%s failed: undo with: nettune-backup restore %s",
+			       tk_root(), TK_NM_DROPIN, o->snapshot_id);
+	else
+		msg_warn("NetworkManager did not reload: %s%s rolled back, nothing changed", tk_root(),
+			 TK_NM_DROPIN);
+	return TK_EXIT_FAILURE;
+}
+
 static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct config *c)
 {
 	char target[PATH_MAX];
-	enum owner owner = detect_owner(target, sizeof(target));
+	const char *why;
+	enum resolvconf_owner owner = detect_owner(target, sizeof(target), &why);
 	enum apply_mode mode = c->apply_mode;
 
-	msg_verbose("%s: %s%s%s", TK_RESOLV_CONF, owner_text(owner), target[0] ? " -> " : "", target);
-	if (owner == OWNER_NETWORKMANAGER)
-		msg_die(TK_EXIT_FAILURE, "%s is managed by NetworkManager: set the servers there "
-			"(nmcli connection modify ID ipv4.dns ADDR ipv4.ignore-auto-dns yes)", TK_RESOLV_CONF);
-	if (owner == OWNER_RESOLVCONF)
+	msg_verbose("%s: %s%s%s (%s)", TK_RESOLV_CONF, resolvconf_owner_text(owner), target[0] ? " -> " : "",
+		    target, why);
+	if (owner == RESOLVCONF_OWNER_NETWORKMANAGER && mode != APPLY_AUTO)
+		msg_die(TK_EXIT_FAILURE, "%s is managed by NetworkManager, which would overwrite %s: "
+			"apply without --resolved or --resolv-conf writes NetworkManager's global DNS (%s)",
+			TK_RESOLV_CONF, mode == APPLY_RESOLVED ? "a resolved drop-in's effect" : "the file",
+			TK_NM_DROPIN);
+	if (owner == RESOLVCONF_OWNER_RESOLVCONF)
 		msg_die(TK_EXIT_FAILURE, "%s is managed by resolvconf: set the servers in "
 			"/etc/resolvconf/resolv.conf.d or the interface configuration", TK_RESOLV_CONF);
-	if (owner == OWNER_UNKNOWN_LINK)
+	if (owner == RESOLVCONF_OWNER_UNKNOWN_LINK)
 		msg_die(TK_EXIT_FAILURE, "%s is a symlink to %s, which nettune-dns does not "
 			"recognise: refusing to change it", TK_RESOLV_CONF, target);
 	if (mode == APPLY_AUTO)
-		mode = owner_is_resolved(owner) ? APPLY_RESOLVED : APPLY_RESOLV_CONF;
-	if (mode == APPLY_RESOLV_CONF && owner_is_resolved(owner))
+		mode = owner == RESOLVCONF_OWNER_NETWORKMANAGER ? APPLY_NM
+		       : resolvconf_owner_is_resolved(owner)   ? APPLY_RESOLVED
+							       : APPLY_RESOLV_CONF;
+	if (mode == APPLY_NM && c->route_all)
+		bad_usage("--route-all is for the systemd-resolved drop-in; %s is managed by NetworkManager",
+			  TK_RESOLV_CONF);
+	if (mode == APPLY_RESOLV_CONF && resolvconf_owner_is_resolved(owner))
 		msg_die(TK_EXIT_FAILURE, "%s belongs to %s: use --resolved (or remove the link first)",
-			TK_RESOLV_CONF, owner_text(owner));
-	if (mode == APPLY_RESOLVED && !owner_is_resolved(owner))
+			TK_RESOLV_CONF, resolvconf_owner_text(owner));
+	if (mode == APPLY_RESOLVED && !resolvconf_owner_is_resolved(owner))
 		msg_warn("%s is %s: the drop-in takes effect only where systemd-resolved is used",
-			 TK_RESOLV_CONF, owner_text(owner));
+			 TK_RESOLV_CONF, resolvconf_owner_text(owner));
 
 	int any_dot = 0, any_plain = 0;
 	for (size_t i = 0; i < nr; i++) {
 		any_dot |= rs[i].srv.tls;
 		any_plain |= !rs[i].srv.tls;
 	}
+	if (any_dot && mode == APPLY_NM)
+		bad_usage("DNS over TLS: %s is managed by NetworkManager, whose global DNS (servers= in "
+			  "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
+			  "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
+			  "systemd-resolved); nothing changed", TK_RESOLV_CONF);
 	if (any_dot && mode == APPLY_RESOLV_CONF)
 		bad_usage("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
-			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, owner_text(owner));
+			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
 	if (any_dot && any_plain && explicit)
 		bad_usage("a resolved drop-in sets DNSOverTLS= for all its servers: give only tls:// "
 			  "servers or only plain ones");
@@ -1103,6 +1126,9 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 			bad_usage("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
 		if (mode == APPLY_RESOLV_CONF && dns_server_port(&rs[i].srv) != 53)
 			bad_usage("%s: resolv.conf cannot name a port other than 53", rs[i].label);
+		if (mode == APPLY_NM && dns_server_port(&rs[i].srv) != 53)
+			bad_usage("%s: NetworkManager's global DNS cannot name a port other than 53",
+				  rs[i].label);
 	}
 	if (explicit && nr > RESOLV_MAX_NS)
 		bad_usage("at most %d servers", RESOLV_MAX_NS);
@@ -1176,6 +1202,8 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 				}
 			}
 		}
+	} else if (mode == APPLY_NM) {
+		rc = apply_nm(chosen, nchosen, target, c, &o);
 	} else {
 		char *path = tk_path(TK_RESOLV_CONF), *old = NULL;
 		size_t olen = 0;
@@ -1202,7 +1230,8 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 
 /* ---- check ----------------------------------------------------------- */
 
-/* The configured resolvers: the drop-in's DNS=, else resolv.conf. */
+/* The configured resolvers: the resolved drop-in's DNS=, else the
+ * NetworkManager drop-in's servers=, else resolv.conf. */
 static size_t configured_servers(struct resolver *rs)
 {
 	size_t nr = 0;
@@ -1220,6 +1249,20 @@ static size_t configured_servers(struct resolver *rs)
 					add_server(rs, &nr, &s);
 			}
 		}
+		free(data);
+	}
+	free(path);
+	path = tk_path(TK_NM_DROPIN);
+	if (!nr && read_file(path, 1 << 20, &data, &len) == 0) {
+		char **w;
+		size_t n = resolvconf_nm_servers(data, len, &w);
+		for (size_t i = 0; i < n; i++) {
+			struct dns_server s;
+			if (dns_server_parse(w[i], &s) == 0)
+				add_server(rs, &nr, &s);
+			free(w[i]);
+		}
+		free(w);
 		free(data);
 	}
 	free(path);
@@ -1308,21 +1351,25 @@ static int cmd_check(struct resolver *rs, size_t nr, const struct config *c)
 static int cmd_show(const struct config *c)
 {
 	char target[PATH_MAX];
-	enum owner owner = detect_owner(target, sizeof(target));
+	const char *why;
+	enum resolvconf_owner owner = detect_owner(target, sizeof(target), &why);
 	struct resolver *rs = xcalloc(MAX_SERVERS, sizeof(*rs));
 	size_t nr = configured_servers(rs);
-	char *dropin = tk_path(TK_RESOLVED_DROPIN);
-	int managed = access(dropin, F_OK) == 0;
+	char *dropin = tk_path(TK_RESOLVED_DROPIN), *nm = tk_path(TK_NM_DROPIN);
+	int managed = access(dropin, F_OK) == 0, nm_managed = access(nm, F_OK) == 0;
 	free(dropin);
+	free(nm);
 
 	if (c->out == OUT_JSON) {
 		struct json j;
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
 		json_string(&j, "resolv_conf", TK_RESOLV_CONF);
-		json_string(&j, "owner", owner_key(owner));
+		json_string(&j, "owner", resolvconf_owner_key(owner));
 		json_string(&j, "link", target[0] ? target : NULL);
+		json_string(&j, "evidence", why);
 		json_bool(&j, "tunekit_dropin", managed);
+		json_bool(&j, "tunekit_nm_dropin", nm_managed);
 		json_array_begin(&j, "servers");
 		for (size_t i = 0; i < nr; i++)
 			json_string(&j, NULL, rs[i].label);
@@ -1330,12 +1377,14 @@ static int cmd_show(const struct config *c)
 		json_object_end(&j);
 		putchar('\n');
 	} else {
-		printf("resolv.conf: %s%s%s\n", owner_text(owner), target[0] ? " -> " : "", target);
+		printf("resolv.conf: %s%s%s\n", resolvconf_owner_text(owner), target[0] ? " -> " : "", target);
 		printf("servers:");
 		for (size_t i = 0; i < nr; i++)
 			printf(" %s", rs[i].label);
 		printf("%s\n", nr ? "" : " (none)");
 		printf("tunekit drop-in %s: %s\n", TK_RESOLVED_DROPIN, managed ? "present" : "absent");
+		if (nm_managed || owner == RESOLVCONF_OWNER_NETWORKMANAGER)
+			printf("tunekit drop-in %s: %s\n", TK_NM_DROPIN, nm_managed ? "present" : "absent");
 	}
 	free(rs);
 	return TK_EXIT_OK;
