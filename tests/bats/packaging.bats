@@ -84,7 +84,7 @@ in_pkg_sandbox() {
 	mkdir -p "$out"
 	run in_pkg_sandbox "
 		listing() { # every path dpkg or tunekit may leave, minus dpkg's and apt's own books
-			find /usr /etc /var /opt /srv /run/tunekit 2>/dev/null |
+			{ find /usr /etc /var /opt /srv /run/tunekit 2>/dev/null || true; } |
 				grep -vE '^/var/(lib/(dpkg|apt)|cache|log|tmp)(/|\$)' |
 				grep -vE '^/etc/(ld\\.so\\.cache|\\.pwd\\.lock)\$' | LC_ALL=C sort
 		}
