@@ -20,12 +20,16 @@ setup() {
 }
 
 need_deb() {
-	[ -n "${TUNEKIT_DEB:-}" ] && [ -f "$TUNEKIT_DEB" ] || skip_or_fail "TUNEKIT_DEB: no .deb given"
+	if [ -z "${TUNEKIT_DEB:-}" ] || [ ! -f "$TUNEKIT_DEB" ]; then
+		skip_or_fail "TUNEKIT_DEB: no .deb given"
+	fi
 	require_cmd dpkg-deb
 }
 
 need_rpm() {
-	[ -n "${TUNEKIT_RPM:-}" ] && [ -f "$TUNEKIT_RPM" ] || skip_or_fail "TUNEKIT_RPM: no .rpm given"
+	if [ -z "${TUNEKIT_RPM:-}" ] || [ ! -f "$TUNEKIT_RPM" ]; then
+		skip_or_fail "TUNEKIT_RPM: no .rpm given"
+	fi
 	require_cmd rpm
 }
 
@@ -76,7 +80,9 @@ in_pkg_sandbox() {
 
 @test "deb: installs, upgrades over the previous build, removes (snapshots stay), purges leaving nothing behind" {
 	need_deb
-	[ -n "${TUNEKIT_DEB_PREV:-}" ] && [ -f "$TUNEKIT_DEB_PREV" ] || skip_or_fail "TUNEKIT_DEB_PREV: no previous .deb"
+	if [ -z "${TUNEKIT_DEB_PREV:-}" ] || [ ! -f "$TUNEKIT_DEB_PREV" ]; then
+		skip_or_fail "TUNEKIT_DEB_PREV: no previous .deb"
+	fi
 	prev_ver=$(dpkg-deb -f "$TUNEKIT_DEB_PREV" Version)
 	new_ver=$(dpkg-deb -f "$TUNEKIT_DEB" Version)
 	dpkg --compare-versions "$prev_ver" lt "$new_ver" || fail "previous $prev_ver is not older than $new_ver"
