@@ -141,7 +141,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --max-ms <ms>        check: highest acceptable median (default 100)\n",
 	      stdout);
 	fputs("\nOutput:\n"
-	      "     --json               one JSON object (keys in nettune-dns(1)); apply:\n"
+	      "     --json               one JSON object (keys in nettune-dns(8)); apply:\n"
 	      "                          {changed, snapshot, dry_run, changes}\n"
 	      "     --csv                bench: CSV with a header line\n"
 	      "     --prom <file>        check: also write node_exporter textfile metrics,\n"

@@ -127,3 +127,20 @@ unit_for_verify() {
 		"$TUNEKIT_SRCDIR/rpm/tunekit.spec.in"
 	assert_success
 }
+
+@test "configure without --with-textfile-dir: the build host's vendor picks the directory (Fedora: the RPM layout, Debian: Debian's)" {
+	for vendor in 'ID=fedora' $'ID="rhel"\nID_LIKE="fedora"' $'ID=ubuntu\nID_LIKE=debian'; do
+		d=$BATS_TEST_TMPDIR/vendor
+		rm -rf "$d" && mkdir -p "$d"
+		printf '%s\n' "$vendor" >"$d/os-release"
+		case $vendor in
+		*fedora*) want=/var/lib/node_exporter/textfile_collector ;;
+		*) want=/var/lib/prometheus/node-exporter ;;
+		esac
+		(cd "$d" && TUNEKIT_OS_RELEASE="$d/os-release" "$TUNEKIT_SRCDIR/configure" -q >/dev/null &&
+			make -s contrib/systemd/tunekit-check.service >/dev/null) || fail "configure for $vendor failed"
+		run grep -E '^(ConditionPathIsDirectory|ReadWritePaths)=' "$d/contrib/systemd/tunekit-check.service"
+		assert_line --index 0 "ConditionPathIsDirectory=$want"
+		assert_line --index 1 "ReadWritePaths=$want"
+	done
+}

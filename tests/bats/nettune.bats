@@ -104,7 +104,7 @@ bats_require_minimum_version 1.5.0
 
 @test "nettune: man page is lint clean; help, man page and completion agree" {
 	require_cmd mandoc
-	man=$TUNEKIT_SRCDIR/man/nettune.1
+	man=$TUNEKIT_SRCDIR/man/nettune.8
 	comp=$TUNEKIT_SRCDIR/contrib/bash-completion/nettune
 	run mandoc -T lint -W warning "$man"
 	assert_success
