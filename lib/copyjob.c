@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -19,6 +20,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "atomicfile.h"
 #include "copyjob.h"
@@ -46,6 +48,11 @@
 #define EFIVARFS_FS_MAGIC 0xde5e81e4
 #define PSTORE_FS_MAGIC 0x6165676c
 #define FUSECTL_FS_MAGIC 0x65735543
+/* Network file systems whose copy_file_range copies on the server: the data
+ * never crosses the network (linux/magic.h, fs/smb/client). */
+#define NFS_FS_MAGIC 0x6969
+#define SMB2_FS_MAGIC 0xfe534d42
+#define CIFS_FS_MAGIC 0xff534d42
 
 /* Named temp files (where O_TMPFILE is missing) are ".NAME.tkcp-XXXXXX",
  * created with TMP_MODE_NEW, locked (flock), then given TMP_MODE: a file
@@ -144,6 +151,14 @@ struct copy_item {
 	bool stream;   /* dst is an existing device or FIFO: write into it */
 	bool replaces; /* dst is an existing regular file */
 	bool dropped_setid; /* ...whose set-uid/set-gid bits mode leaves out */
+	bool stream_src; /* src is a pipe or device: read to EOF */
+	bool from_stdin; /* src is "-": standard input */
+};
+
+/* A hard link of a file copied earlier in this run, made once the engine
+ * is done (the first copy has its name then). */
+struct copy_link {
+	char *src, *target, *dst;
 };
 
 /* A directory already searched for stale temp files in this run. */
@@ -169,9 +184,13 @@ struct copy_queue {
 	mode_t umask;
 	struct progress *progress;
 	bool warned_no_direct;
+	unsigned warned_xattr; /* one warning a run for attributes not kept */
 	bool no_tmpfile; /* TUNEKIT_NO_TMPFILE: named temp files only */
 	struct copy_seen_dir *cleaned;
 	size_t n_cleaned, cap_cleaned;
+	struct copy_links *links; /* --preserve=links: first copy of each inode */
+	struct copy_link *pending;
+	size_t n_pending, cap_pending;
 };
 
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q)
@@ -649,6 +668,105 @@ out:
 }
 
 static const char op_no_direct[] = "file system does not support O_DIRECT";
+static const char op_no_clone[] = "cannot clone (--reflink=always)";
+
+/* Does copy_file_range from f's source copy without moving the bytes
+ * through memory at all? On NFS and SMB the server copies (the data never
+ * crosses the network). On local file systems that can share extents the
+ * clone came first; on the others (ext4) it is a page-cache copy in the
+ * kernel, which bench/copy does not find faster than the engine. */
+static bool cfr_offloads(const struct copy_file *f)
+{
+	struct statfs a, b;
+	if (fstatfs(f->src_fd, &a) < 0 || fstatfs(f->dst_fd, &b) < 0 || a.f_type != b.f_type)
+		return false;
+	switch ((unsigned long)a.f_type) {
+	case NFS_FS_MAGIC:
+	case SMB2_FS_MAGIC:
+	case CIFS_FS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* copy_file_range over the data regions (holes stay holes). 1 when all is
+ * in, 0 when the kernel declined before the first byte (the engine copies),
+ * -1 when f failed. */
+static int cfr_copy(struct copy_queue *q, struct copy_file *f)
+{
+	uint64_t done = 0, size = (uint64_t)f->st.st_size;
+	if ((uint64_t)f->st.st_blocks * 512 < size) {
+		if (copy_extents(f->src_fd, size, &f->ext, &f->n_ext) < 0)
+			return 0;
+	} else {
+		f->ext = xmalloc(sizeof(*f->ext));
+		f->ext[0].off = 0;
+		f->ext[0].len = size;
+		f->n_ext = 1;
+	}
+	for (size_t i = 0; i < f->n_ext; i++) {
+		loff_t in = (loff_t)f->ext[i].off, out = in;
+		uint64_t left = f->ext[i].len;
+		while (left) {
+			ssize_t n = copy_file_range(f->src_fd, &in, f->dst_fd, &out, left, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && !done && (errno == EXDEV || errno == EOPNOTSUPP ||
+					       errno == ENOSYS || errno == EINVAL))
+				return 0;
+			if (n <= 0) {
+				copy_file_fail(f, n < 0 ? f->dst : f->src,
+					       n < 0 ? "copy_file_range" : "file shrank while copying",
+					       n < 0 ? errno : 0);
+				return -1;
+			}
+			left -= (uint64_t)n;
+			done += (uint64_t)n;
+			q->stats->bytes += (uint64_t)n;
+			progress_update(q->progress, q->stats->bytes);
+		}
+	}
+	return 1;
+}
+
+/*
+ * The fast paths, tried before the engine: a clone of the whole file
+ * (FICLONE) into the temp file where source and destination share a file
+ * system that can, then copy_file_range where it offloads the copy. true
+ * when the data is in (f has no chunks left); false when the engine copies
+ * it, or f failed (--reflink=always and no clone: EXDEV across file
+ * systems, EOPNOTSUPP where the file system cannot).
+ */
+static bool fast_copy(struct copy_queue *q, struct copy_file *f, bool size_lies)
+{
+	const struct copy_opts *o = q->o;
+	uint64_t size = (uint64_t)f->st.st_size;
+	bool plain = S_ISREG(f->st.st_mode) && !size_lies && size > 0;
+
+	if (o->reflink == COPY_REFLINK_NEVER || (!plain && o->reflink != COPY_REFLINK_ALWAYS))
+		return false;
+	if (ioctl(f->dst_fd, FICLONE, f->src_fd) == 0) {
+		q->stats->cloned++;
+		q->stats->bytes += size;
+		progress_update(q->progress, q->stats->bytes);
+		free(f->ext);
+		f->ext = NULL;
+		f->n_ext = f->ext_idx = 0;
+		return true;
+	}
+	if (o->reflink == COPY_REFLINK_ALWAYS) {
+		copy_file_fail(f, f->dst, op_no_clone, errno);
+		return false;
+	}
+	if (!cfr_offloads(f))
+		return false;
+	int rc = cfr_copy(q, f);
+	free(f->ext);
+	f->ext = NULL;
+	f->n_ext = f->ext_idx = 0;
+	return rc != 0;
+}
 
 /* A second descriptor of fd's file (by /proc/self/fd: the same inode even
  * when it has no name), else of path when it has one. */
@@ -944,8 +1062,11 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->replaces = it->replaces;
 		f->dropped_setid = it->dropped_setid;
 
-		f->src_fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-				 (it->nofollow ? O_NOFOLLOW : 0));
+		if (it->from_stdin)
+			f->src_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+		else
+			f->src_fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					 (it->nofollow ? O_NOFOLLOW : 0));
 		if (f->src_fd < 0) {
 			fail(q, f->src, "open", errno, NULL);
 			file_free(f);
@@ -956,13 +1077,14 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			file_free(f);
 			continue;
 		}
-		if (!S_ISREG(f->st.st_mode)) {
+		if (!S_ISREG(f->st.st_mode) && !(it->stream_src && !S_ISDIR(f->st.st_mode))) {
 			fail(q, f->src, "not a regular file", 0, NULL);
 			file_free(f);
 			continue;
 		}
-		/* the size of a /sys file says 4096 whatever it holds */
-		bool size_lies = copy_fd_size_unreliable(f->src_fd);
+		/* the size of a /sys file says 4096 whatever it holds; a pipe's
+		 * says nothing */
+		bool size_lies = !S_ISREG(f->st.st_mode) || copy_fd_size_unreliable(f->src_fd);
 
 		if (f->stream_dst) {
 			int fd = open_stream_dst(f);
@@ -989,6 +1111,9 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->dst_fd = fd;
 		/* the mode set at the end; until then only we can open it */
 		f->st.st_mode = (f->st.st_mode & ~07777u) | it->mode;
+
+		if (fast_copy(q, f, size_lies) || f->err)
+			return f; /* no chunks: copied (or failed) already */
 
 		if (o->direct && f->st.st_size > 0 && !size_lies) {
 			f->direct = open_direct(q, f);
@@ -1033,6 +1158,22 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 	return NULL;
 }
 
+/* Copy the extended attributes (and so ACLs) of one file. A failure is a
+ * warning, as with cp (once a run), unless --preserve=xattr asked for them:
+ * then it is returned (-errno) for the caller to fail the file. */
+static int xattrs_copied(struct copy_queue *q, int sfd, const char *spath, int dfd,
+			 const char *dpath, const char *name)
+{
+	char attr[256];
+	int rc = copy_xattrs(sfd, spath, dfd, dpath, attr, sizeof(attr));
+	if (rc == 0 || (q->o->preserve_required & COPY_PRESERVE_XATTR))
+		return rc;
+	if (!q->warned_xattr++)
+		note(q, "%s: extended attribute %s not kept: %s", name, attr[0] ? attr : "(list)",
+		     strerror(-rc));
+	return 0;
+}
+
 /* Without -p, a replaced file keeps its owner and group (cp writes into the
  * inode, which has the same effect); say so when that is not possible. */
 static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct stat *old)
@@ -1061,10 +1202,11 @@ static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct s
 static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 {
 	const struct stat *st = &f->st;
+	const unsigned keep = q->o->preserve;
 	mode_t mode = st->st_mode & 07777;
-	if (q->o->preserve) {
+	if (keep & COPY_PRESERVE_OWNER) {
 		if (fchown(f->dst_fd, st->st_uid, st->st_gid) < 0) {
-			if (errno != EPERM) {
+			if (errno != EPERM || (q->o->preserve_required & COPY_PRESERVE_OWNER)) {
 				copy_file_fail(f, f->dst, "preserve owner", errno);
 				return;
 			}
@@ -1084,7 +1226,13 @@ static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 		copy_file_fail(f, f->dst, "set mode", errno);
 		return;
 	}
-	if (q->o->preserve) {
+	/* after the owner: chown clears security.capability */
+	int rc = (keep & COPY_PRESERVE_XATTR) ? xattrs_copied(q, f->src_fd, NULL, f->dst_fd, NULL, f->dst) : 0;
+	if (rc < 0) {
+		copy_file_fail(f, f->dst, "preserve extended attributes", -rc);
+		return;
+	}
+	if (keep & COPY_PRESERVE_TIMES) {
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
 		if (futimens(f->dst_fd, ts) < 0)
 			copy_file_fail(f, f->dst, "preserve timestamps", errno);
@@ -1160,7 +1308,7 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		if (rc == 0) {
 			q->stats->files++;
 			verbose_copied(q, f->src, f->dst);
-			if (f->dropped_setid && !o->preserve)
+			if (f->dropped_setid && !(o->preserve & COPY_PRESERVE_MODE))
 				note(q, "%s: the replaced file's set-uid/set-gid bits are not kept "
 				     "(-p keeps a set-uid/set-gid source's)", f->dst);
 		} else if (!(rc == -EEXIST && o->no_clobber)) {
@@ -1194,6 +1342,7 @@ static struct copy_item *add_item(struct copy_queue *q, const char *src, const c
 	it->mode = mode;
 	it->nofollow = nofollow;
 	it->stream = it->replaces = it->dropped_setid = false;
+	it->stream_src = it->from_stdin = false;
 	q->total_bytes += size;
 	return it;
 }
@@ -1214,14 +1363,16 @@ static bool symlink_planted(const char *link, const struct stat *st)
 	return planted;
 }
 
-static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
-		     const struct stat *st, bool nofollow)
+static struct copy_item *add_file(struct copy_queue *q, const char *src, const char *dst_in,
+				   const struct stat *st, bool nofollow)
 {
+	struct copy_item *it = NULL;
 	const struct copy_opts *o = q->o;
 	char *resolved = NULL;
 	const char *dst = dst_in;
 	struct stat dst_st;
-	mode_t mode = o->preserve ? (st->st_mode & 07777) : (st->st_mode & 0777 & ~q->umask);
+	mode_t mode = (o->preserve & COPY_PRESERVE_MODE) ? (st->st_mode & 07777)
+							 : (st->st_mode & 0777 & ~q->umask);
 
 	bool stream = false, replaces = false, dropped_setid = false;
 
@@ -1230,17 +1381,17 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 			if (symlink_planted(dst, &dst_st)) {
 				fail(q, dst, "not following a symlink of another user in a sticky "
 				     "world-writable directory", 0, NULL);
-				return;
+				return NULL;
 			}
 			/* like cp, write through a symlink to an existing file */
 			if (stat(dst, &dst_st) < 0) {
 				fail(q, dst, "not writing through dangling symlink", 0, NULL);
-				return;
+				return NULL;
 			}
 			resolved = realpath(dst, NULL);
 			if (!resolved) {
 				fail(q, dst, "resolve symlink", errno, NULL);
-				return;
+				return NULL;
 			}
 			dst = resolved;
 		}
@@ -1269,7 +1420,7 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 				goto out;
 			}
 			replaces = true;
-			if (!o->preserve) {
+			if (!(o->preserve & COPY_PRESERVE_MODE)) {
 				/* cp keeps an existing file's mode, but set-uid/set-gid
 				 * were its owner's: never ours to hand on */
 				mode = dst_st.st_mode & 07777;
@@ -1278,12 +1429,82 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 			}
 		}
 	}
-	struct copy_item *it = add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
+	it = add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
 	it->stream = stream;
 	it->replaces = replaces;
 	it->dropped_setid = dropped_setid;
 out:
 	free(resolved);
+	return it;
+}
+
+/* dst is to be a hard link of target (the copy of an inode seen before). */
+static void add_link(struct copy_queue *q, const char *src, const char *target, const char *dst)
+{
+	if (q->n_pending == q->cap_pending) {
+		q->cap_pending = q->cap_pending ? q->cap_pending * 2 : 16;
+		q->pending = xreallocarray(q->pending, q->cap_pending, sizeof(*q->pending));
+	}
+	struct copy_link *l = &q->pending[q->n_pending++];
+	l->src = xstrdup(src);
+	l->target = xstrdup(target);
+	l->dst = xstrdup(dst);
+}
+
+/* The hard links, once the files they name are in: linked under a temp
+ * name, then renamed into place (never replacing with -n). */
+static void make_links(struct copy_queue *q)
+{
+	const struct copy_opts *o = q->o;
+	for (size_t i = 0; i < q->n_pending; i++) {
+		struct copy_link *l = &q->pending[i];
+		struct stat a, b;
+		char *tmp = NULL;
+		if (lstat(l->target, &a) < 0) {
+			fail(q, l->dst, "hard link", errno, NULL);
+			goto next;
+		}
+		if (lstat(l->dst, &b) == 0) {
+			if (b.st_dev == a.st_dev && b.st_ino == a.st_ino)
+				goto next; /* linked already (a second run) */
+			if (o->no_clobber)
+				goto next;
+			if (S_ISDIR(b.st_mode)) {
+				fail(q, l->dst, "cannot overwrite directory with non-directory", 0, NULL);
+				goto next;
+			}
+		}
+		int rc = -EEXIST;
+		for (int tries = 0; rc == -EEXIST && tries < 100; tries++) {
+			free(tmp);
+			tmp = tmp_name(l->dst);
+			rc = link(l->target, tmp) == 0 ? 0 : -errno;
+		}
+		if (rc == 0) {
+			tmp_register(tmp);
+			rc = atomic_commit_flags(-1, tmp, l->dst,
+						 ATOMIC_NOSYNC | (o->no_clobber ? ATOMIC_NOREPLACE : 0));
+			if (rc)
+				unlink(tmp);
+			else if (o->fsync)
+				rc = fsync_parent_dir(l->dst);
+			tmp_unregister(tmp);
+		}
+		if (rc && !(rc == -EEXIST && o->no_clobber))
+			fail(q, l->dst, "hard link", -rc, NULL);
+		else if (rc == 0)
+			verbose_copied(q, l->src, l->dst);
+next:
+		free(tmp);
+		free(l->src);
+		free(l->target);
+		free(l->dst);
+	}
+	free(q->pending);
+	q->pending = NULL;
+	q->n_pending = q->cap_pending = 0;
+	copy_links_free(q->links);
+	q->links = NULL;
 }
 
 /* Create a symlink or special file under a temp name, then rename it. */
@@ -1339,15 +1560,23 @@ static void add_other(struct copy_queue *q, const char *src, const char *dst, co
 		}
 	}
 	tmp_register(tmp);
-	if (o->preserve) {
+	if ((o->preserve & COPY_PRESERVE_OWNER) && lchown(tmp, st->st_uid, st->st_gid) < 0 &&
+	    (errno != EPERM || (o->preserve_required & COPY_PRESERVE_OWNER))) {
+		fail(q, dst, "preserve owner", errno, NULL);
+		unlink(tmp);
+		goto unreg;
+	}
+	if ((o->preserve & COPY_PRESERVE_MODE) && !S_ISLNK(st->st_mode))
+		chmod(tmp, st->st_mode & 07777);
+	/* the kernel keeps user.* off symlinks and special files: cp says nothing */
+	int xrc = (o->preserve & COPY_PRESERVE_XATTR) ? copy_xattrs(-1, src, -1, tmp, NULL, 0) : 0;
+	if (xrc < 0 && (o->preserve_required & COPY_PRESERVE_XATTR) && xrc != -EPERM) {
+		fail(q, dst, "preserve extended attributes", -xrc, NULL);
+		unlink(tmp);
+		goto unreg;
+	}
+	if (o->preserve & COPY_PRESERVE_TIMES) {
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
-		if (lchown(tmp, st->st_uid, st->st_gid) < 0 && errno != EPERM) {
-			fail(q, dst, "preserve owner", errno, NULL);
-			unlink(tmp);
-			goto unreg;
-		}
-		if (!S_ISLNK(st->st_mode))
-			chmod(tmp, st->st_mode & 07777);
 		utimensat(AT_FDCWD, tmp, ts, AT_SYMLINK_NOFOLLOW);
 	}
 	int rc = atomic_commit_flags(-1, tmp, dst, ATOMIC_NOSYNC | (o->no_clobber ? ATOMIC_NOREPLACE : 0));
@@ -1489,6 +1718,15 @@ static void copy_dir(struct copy_queue *q, const char *src, const char *dst, con
 static void walk(struct copy_queue *q, const char *src, const char *dst, const struct stat *st,
 		 bool top)
 {
+	if ((q->o->preserve & COPY_PRESERVE_LINKS) && !S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		if (!q->links)
+			q->links = copy_links_new();
+		const char *first = copy_links_seen(q->links, st->st_dev, st->st_ino, dst);
+		if (first) {
+			add_link(q, src, first, dst);
+			return;
+		}
+	}
 	if (S_ISREG(st->st_mode))
 		add_file(q, src, dst, st, !top || q->o->recursive);
 	else if (S_ISDIR(st->st_mode)) {
@@ -1496,10 +1734,16 @@ static void walk(struct copy_queue *q, const char *src, const char *dst, const s
 			copy_dir(q, src, dst, st, top);
 		else
 			fail(q, src, "omitting directory", EISDIR, "use -r to copy directories");
-	} else if (q->o->recursive)
+	} else if (q->o->recursive) {
 		add_other(q, src, dst, st);
-	else
+	} else if (S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		/* like cp: a pipe (<(cmd), /proc/self/fd/N) or device is read to EOF */
+		struct copy_item *it = add_file(q, src, dst, st, false);
+		if (it)
+			it->stream_src = true;
+	} else {
 		fail(q, src, "not a regular file", 0, "use -r to copy special files");
+	}
 }
 
 /* Modes and times of directories once their contents are in (deepest first). */
@@ -1508,16 +1752,28 @@ static void finish_dirs(struct copy_queue *q)
 	const struct copy_opts *o = q->o;
 	for (size_t i = q->n_dirs; i-- > 0;) {
 		struct copy_dir *cd = &q->dirs[i];
-		if (o->preserve) {
-			struct timespec ts[2] = { cd->st.st_atim, cd->st.st_mtim };
-			if (lchown(cd->dst, cd->st.st_uid, cd->st.st_gid) < 0 && errno != EPERM)
-				fail(q, cd->dst, "preserve owner", errno, NULL);
+		const unsigned keep = o->preserve;
+		if ((keep & COPY_PRESERVE_OWNER) && lchown(cd->dst, cd->st.st_uid, cd->st.st_gid) < 0 &&
+		    (errno != EPERM || (o->preserve_required & COPY_PRESERVE_OWNER)))
+			fail(q, cd->dst, "preserve owner", errno, NULL);
+		if (keep & COPY_PRESERVE_MODE) {
 			if (chmod(cd->dst, cd->st.st_mode & 07777) < 0)
 				fail(q, cd->dst, "set mode", errno, NULL);
+		} else if (cd->created) {
+			/* like cp: the umask applies, the sticky bit stays, set-gid
+			 * is what mkdir gave (inherited from the parent) */
+			struct stat now;
+			mode_t setgid = lstat(cd->dst, &now) == 0 ? now.st_mode & S_ISGID : 0;
+			if (chmod(cd->dst, (cd->st.st_mode & (0777 | S_ISVTX) & ~q->umask) | setgid) < 0)
+				fail(q, cd->dst, "set mode", errno, NULL);
+		}
+		int xrc = (keep & COPY_PRESERVE_XATTR) ? xattrs_copied(q, -1, cd->src, -1, cd->dst, cd->dst) : 0;
+		if (xrc < 0)
+			fail(q, cd->dst, "preserve extended attributes", -xrc, NULL);
+		if (keep & COPY_PRESERVE_TIMES) {
+			struct timespec ts[2] = { cd->st.st_atim, cd->st.st_mtim };
 			if (utimensat(AT_FDCWD, cd->dst, ts, AT_SYMLINK_NOFOLLOW) < 0)
 				fail(q, cd->dst, "preserve timestamps", errno, NULL);
-		} else if (cd->created && chmod(cd->dst, cd->st.st_mode & 0777 & ~q->umask) < 0) {
-			fail(q, cd->dst, "set mode", errno, NULL);
 		}
 		if (o->fsync && cd->created)
 			fsync_parent_dir(cd->dst);
@@ -1572,6 +1828,18 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	}
 	for (size_t i = 0; i < nsrc; i++) {
 		struct stat st;
+		if (!strcmp(srcs[i], "-")) {
+			/* standard input, read to EOF into a file that needs a name */
+			if (dst_is_dir || fstat(STDIN_FILENO, &st) < 0) {
+				fail(&q, "-", "standard input", dst_is_dir ? EISDIR : errno,
+				     dst_is_dir ? "name the destination file" : NULL);
+				continue;
+			}
+			struct copy_item *it = add_file(&q, "-", dst, &st, false);
+			if (it)
+				it->stream_src = it->from_stdin = true;
+			continue;
+		}
 		int r = opts->recursive ? lstat(srcs[i], &st) : stat(srcs[i], &st);
 		if (r < 0) {
 			fail(&q, srcs[i], "stat", errno, NULL);
@@ -1599,6 +1867,7 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 			stats->failures += (unsigned)(q.n_items - q.next_item) + 1;
 		}
 	}
+	make_links(&q);
 	finish_dirs(&q);
 	progress_finish(q.progress);
 	q.progress = NULL;
@@ -1610,6 +1879,7 @@ out:
 	}
 	free(q.items);
 	free(q.cleaned);
+	make_links(&q);
 	finish_dirs(&q);
 	signals_restore();
 	return rc;
@@ -1621,9 +1891,9 @@ void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s)
 	double mibs = secs > 0 ? (double)s->bytes / 1048576.0 / secs : 0.0;
 	fprintf(out, "engine=%s files=%llu bytes=%llu seconds=%.3f mib_per_s=%.1f "
 		"submissions=%llu completions=%llu resubmits=%llu direct=%d "
-		"fixed_buffers=%d fixed_files=%d failures=%u\n",
+		"fixed_buffers=%d fixed_files=%d failures=%u cloned=%llu\n",
 		engine, (unsigned long long)s->files, (unsigned long long)s->bytes, secs, mibs,
 		(unsigned long long)s->submissions, (unsigned long long)s->completions,
 		(unsigned long long)s->resubmits, s->direct, s->fixed_buffers, s->fixed_files,
-		s->failures);
+		s->failures, (unsigned long long)s->cloned);
 }

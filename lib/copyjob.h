@@ -23,6 +23,19 @@
 
 enum copy_progress_mode { COPY_PROGRESS_AUTO, COPY_PROGRESS_ON, COPY_PROGRESS_OFF };
 
+/* --reflink: clone where the file system can (auto), only clone (always),
+ * or always move the bytes through the engine (never). */
+enum copy_reflink { COPY_REFLINK_AUTO, COPY_REFLINK_ALWAYS, COPY_REFLINK_NEVER };
+
+/* What --preserve keeps (cp's names: mode ownership timestamps links xattr). */
+#define COPY_PRESERVE_MODE 0x01u
+#define COPY_PRESERVE_OWNER 0x02u
+#define COPY_PRESERVE_TIMES 0x04u
+#define COPY_PRESERVE_LINKS 0x08u
+#define COPY_PRESERVE_XATTR 0x10u
+#define COPY_PRESERVE_DEFAULT (COPY_PRESERVE_MODE | COPY_PRESERVE_OWNER | COPY_PRESERVE_TIMES)
+#define COPY_PRESERVE_ALL (COPY_PRESERVE_DEFAULT | COPY_PRESERVE_LINKS | COPY_PRESERVE_XATTR)
+
 /* What went wrong with one path, for the tool to word. err is an errno value
  * or 0 when op alone says it (e.g. "file shrank while copying"). */
 struct copy_error {
@@ -33,7 +46,10 @@ struct copy_error {
 };
 
 struct copy_opts {
-	bool recursive, preserve, force, no_clobber, verbose;
+	bool recursive, force, no_clobber, verbose;
+	unsigned preserve;          /* COPY_PRESERVE_* */
+	unsigned preserve_required; /* ...asked for by name: failing to keep them fails */
+	enum copy_reflink reflink;
 	bool fsync, verify, stats;
 	bool direct;          /* O_DIRECT for the data */
 	bool direct_required; /* refuse (not fall back) where O_DIRECT is unsupported */
@@ -52,6 +68,7 @@ struct copy_stats {
 	uint64_t submissions; /* I/O requests handed to the kernel */
 	uint64_t completions; /* completions reaped */
 	uint64_t resubmits;   /* short transfers and -EAGAIN retried */
+	uint64_t cloned;      /* files whose data was cloned (FICLONE), not copied */
 	uint64_t elapsed_ns;
 	unsigned failures;    /* paths that failed */
 	bool fixed_buffers, fixed_files; /* what the engine could register */
@@ -127,6 +144,8 @@ enum copy_step {
 /* An engine copies every file the queue hands out. */
 struct copy_engine {
 	const char *name;
+	const char *summary;  /* first lines of --help */
+	bool direct_default;  /* O_DIRECT unless --buffered (and refuse without it) */
 	/* Loop: take files with copy_queue_next(), chunk them, finish each with
 	 * copy_queue_done() once its I/O drained. 0, or -errno when the engine
 	 * itself failed (set *what to the failing call). */
@@ -155,6 +174,14 @@ void *copy_buffers_alloc(size_t len);
 #define COPY_MAX_BLOCK_SIZE (64 * 1024 * 1024)
 #define COPY_MAX_QUEUE_DEPTH 1024
 #define COPY_MAX_BUFFER_BYTES (1024 * 1024 * 1024) /* queue depth x block size */
+
+/* The whole program of a copy tool over engine: options, copy_run(), exit
+ * status (0, 1 when anything failed, 2 on a usage error). */
+int copy_main(int argc, char **argv, struct copy_engine *engine);
+/* --preserve=LIST: comma-separated cp names into COPY_PRESERVE_* bits. 0 or -EINVAL. */
+int copy_parse_preserve(const char *list, unsigned *bits);
+/* --reflink=WHEN (NULL: auto). 0 or -EINVAL. */
+int copy_parse_reflink(const char *s, enum copy_reflink *r);
 
 /* -q: 1..COPY_MAX_QUEUE_DEPTH. 0 or -EINVAL. */
 int copy_parse_queue_depth(const char *s, unsigned *qd);
@@ -199,7 +226,8 @@ void copy_op_io(const struct copy_op *op, struct copy_io *io);
 enum copy_step copy_op_complete(struct copy_op *op, long res);
 
 /* One line of key=value pairs (engine files bytes seconds mib_per_s
- * submissions completions resubmits direct fixed_buffers fixed_files failures). */
+ * submissions completions resubmits direct fixed_buffers fixed_files failures
+ * cloned). */
 void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s);
 
 /* Helpers the front end uses, exposed for the unit tests. */
@@ -223,5 +251,20 @@ bool copy_tmp_name_ours(const char *name);
  * sysfs, debugfs...: a sysfs file says 4096 and holds a line)? Such files
  * are copied by reading to EOF. */
 bool copy_fd_size_unreliable(int fd);
+
+
+/* Copy every extended attribute of the source to the destination, each
+ * named by a descriptor (path NULL) or a path that is not followed (for
+ * symlinks and directories). Goes on past a failure; returns 0 or the
+ * first -errno, with the attribute's name in failed (cap bytes). */
+int copy_xattrs(int sfd, const char *spath, int dfd, const char *dpath, char *failed, size_t cap);
+
+/* Hard links within the copied set: the first copy of an inode. */
+struct copy_links;
+struct copy_links *copy_links_new(void);
+/* The destination of the first copy of (dev, ino), or NULL when this is the
+ * first (dst is remembered). */
+const char *copy_links_seen(struct copy_links *l, dev_t dev, ino_t ino, const char *dst);
+void copy_links_free(struct copy_links *l);
 
 #endif

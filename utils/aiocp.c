@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <libaio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include "c.h"
-#include "closestream.h"
 #include "copyjob.h"
 #include "msg.h"
 #include "units.h"
@@ -230,151 +228,13 @@ static int aio_run(struct copy_engine *e, struct copy_queue *q, const char **wha
 	return 0;
 }
 
-static void __attribute__((__noreturn__)) usage(void)
-{
-	FILE *out = stdout;
-	fputs("Usage:\n"
-	      " aiocp [options] SRC DST\n"
-	      " aiocp [options] SRC... DIR\n"
-	      "\nCopy files with Linux AIO (libaio) and O_DIRECT. A regular file appears\n"
-	      "under its name only when complete (O_TMPFILE, or temp file + rename); an\n"
-	      "existing device or FIFO is written into, never replaced. See SECURITY\n"
-	      "CONSIDERATIONS in the man page for what root may rely on.\n"
-	      "\nOptions:\n"
-	      " -r, -R, --recursive      copy directories recursively\n"
-	      " -p, --preserve           keep mode, owner and timestamps (set-uid/set-gid\n"
-	      "                          only with the source's owner)\n"
-	      " -f, --force              replace regular files we may not write\n"
-	      " -n, --no-clobber         never replace an existing destination\n"
-	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
-	      " -q, --queue-depth N      chunks in flight (default 8, --buffered 32)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
-	      "                          (default 4M, --buffered 256K)\n"
-	      "     --buffered           go through the page cache (file systems without\n"
-	      "                          O_DIRECT such as tmpfs; slower: AIO is synchronous there)\n"
-	      "     --fsync              make the copy durable before exiting\n"
-	      "     --verify             re-read both files and compare checksums\n"
-	      "     --progress           show a progress bar (on a terminal)\n"
-	      "     --no-progress        never show the progress bar\n"
-	      "     --stats              print bytes, time, rate and I/O counts\n"
-	      " -h, --help               display this help\n"
-	      " -V, --version            display version\n", out);
-	exit(TK_EXIT_OK);
-}
-
 int main(int argc, char **argv)
 {
-	enum { OPT_BUFFERED = 256, OPT_FSYNC, OPT_VERIFY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS };
-	static const struct option longopts[] = {
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "preserve", no_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "no-clobber", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "queue-depth", required_argument, NULL, 'q' },
-		{ "block-size", required_argument, NULL, 'b' },
-		{ "buffered", no_argument, NULL, OPT_BUFFERED },
-		{ "fsync", no_argument, NULL, OPT_FSYNC },
-		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	struct copy_engine engine = {
+		.name = "libaio",
+		.summary = "Copy files with Linux AIO (libaio) and O_DIRECT.\n",
+		.direct_default = true,
+		.run = aio_run,
 	};
-	struct copy_opts o = {
-		.progress = COPY_PROGRESS_AUTO,
-		/* libaio is only asynchronous with O_DIRECT: refuse rather than
-		 * silently run synchronously */
-		.direct = true,
-		.direct_required = true,
-		.direct_hint = "use --buffered",
-	};
-	struct copy_engine engine = { .name = "libaio", .run = aio_run };
-	struct copy_stats stats;
-	int ch;
-
-	msg_init(argv[0]);
-	close_stdout_atexit();
-
-	while ((ch = getopt_long(argc, argv, "rRpfnvq:b:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-		case 'R':
-			o.recursive = true;
-			break;
-		case 'p':
-			o.preserve = true;
-			break;
-		case 'f':
-			o.force = true;
-			break;
-		case 'n':
-			o.no_clobber = true;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'q':
-			if (copy_parse_queue_depth(optarg, &o.queue_depth) < 0) {
-				msg_warn("invalid queue depth '%s' (1-%d)", optarg, COPY_MAX_QUEUE_DEPTH);
-				usage_hint();
-			}
-			break;
-		case 'b':
-			if (copy_parse_block_size(optarg, &o.block_size) < 0) {
-				msg_warn("invalid block size '%s' (a multiple of 4K, 4K-64M)", optarg);
-				usage_hint();
-			}
-			break;
-		case OPT_BUFFERED:
-			o.direct = false;
-			break;
-		case OPT_FSYNC:
-			o.fsync = true;
-			break;
-		case OPT_VERIFY:
-			o.verify = true;
-			break;
-		case OPT_PROGRESS:
-			o.progress = COPY_PROGRESS_ON;
-			break;
-		case OPT_NO_PROGRESS:
-			o.progress = COPY_PROGRESS_OFF;
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
-		case 'h':
-			usage();
-		case 'V':
-			print_version();
-		default:
-			usage_hint();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1) {
-		msg_warn("missing file operand");
-		usage_hint();
-	}
-	if (argc < 2) {
-		msg_warn("missing destination file operand after '%s'", argv[0]);
-		usage_hint();
-	}
-	if (!o.queue_depth)
-		o.queue_depth = o.direct ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH;
-	if (!o.block_size)
-		o.block_size = o.direct ? COPY_DIRECT_BLOCK_SIZE : COPY_BUFFERED_BLOCK_SIZE;
-	if ((uint64_t)o.queue_depth * o.block_size > COPY_MAX_BUFFER_BYTES) {
-		msg_warn("queue depth x block size exceeds %d MiB", COPY_MAX_BUFFER_BYTES >> 20);
-		usage_hint();
-	}
-
-	int rc = copy_run(&o, argv, (size_t)argc - 1, argv[argc - 1], &engine, &stats);
-	if (o.stats)
-		copy_stats_print(stdout, engine.name, &stats);
-	return rc < 0 || stats.failures ? TK_EXIT_FAILURE : TK_EXIT_OK;
+	return copy_main(argc, argv, &engine);
 }

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include "c.h"
-#include "closestream.h"
 #include "copyjob.h"
 #include "msg.h"
 #include "units.h"
@@ -263,145 +261,14 @@ static int uring_run(struct copy_engine *e, struct copy_queue *q, const char **w
 	return 0;
 }
 
-static void __attribute__((__noreturn__)) usage(void)
-{
-	FILE *out = stdout;
-	fputs("Usage:\n"
-	      " uringcp [options] SRC DST\n"
-	      " uringcp [options] SRC... DIR\n"
-	      "\nCopy files through io_uring. A regular file appears under its name only\n"
-	      "when complete (O_TMPFILE, or temp file + rename); an existing device or\n"
-	      "FIFO is written into, never replaced. See SECURITY CONSIDERATIONS in the\n"
-	      "man page for what root may rely on.\n"
-	      "\nOptions:\n"
-	      " -r, -R, --recursive      copy directories recursively\n"
-	      " -p, --preserve           keep mode, owner and timestamps (set-uid/set-gid\n"
-	      "                          only with the source's owner)\n"
-	      " -f, --force              replace regular files we may not write\n"
-	      " -n, --no-clobber         never replace an existing destination\n"
-	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
-	      " -q, --queue-depth N      chunks in flight (default 32, --direct 8)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
-	      "                          (default 256K, --direct 4M)\n"
-	      "     --direct             O_DIRECT (unaligned tail through the page cache)\n"
-	      "     --fsync              make the copy durable before exiting\n"
-	      "     --verify             re-read both files and compare checksums\n"
-	      "     --progress           show a progress bar (on a terminal)\n"
-	      "     --no-progress        never show the progress bar\n"
-	      "     --stats              print bytes, time, rate and I/O counts\n"
-	      " -h, --help               display this help\n"
-	      " -V, --version            display version\n", out);
-	exit(TK_EXIT_OK);
-}
-
 int main(int argc, char **argv)
 {
-	enum { OPT_DIRECT = 256, OPT_FSYNC, OPT_VERIFY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS };
-	static const struct option longopts[] = {
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "preserve", no_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "no-clobber", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "queue-depth", required_argument, NULL, 'q' },
-		{ "block-size", required_argument, NULL, 'b' },
-		{ "direct", no_argument, NULL, OPT_DIRECT },
-		{ "fsync", no_argument, NULL, OPT_FSYNC },
-		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	struct copy_engine engine = {
+		.name = "io_uring",
+		.summary = "Copy files through io_uring: reads and writes of many chunks (and of many\n"
+		   "files in a tree) in flight at once.\n",
+		.direct_default = false,
+		.run = uring_run,
 	};
-	struct copy_opts o = {
-		.progress = COPY_PROGRESS_AUTO,
-	};
-	struct copy_engine engine = { .name = "io_uring", .run = uring_run };
-	struct copy_stats stats;
-	int ch;
-
-	msg_init(argv[0]);
-	close_stdout_atexit();
-
-	while ((ch = getopt_long(argc, argv, "rRpfnvq:b:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-		case 'R':
-			o.recursive = true;
-			break;
-		case 'p':
-			o.preserve = true;
-			break;
-		case 'f':
-			o.force = true;
-			break;
-		case 'n':
-			o.no_clobber = true;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'q':
-			if (copy_parse_queue_depth(optarg, &o.queue_depth) < 0) {
-				msg_warn("invalid queue depth '%s' (1-%d)", optarg, COPY_MAX_QUEUE_DEPTH);
-				usage_hint();
-			}
-			break;
-		case 'b':
-			if (copy_parse_block_size(optarg, &o.block_size) < 0) {
-				msg_warn("invalid block size '%s' (a multiple of 4K, 4K-64M)", optarg);
-				usage_hint();
-			}
-			break;
-		case OPT_DIRECT:
-			o.direct = true;
-			break;
-		case OPT_FSYNC:
-			o.fsync = true;
-			break;
-		case OPT_VERIFY:
-			o.verify = true;
-			break;
-		case OPT_PROGRESS:
-			o.progress = COPY_PROGRESS_ON;
-			break;
-		case OPT_NO_PROGRESS:
-			o.progress = COPY_PROGRESS_OFF;
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
-		case 'h':
-			usage();
-		case 'V':
-			print_version();
-		default:
-			usage_hint();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1) {
-		msg_warn("missing file operand");
-		usage_hint();
-	}
-	if (argc < 2) {
-		msg_warn("missing destination file operand after '%s'", argv[0]);
-		usage_hint();
-	}
-	if (!o.queue_depth)
-		o.queue_depth = o.direct ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH;
-	if (!o.block_size)
-		o.block_size = o.direct ? COPY_DIRECT_BLOCK_SIZE : COPY_BUFFERED_BLOCK_SIZE;
-	if ((uint64_t)o.queue_depth * o.block_size > COPY_MAX_BUFFER_BYTES) {
-		msg_warn("queue depth x block size exceeds %d MiB", COPY_MAX_BUFFER_BYTES >> 20);
-		usage_hint();
-	}
-
-	int rc = copy_run(&o, argv, (size_t)argc - 1, argv[argc - 1], &engine, &stats);
-	if (o.stats)
-		copy_stats_print(stdout, engine.name, &stats);
-	return rc < 0 || stats.failures ? TK_EXIT_FAILURE : TK_EXIT_OK;
+	return copy_main(argc, argv, &engine);
 }

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* lib/copymain's option parsers and lib/copymeta: --preserve lists,
+ * --reflink, the hard-link table, extended attributes. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "copyjob.h"
+#include "tap.h"
+#include "xalloc.h"
+
+static void test_preserve_lists(void)
+{
+	unsigned b = 0;
+	ok(copy_parse_preserve("mode", &b) == 0 && b == COPY_PRESERVE_MODE, "mode");
+	ok(copy_parse_preserve("mode,ownership,timestamps", &b) == 0 && b == COPY_PRESERVE_DEFAULT,
+	   "-p's three names");
+	ok(copy_parse_preserve("links,xattr", &b) == 0 &&
+	   b == (COPY_PRESERVE_LINKS | COPY_PRESERVE_XATTR), "links and xattr");
+	ok(copy_parse_preserve("all", &b) == 0 && b == COPY_PRESERVE_ALL, "all");
+	ok(copy_parse_preserve("mode,bogus", &b) == -EINVAL, "an unknown name is refused");
+	ok(copy_parse_preserve("", &b) == -EINVAL, "an empty list is refused");
+	ok(copy_parse_preserve(",", &b) == -EINVAL, "a list of nothing is refused");
+	ok(copy_parse_preserve("Mode", &b) == -EINVAL, "names are lowercase, as cp's");
+
+	enum copy_reflink r = COPY_REFLINK_NEVER;
+	ok(copy_parse_reflink(NULL, &r) == 0 && r == COPY_REFLINK_AUTO, "--reflink alone is auto");
+	ok(copy_parse_reflink("always", &r) == 0 && r == COPY_REFLINK_ALWAYS, "always");
+	ok(copy_parse_reflink("never", &r) == 0 && r == COPY_REFLINK_NEVER, "never");
+	ok(copy_parse_reflink("sometimes", &r) == -EINVAL, "an unknown --reflink is refused");
+}
+
+static void test_links(void)
+{
+	struct copy_links *l = copy_links_new();
+	char name[32];
+	bool all = true;
+	/* enough inodes to grow the table several times */
+	for (unsigned i = 0; i < 5000; i++) {
+		snprintf(name, sizeof(name), "d/%u", i);
+		all &= copy_links_seen(l, 1, i, name) == NULL;
+	}
+	ok(all, "the first copy of every inode is new");
+	const char *first = copy_links_seen(l, 1, 4321, "d/other");
+	ok(first && !strcmp(first, "d/4321"), "a second name of an inode finds the first copy");
+	ok(copy_links_seen(l, 2, 4321, "e/4321") == NULL, "the same inode number on another device is new");
+	first = copy_links_seen(l, 2, 4321, "e/x");
+	ok(first && !strcmp(first, "e/4321"), "...and then known");
+	copy_links_free(l);
+	copy_links_free(NULL);
+	ok(1, "freeing nothing is fine");
+}
+
+static void test_xattrs(const char *dir)
+{
+	char *a = xasprintf("%s/a", dir), *b = xasprintf("%s/b", dir);
+	int fa = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fb = open(b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	char big[3000];
+	memset(big, 'v', sizeof(big));
+	if (fsetxattr(fa, "user.one", "1", 1, 0) < 0) {
+		ok(1, "no user xattrs on this file system: skipped");
+		goto out;
+	}
+	fsetxattr(fa, "user.empty", "", 0, 0);
+	fsetxattr(fa, "user.big", big, sizeof(big), 0);
+	char failed[64] = "x";
+	ok(copy_xattrs(fa, NULL, fb, NULL, failed, sizeof(failed)) == 0 && !failed[0],
+	   "every attribute copied");
+	char v[4000];
+	ok(fgetxattr(fb, "user.one", v, sizeof(v)) == 1 && v[0] == '1', "a short value");
+	ok(fgetxattr(fb, "user.empty", v, sizeof(v)) == 0, "an empty value");
+	ok(fgetxattr(fb, "user.big", v, sizeof(v)) == (ssize_t)sizeof(big) &&
+	   !memcmp(v, big, sizeof(big)), "a value larger than the first buffer");
+	ok(copy_xattrs(-1, a, -1, b, NULL, 0) == 0, "by path as well");
+	/* a destination that takes no attributes: the first failure comes back
+	 * with its name, the copy of the others goes on */
+	ok(copy_xattrs(fa, NULL, -1, "/proc/self/status", failed, sizeof(failed)) < 0 &&
+	   !strncmp(failed, "user.", 5), "a refused attribute is named");
+out:
+	close(fa);
+	close(fb);
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/tk-copymeta-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	test_preserve_lists();
+	test_links();
+	if (dir) {
+		test_xattrs(dir);
+		rmdir(dir);
+	}
+	return done_testing();
+}
