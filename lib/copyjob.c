@@ -155,6 +155,12 @@ struct copy_item {
 	bool from_stdin; /* src is "-": standard input */
 };
 
+/* One line of the manifest: a committed file and its SHA-256. */
+struct manifest_entry {
+	char *dst;
+	char hex[DIGEST_HEX_MAX];
+};
+
 /* A hard link of a file copied earlier in this run, made once the engine
  * is done (the first copy has its name then). */
 struct copy_link {
@@ -191,6 +197,9 @@ struct copy_queue {
 	struct copy_links *links; /* --preserve=links: first copy of each inode */
 	struct copy_link *pending;
 	size_t n_pending, cap_pending;
+	struct manifest_entry *mf; /* --manifest: the files committed */
+	size_t n_mf, cap_mf;
+	bool mf_sorted;
 };
 
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q)
@@ -585,6 +594,9 @@ enum copy_step copy_op_complete(struct copy_op *op, long res)
 		return COPY_STEP_SUBMIT;
 	}
 	if (reading) {
+		/* the digest comes from the buffer on its way: no second read */
+		if (f->hash)
+			copy_hash_chunk(f->hash, f->ext, f->n_ext, op->off, op->buf, op->len);
 		op->phase = COPY_PHASE_WRITE;
 		op->done = 0;
 		return COPY_STEP_SUBMIT;
@@ -621,6 +633,7 @@ static void file_free(struct copy_file *f)
 	free(f->dst);
 	free(f->tmp);
 	free(f->ext);
+	copy_hash_free(f->hash);
 	free(f);
 }
 
@@ -645,6 +658,8 @@ static int copy_stream(struct copy_file *f, uint64_t *bytes)
 		}
 		if (r == 0)
 			break;
+		if (f->hash)
+			copy_hash_chunk(f->hash, NULL, 0, off, buf, (size_t)r);
 		for (ssize_t w = 0; w < r;) {
 			ssize_t n = f->stream_dst ? write(f->dst_fd, buf + w, (size_t)(r - w))
 						  : pwrite(f->dst_fd, buf + w, (size_t)(r - w), (off_t)off);
@@ -1111,9 +1126,13 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->dst_fd = fd;
 		/* the mode set at the end; until then only we can open it */
 		f->st.st_mode = (f->st.st_mode & ~07777u) | it->mode;
+		if (o->manifest || o->verify)
+			f->hash = copy_hash_new(o->manifest ? DIGEST_SHA256 : DIGEST_XXH3);
 
-		if (fast_copy(q, f, size_lies) || f->err)
+		if (fast_copy(q, f, size_lies) || f->err) {
+			f->fast = !f->err;
 			return f; /* no chunks: copied (or failed) already */
+		}
 
 		if (o->direct && f->st.st_size > 0 && !size_lies) {
 			f->direct = open_direct(q, f);
@@ -1172,6 +1191,64 @@ static int xattrs_copied(struct copy_queue *q, int sfd, const char *spath, int d
 		note(q, "%s: extended attribute %s not kept: %s", name, attr[0] ? attr : "(list)",
 		     strerror(-rc));
 	return 0;
+}
+
+static void manifest_add(struct copy_queue *q, const char *dst, const char *hex)
+{
+	if (q->n_mf == q->cap_mf) {
+		q->cap_mf = q->cap_mf ? q->cap_mf * 2 : 64;
+		q->mf = xreallocarray(q->mf, q->cap_mf, sizeof(*q->mf));
+	}
+	struct manifest_entry *e = &q->mf[q->n_mf++];
+	e->dst = xstrdup(dst);
+	snprintf(e->hex, sizeof(e->hex), "%s", hex);
+	q->mf_sorted = false;
+}
+
+static int by_dst(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest_entry *)a)->dst, ((const struct manifest_entry *)b)->dst);
+}
+
+static const struct manifest_entry *manifest_find(struct copy_queue *q, const char *dst)
+{
+	if (!q->mf_sorted && q->n_mf > 1)
+		qsort(q->mf, q->n_mf, sizeof(*q->mf), by_dst);
+	q->mf_sorted = true;
+	struct manifest_entry key = { .dst = (char *)dst };
+	return q->n_mf ? bsearch(&key, q->mf, q->n_mf, sizeof(*q->mf), by_dst) : NULL;
+}
+
+/* The manifest, atomically: one sha256sum line per committed file, named
+ * relative to base (the destination directory), sorted. */
+static void manifest_write(struct copy_queue *q, const char *base)
+{
+	size_t blen = strlen(base);
+	while (blen > 1 && base[blen - 1] == '/')
+		blen--;
+	if (!q->mf_sorted && q->n_mf > 1)
+		qsort(q->mf, q->n_mf, sizeof(*q->mf), by_dst);
+	q->mf_sorted = true;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	for (size_t i = 0; i < q->n_mf; i++) {
+		const char *name = q->mf[i].dst;
+		if (!strncmp(name, base, blen) && name[blen] == '/')
+			name += blen + 1;
+		char *line = copy_manifest_line(q->mf[i].hex, name);
+		size_t n = strlen(line);
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			text = xreallocarray(text, cap, 1);
+		}
+		memcpy(text + len, line, n + 1);
+		len += n;
+		free(line);
+	}
+	int rc = atomic_write_file(q->o->manifest, text ? text : "", len, 0666 & ~q->umask);
+	if (rc)
+		fail(q, q->o->manifest, "write manifest", -rc, NULL);
+	free(text);
 }
 
 /* Without -p, a replaced file keeps its owner and group (cp writes into the
@@ -1284,18 +1361,29 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		else if ((uint64_t)dst_st.st_size != size && ftruncate(f->dst_fd, (off_t)size) < 0)
 			copy_file_fail(f, f->dst, "truncate", errno);
 	}
-	if (!f->err && o->verify) {
-		/* read the copy back from the device when it is on it */
-		if (o->fsync) {
-			if (fsync(f->dst_fd) < 0)
-				copy_file_fail(f, f->dst, "fsync", errno);
-			posix_fadvise(f->dst_fd, 0, 0, POSIX_FADV_DONTNEED);
+	char hex[DIGEST_HEX_MAX] = "";
+	if (!f->err && f->hash) {
+		/* the source's digest: from the buffers that went by, or (cloned,
+		 * copy_file_range: no bytes went by) read once */
+		enum digest_kind kind = o->manifest ? DIGEST_SHA256 : DIGEST_XXH3;
+		int rc = f->fast ? digest_fd(kind, f->src_fd, hex)
+				 : copy_hash_final(f->hash, f->ext, f->n_ext, size, hex);
+		if (rc)
+			copy_file_fail(f, f->src, "digest", -rc);
+		if (!f->err && o->verify) {
+			/* read the copy back from the device when it is on it */
+			if (o->fsync) {
+				if (fsync(f->dst_fd) < 0)
+					copy_file_fail(f, f->dst, "fsync", errno);
+				posix_fadvise(f->dst_fd, 0, 0, POSIX_FADV_DONTNEED);
+			}
+			char back[DIGEST_HEX_MAX];
+			rc = f->err ? 0 : digest_fd(kind, f->dst_fd, back);
+			if (rc)
+				copy_file_fail(f, f->dst, "verify", -rc);
+			else if (!f->err && strcmp(hex, back))
+				copy_file_fail(f, f->dst, "verify: contents differ from the source", 0);
 		}
-		int rc = f->err ? 0 : copy_verify_fds(f->src_fd, f->dst_fd);
-		if (rc == -EBADMSG)
-			copy_file_fail(f, f->dst, "verify: contents differ from the source", 0);
-		else if (rc)
-			copy_file_fail(f, f->dst, "verify", -rc);
 	}
 	/* owner and mode last: until then a named temp file is ours, TMP_MODE,
 	 * and recognisably stale if we are killed */
@@ -1308,6 +1396,8 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		if (rc == 0) {
 			q->stats->files++;
 			verbose_copied(q, f->src, f->dst);
+			if (o->manifest)
+				manifest_add(q, f->dst, hex);
 			if (f->dropped_setid && !(o->preserve & COPY_PRESERVE_MODE))
 				note(q, "%s: the replaced file's set-uid/set-gid bits are not kept "
 				     "(-p keeps a set-uid/set-gid source's)", f->dst);
@@ -1492,8 +1582,15 @@ static void make_links(struct copy_queue *q)
 		}
 		if (rc && !(rc == -EEXIST && o->no_clobber))
 			fail(q, l->dst, "hard link", -rc, NULL);
-		else if (rc == 0)
+		else if (rc == 0) {
 			verbose_copied(q, l->src, l->dst);
+			const struct manifest_entry *e = o->manifest ? manifest_find(q, l->target) : NULL;
+			if (e) {
+				char hex[DIGEST_HEX_MAX];
+				memcpy(hex, e->hex, sizeof(hex)); /* the array may move */
+				manifest_add(q, l->dst, hex);
+			}
+		}
 next:
 		free(tmp);
 		free(l->src);
@@ -1869,6 +1966,11 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	}
 	make_links(&q);
 	finish_dirs(&q);
+	if (opts->manifest) {
+		char *d = xstrdup(dst);
+		manifest_write(&q, dst_is_dir ? dst : dirname(d));
+		free(d);
+	}
 	progress_finish(q.progress);
 	q.progress = NULL;
 out:
@@ -1880,6 +1982,9 @@ out:
 	free(q.items);
 	free(q.cleaned);
 	make_links(&q);
+	for (size_t i = 0; i < q.n_mf; i++)
+		free(q.mf[i].dst);
+	free(q.mf);
 	finish_dirs(&q);
 	signals_restore();
 	return rc;

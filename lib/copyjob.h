@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "digest.h"
+
 enum copy_progress_mode { COPY_PROGRESS_AUTO, COPY_PROGRESS_ON, COPY_PROGRESS_OFF };
 
 /* --reflink: clone where the file system can (auto), only clone (always),
@@ -50,6 +52,7 @@ struct copy_opts {
 	unsigned preserve;          /* COPY_PRESERVE_* */
 	unsigned preserve_required; /* ...asked for by name: failing to keep them fails */
 	enum copy_reflink reflink;
+	const char *manifest; /* --manifest: SHA-256 list of the copies */
 	bool fsync, verify, stats;
 	bool direct;          /* O_DIRECT for the data */
 	bool direct_required; /* refuse (not fall back) where O_DIRECT is unsupported */
@@ -106,6 +109,8 @@ struct copy_file {
 	bool anon_tmp;           /* data in an O_TMPFILE: no name until the commit */
 	bool replaces;           /* an existing regular file is replaced */
 	bool dropped_setid;      /* ...and its set-uid/set-gid bits are not kept */
+	bool fast;               /* data cloned or copied by copy_file_range */
+	struct copy_hash *hash;  /* digest of the data as it goes by, or NULL */
 };
 
 enum copy_phase { COPY_PHASE_READ, COPY_PHASE_WRITE };
@@ -252,6 +257,23 @@ bool copy_tmp_name_ours(const char *name);
  * are copied by reading to EOF. */
 bool copy_fd_size_unreliable(int fd);
 
+
+/* A file's digest from the copy's buffers, chunks in any order. */
+struct copy_hash;
+struct copy_hash *copy_hash_new(enum digest_kind kind);
+/* The chunk [off, off + len) of a file with data regions ext[0..n) (NULL: a
+ * stream without holes); kept (copied) until the chunks before it came. */
+void copy_hash_chunk(struct copy_hash *h, const struct copy_extent *ext, size_t n, uint64_t off,
+		     const void *data, size_t len);
+/* The digest of [0, size), holes as zeros, in hex: 0, or -EIO when a chunk
+ * is missing. */
+int copy_hash_final(struct copy_hash *h, const struct copy_extent *ext, size_t n, uint64_t size,
+		    char *hex);
+void copy_hash_free(struct copy_hash *h);
+/* A sha256sum(1) line for name: "HEX  NAME\n", or with a leading backslash
+ * and NAME's newlines and backslashes escaped, as sha256sum writes them.
+ * Returns a malloc'd string. */
+char *copy_manifest_line(const char *hex, const char *name);
 
 /* Copy every extended attribute of the source to the destination, each
  * named by a descriptor (path NULL) or a path that is not followed (for

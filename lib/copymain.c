@@ -54,7 +54,10 @@ static void __attribute__((__noreturn__)) usage(void)
 		"     --direct             O_DIRECT (unaligned tail through the page cache)%s\n"
 		"     --buffered           through the page cache%s\n"
 		"     --fsync              make the copy durable before exiting\n"
-		"     --verify             re-read both files and compare checksums\n"
+		"     --verify             digest the source as it is copied, read the copy\n"
+		"                          back and compare\n"
+		"     --manifest FILE      write the SHA-256 of every copied file to FILE\n"
+		"                          (sha256sum -c format, names relative to DST)\n"
 		"     --progress           show a progress bar (on a terminal)\n"
 		"     --no-progress        never show the progress bar\n"
 		"     --stats              print bytes, time, rate and I/O counts\n"
@@ -118,7 +121,7 @@ int copy_main(int argc, char **argv, struct copy_engine *engine)
 {
 	enum {
 		OPT_DIRECT = 256, OPT_BUFFERED, OPT_FSYNC, OPT_VERIFY, OPT_PROGRESS,
-		OPT_NO_PROGRESS, OPT_STATS, OPT_PRESERVE, OPT_NO_PRESERVE, OPT_REFLINK,
+		OPT_NO_PROGRESS, OPT_STATS, OPT_PRESERVE, OPT_NO_PRESERVE, OPT_REFLINK, OPT_MANIFEST,
 	};
 	static const struct option longopts[] = {
 		{ "recursive", no_argument, NULL, 'r' },
@@ -135,6 +138,7 @@ int copy_main(int argc, char **argv, struct copy_engine *engine)
 		{ "buffered", no_argument, NULL, OPT_BUFFERED },
 		{ "fsync", no_argument, NULL, OPT_FSYNC },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "manifest", required_argument, NULL, OPT_MANIFEST },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 		{ "stats", no_argument, NULL, OPT_STATS },
@@ -233,6 +237,13 @@ int copy_main(int argc, char **argv, struct copy_engine *engine)
 			break;
 		case OPT_VERIFY:
 			o.verify = true;
+			break;
+		case OPT_MANIFEST:
+			if (!*optarg) {
+				msg_warn("--manifest needs a file name");
+				usage_hint();
+			}
+			o.manifest = optarg;
 			break;
 		case OPT_PROGRESS:
 			o.progress = COPY_PROGRESS_ON;

@@ -36,9 +36,10 @@ mounted() {
 			truncate -s 32M "$d/src"
 			sync -f "$d/src"
 			for t in uringcp aiocp; do
-				$t --stats "$d/src" "$d/$t" >"$d/$t.stats"
+				$t --stats --verify --manifest "$d/$t.sum" "$d/src" "$d/$t" >"$d/$t.stats"
 				grep -q "cloned=1" "$d/$t.stats"
 				cmp "$d/src" "$d/$t"
+				(cd "$d" && sha256sum -c --quiet "$t.sum")
 				[ "$(stat -c %s "$d/$t")" -eq $((32 << 20)) ]
 				sync -f "$d/$t"
 				# shared with the source, and no more blocks than it
