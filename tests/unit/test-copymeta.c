@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "copyjob.h"
+#include "digest.h"
 #include "tap.h"
 #include "xalloc.h"
 
@@ -92,8 +93,56 @@ out:
 	free(b);
 }
 
+/* Chunks of a sparse file fed out of order give the digest of the whole file. */
+static void test_hash(void)
+{
+	enum { SIZE = 64 * 1024 };
+	static char file[SIZE];
+	for (size_t i = 0; i < SIZE; i++)
+		file[i] = (char)(i * 7 + 1);
+	memset(file + 8192, 0, 16384); /* a hole [8192, 24576) */
+	memset(file + 57344, 0, SIZE - 57344); /* a trailing hole */
+	struct copy_extent ext[2] = { { 0, 8192 }, { 24576, 57344 - 24576 } };
+	char want[DIGEST_HEX_MAX], got[DIGEST_HEX_MAX];
+	struct digest *d = digest_new(DIGEST_SHA256);
+	digest_update(d, file, SIZE);
+	digest_final_hex(d, want);
+	digest_free(d);
+
+	/* 4 KiB chunks, reversed in pairs: every other one arrives early */
+	struct copy_hash *h = copy_hash_new(DIGEST_SHA256);
+	uint64_t offs[64];
+	size_t n = 0;
+	for (size_t e = 0; e < 2; e++)
+		for (uint64_t o = ext[e].off; o < ext[e].off + ext[e].len; o += 4096)
+			offs[n++] = o;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint64_t t = offs[i];
+		offs[i] = offs[i + 1];
+		offs[i + 1] = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		copy_hash_chunk(h, ext, 2, offs[i], file + offs[i], 4096);
+	ok(copy_hash_final(h, ext, 2, SIZE, got) == 0 && !strcmp(got, want),
+	   "out-of-order chunks and holes digest as the file");
+	copy_hash_free(h);
+
+	h = copy_hash_new(DIGEST_SHA256);
+	copy_hash_chunk(h, ext, 2, 4096, file + 4096, 4096);
+	ok(copy_hash_final(h, ext, 2, SIZE, got) == -EIO, "a missing chunk is not a digest");
+	copy_hash_free(h);
+
+	char *l = copy_manifest_line("ab", "plain name");
+	ok(!strcmp(l, "ab  plain name\n"), "a plain line");
+	free(l);
+	l = copy_manifest_line("ab", "new\nline\\x");
+	ok(!strcmp(l, "\\ab  new\\nline\\\\x\n"), "newline and backslash escaped as sha256sum does");
+	free(l);
+}
+
 int main(void)
 {
+	test_hash();
 	char tmpl[] = "/tmp/tk-copymeta-XXXXXX";
 	char *dir = mkdtemp(tmpl);
 	test_preserve_lists();
