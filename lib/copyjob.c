@@ -1957,7 +1957,7 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 
 	if (q.n_items) {
 		const char *what = NULL;
-		rc = engine->run(engine, &q, &what);
+		rc = copy_feed_run(engine, &q, &what);
 		if (rc < 0) {
 			report(&q, engine->name, what ? what : "engine", -rc, NULL);
 			/* files the engine never took count as failed */

@@ -5,11 +5,14 @@
  * regular destination that gets its name only when complete, in-place
  * writes into existing devices and FIFOs, sparse extents, preallocation,
  * metadata (never more privilege than the file replaced), --fsync,
- * --verify, progress and statistics. An engine (io_uring, libaio) moves
- * the bytes: it takes files from the queue, splits them into chunks with
- * copy_file_next_chunk(), runs one read then one write per chunk and
- * reports every completion through copy_op_complete(), which decides
- * about short transfers, retries and errors in one place.
+ * --verify, --manifest, progress and statistics; the fast paths (clone,
+ * copy_file_range) before any engine. The feed loop (lib/copyfeed.c) takes
+ * files from the queue, splits them into chunks with copy_file_next_chunk()
+ * and decides every completion through copy_op_complete() (short
+ * transfers, retries, errors in one place); an engine (io_uring, libaio) is
+ * only setup, prep, reap and teardown. The main both tools share is
+ * copy_main() (lib/copymain.c); xattrs and hard links are lib/copymeta.c,
+ * digests of the buffers in flight lib/copyhash.c.
  */
 #ifndef TUNEKIT_COPYJOB_H
 #define TUNEKIT_COPYJOB_H
@@ -146,17 +149,42 @@ enum copy_step {
 /* Bound on -EAGAIN/-EINTR retries of one chunk. */
 #define COPY_MAX_RETRIES 32
 
-/* An engine copies every file the queue hands out. */
+struct copy_feed;
+
+/*
+ * An engine moves the chunks; the front end (lib/copyfeed.c) owns the op
+ * pool and its buffers, the feed loop that takes files from the queue and
+ * chunks them, the completion rules and the abort path. An engine is setup,
+ * prep (one I/O per op), reap (submit, wait, report) and teardown.
+ */
 struct copy_engine {
 	const char *name;
 	const char *summary;  /* first lines of --help */
 	bool direct_default;  /* O_DIRECT unless --buffered (and refuse without it) */
-	/* Loop: take files with copy_queue_next(), chunk them, finish each with
-	 * copy_queue_done() once its I/O drained. 0, or -errno when the engine
-	 * itself failed (set *what to the failing call). */
-	int (*run)(struct copy_engine *e, struct copy_queue *q, const char **what);
+	/* Ready for qd ops (ops[i].buf: block bytes at mem + i x block, buf_index
+	 * i). 0, or -errno with *what set to the failing call. */
+	int (*setup)(struct copy_engine *e, struct copy_op *ops, unsigned qd, void *mem,
+		     size_t block, struct copy_stats *st, const char **what);
+	/* Optional: a file starts handing out chunks / is about to be finished. */
+	void (*attach)(struct copy_engine *e, struct copy_file *f);
+	void (*detach)(struct copy_engine *e, struct copy_file *f);
+	/* Prepare op's next I/O (copy_op_io()); the next reap submits it. */
+	void (*prep)(struct copy_engine *e, struct copy_op *op);
+	/* Submit what is prepared, wait for a completion, report every one with
+	 * copy_feed_complete(). 0, or -errno when the engine failed (*what set;
+	 * nothing it holds may still be in the kernel's hands afterwards, or
+	 * teardown must wait for it). */
+	int (*reap)(struct copy_engine *e, struct copy_feed *feed, const char **what);
+	void (*teardown)(struct copy_engine *e);
 	void *priv;
 };
+
+/* An I/O of op finished with res (bytes or -errno): the front end decides
+ * (resubmit through prep, next chunk, finish the file). */
+void copy_feed_complete(struct copy_feed *feed, struct copy_op *op, long res);
+/* The feed loop over engine e: every file of q. 0, or -errno when the
+ * engine failed (files in flight are failed and finished). */
+int copy_feed_run(struct copy_engine *e, struct copy_queue *q, const char **what);
 
 /* Engines align every buffer to this (O_DIRECT memory alignment larger
  * than this makes a file fall back to buffered I/O). */

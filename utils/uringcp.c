@@ -24,19 +24,18 @@
 
 struct uring_engine {
 	struct io_uring ring;
-	struct copy_op *ops;
-	struct copy_op **free_ops;
-	unsigned n_free, n_ops;
-	void *mem;
+	struct copy_stats *st;
 	size_t block;
 	bool fixed_buffers, fixed_files;
 	int *free_groups; /* registered-file groups not in use */
 	unsigned n_free_groups;
+	unsigned busy_retries;
 };
 
 /* Give a file with more than one chunk a group of registered descriptors. */
-static void attach_file(struct uring_engine *u, struct copy_file *f)
+static void uring_attach(struct copy_engine *e, struct copy_file *f)
 {
+	struct uring_engine *u = e->priv;
 	f->engine_slot = -1;
 	if (!u->fixed_files || !u->n_free_groups ||
 	    (uint64_t)f->st.st_size <= u->block)
@@ -50,8 +49,9 @@ static void attach_file(struct uring_engine *u, struct copy_file *f)
 	}
 }
 
-static void finish_file(struct uring_engine *u, struct copy_queue *q, struct copy_file *f)
+static void uring_detach(struct copy_engine *e, struct copy_file *f)
 {
+	struct uring_engine *u = e->priv;
 	if (f->engine_slot >= 0) {
 		/* drop the table's references before the file is renamed and closed */
 		int fds[SLOTS_PER_FILE] = { -1, -1, -1, -1 };
@@ -60,12 +60,12 @@ static void finish_file(struct uring_engine *u, struct copy_queue *q, struct cop
 		u->free_groups[u->n_free_groups++] = f->engine_slot;
 		f->engine_slot = -1;
 	}
-	copy_queue_done(q, f);
 }
 
 /* Prepare the SQE for op's next I/O (there is always room: one SQE per op). */
-static void queue_op(struct uring_engine *u, struct copy_op *op)
+static void uring_prep(struct copy_engine *e, struct copy_op *op)
 {
+	struct uring_engine *u = e->priv;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 	struct copy_io io;
 	const struct copy_file *f = op->f;
@@ -93,9 +93,10 @@ static void queue_op(struct uring_engine *u, struct copy_op *op)
 	io_uring_sqe_set_data(sqe, op);
 }
 
-static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struct copy_stats *st,
-			const char **what)
+static int uring_setup(struct copy_engine *e, struct copy_op *ops, unsigned qd, void *mem,
+		       size_t block, struct copy_stats *st, const char **what)
 {
+	struct uring_engine *u = e->priv;
 	struct io_uring_params p = { 0 };
 	/* room for a completion of every op twice over: the CQ never overflows */
 	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
@@ -111,24 +112,13 @@ static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struc
 		*what = "io_uring_queue_init";
 		return rc;
 	}
-
+	u->st = st;
 	u->block = block;
-	u->n_ops = qd;
-	u->mem = copy_buffers_alloc((size_t)qd * block);
-	if (!u->mem) {
-		io_uring_queue_exit(&u->ring);
-		*what = "allocate buffers";
-		return -ENOMEM;
-	}
-	u->ops = xcalloc(qd, sizeof(*u->ops));
-	u->free_ops = xcalloc(qd, sizeof(*u->free_ops));
+	(void)ops;
 	struct iovec *iov = xcalloc(qd, sizeof(*iov));
 	for (unsigned i = 0; i < qd; i++) {
-		u->ops[i].buf = (char *)u->mem + (size_t)i * block;
-		u->ops[i].buf_index = i;
-		iov[i].iov_base = u->ops[i].buf;
+		iov[i].iov_base = (char *)mem + (size_t)i * block;
 		iov[i].iov_len = block;
-		u->free_ops[u->n_free++] = &u->ops[qd - 1 - i];
 	}
 	/* fails with ENOMEM over RLIMIT_MEMLOCK (8 MiB for users): plain buffers then */
 	u->fixed_buffers = io_uring_register_buffers(&u->ring, iov, qd) == 0;
@@ -146,119 +136,43 @@ static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struc
 	return 0;
 }
 
-static void engine_teardown(struct uring_engine *u)
+static int uring_reap(struct copy_engine *e, struct copy_feed *feed, const char **what)
 {
-	io_uring_queue_exit(&u->ring);
-	free(u->mem);
-	free(u->ops);
-	free(u->free_ops);
-	free(u->free_groups);
-}
-
-/* After a ring failure: fail every file still holding chunks. */
-static void abort_files(struct uring_engine *u, struct copy_queue *q, struct copy_file *cur, int err)
-{
-	for (unsigned i = 0; i < u->n_ops; i++) {
-		struct copy_op *op = &u->ops[i];
-		if (!op->f)
-			continue;
-		struct copy_file *f = op->f;
-		op->f = NULL;
-		copy_file_fail(f, f->dst, "io_uring", err);
-		if (--f->inflight == 0 && f != cur)
-			finish_file(u, q, f);
-	}
-	if (cur) {
-		copy_file_fail(cur, cur->dst, "io_uring", err);
-		if (cur->inflight == 0)
-			finish_file(u, q, cur);
-	}
-}
-
-static int uring_run(struct copy_engine *e, struct copy_queue *q, const char **what)
-{
-	struct uring_engine u = { 0 };
-	const struct copy_opts *o = copy_queue_opts(q);
-	struct copy_stats *st = copy_queue_stats(q);
-	struct copy_file *cur = NULL;
-	unsigned inflight = 0, busy_retries = 0;
-	bool more = true;
+	struct uring_engine *u = e->priv;
 	int rc;
-
-	(void)e;
-	rc = engine_setup(&u, o->queue_depth, o->block_size, st, what);
-	if (rc < 0)
-		return rc;
-
 	for (;;) {
-		/* hand every free op a chunk: of the current file, else of the next */
-		while (u.n_free && more) {
-			if (!cur) {
-				cur = copy_queue_next(q);
-				if (!cur) {
-					more = false;
-					break;
-				}
-				attach_file(&u, cur);
-			}
-			struct copy_op *op = u.free_ops[u.n_free - 1];
-			if (!copy_file_next_chunk(cur, u.block, op)) {
-				struct copy_file *f = cur;
-				cur = NULL;
-				if (copy_file_drained(f))
-					finish_file(&u, q, f);
-				continue;
-			}
-			u.n_free--;
-			queue_op(&u, op);
-			inflight++;
-		}
-		if (!inflight)
+		rc = io_uring_submit_and_wait(&u->ring, 1);
+		if (rc >= 0)
 			break;
-
-		rc = io_uring_submit_and_wait(&u.ring, 1);
-		if (rc < 0) {
-			if (rc == -EINTR)
-				continue;
-			if ((rc == -EAGAIN || rc == -EBUSY) && busy_retries++ < COPY_MAX_RETRIES) {
-				usleep(1000);
-				continue;
-			}
-			*what = "io_uring_submit";
-			abort_files(&u, q, cur, -rc);
-			engine_teardown(&u);
-			return rc;
+		if (rc == -EINTR)
+			continue;
+		if ((rc == -EAGAIN || rc == -EBUSY) && u->busy_retries++ < COPY_MAX_RETRIES) {
+			usleep(1000);
+			continue;
 		}
-		busy_retries = 0;
-		st->submissions += (unsigned)rc;
-
-		/* completions are matched to their op by user_data, in any order */
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&u.ring, head, cqe) {
-			struct copy_op *op = io_uring_cqe_get_data(cqe);
-			seen++;
-			switch (copy_op_complete(op, cqe->res)) {
-			case COPY_STEP_SUBMIT:
-				queue_op(&u, op);
-				break;
-			case COPY_STEP_DONE:
-			case COPY_STEP_FAILED: {
-				struct copy_file *f = op->f;
-				op->f = NULL;
-				u.free_ops[u.n_free++] = op;
-				inflight--;
-				if (f != cur && copy_file_drained(f))
-					finish_file(&u, q, f);
-				break;
-			}
-			}
-		}
-		io_uring_cq_advance(&u.ring, seen);
-		st->completions += seen;
+		*what = "io_uring_submit";
+		return rc;
 	}
-	engine_teardown(&u);
+	u->busy_retries = 0;
+	u->st->submissions += (unsigned)rc;
+
+	/* completions are matched to their op by user_data, in any order */
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		seen++;
+		copy_feed_complete(feed, io_uring_cqe_get_data(cqe), cqe->res);
+	}
+	io_uring_cq_advance(&u->ring, seen);
+	u->st->completions += seen;
 	return 0;
+}
+
+static void uring_teardown(struct copy_engine *e)
+{
+	struct uring_engine *u = e->priv;
+	io_uring_queue_exit(&u->ring);
+	free(u->free_groups);
 }
 
 int main(int argc, char **argv)
@@ -268,7 +182,14 @@ int main(int argc, char **argv)
 		.summary = "Copy files through io_uring: reads and writes of many chunks (and of many\n"
 		   "files in a tree) in flight at once.\n",
 		.direct_default = false,
-		.run = uring_run,
+		.setup = uring_setup,
+		.attach = uring_attach,
+		.detach = uring_detach,
+		.prep = uring_prep,
+		.reap = uring_reap,
+		.teardown = uring_teardown,
 	};
+	struct uring_engine u = { 0 };
+	engine.priv = &u;
 	return copy_main(argc, argv, &engine);
 }
