@@ -78,9 +78,24 @@ int copy_feed_run(struct copy_engine *e, struct copy_queue *q, const char **what
 	struct copy_feed fd = { .e = e, .q = q, .n_ops = qd };
 	bool more = true;
 
+	/* Files with nothing for the engine (cloned, copied by copy_file_range,
+	 * read to EOF, failed) are finished before the engine is set up: a
+	 * run of clones never pins buffers nor makes a ring. */
+	for (;;) {
+		fd.cur = copy_queue_next(q);
+		if (!fd.cur)
+			return 0;
+		if (!copy_file_drained(fd.cur))
+			break;
+		copy_queue_done(q, fd.cur);
+	}
+
+	int rc = 0;
 	void *mem = copy_buffers_alloc((size_t)qd * block);
 	if (!mem) {
 		*what = "allocate buffers";
+		copy_file_fail(fd.cur, fd.cur->dst, e->name, ENOMEM);
+		copy_queue_done(q, fd.cur);
 		return -ENOMEM;
 	}
 	fd.ops = xcalloc(qd, sizeof(*fd.ops));
@@ -90,9 +105,15 @@ int copy_feed_run(struct copy_engine *e, struct copy_queue *q, const char **what
 		fd.ops[i].buf_index = i;
 		fd.free_ops[fd.n_free++] = &fd.ops[qd - 1 - i];
 	}
-	int rc = e->setup(e, fd.ops, qd, mem, block, copy_queue_stats(q), what);
-	if (rc < 0)
+	rc = e->setup(e, fd.ops, qd, mem, block, copy_queue_stats(q), what);
+	if (rc < 0) {
+		/* the file in hand fails with the engine */
+		copy_file_fail(fd.cur, fd.cur->dst, e->name, -rc);
+		copy_queue_done(q, fd.cur);
 		goto out;
+	}
+	if (e->attach)
+		e->attach(e, fd.cur);
 
 	for (;;) {
 		/* hand every free op a chunk: of the current file, else of the next */
