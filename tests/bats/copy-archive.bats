@@ -171,3 +171,28 @@ describe() {
 		[ "$(temps_in "$W/$t")" -eq 0 ]
 	done
 }
+
+@test "archive: an xattr the destination cannot take warns with -a, fails with --preserve=xattr" {
+	[ "$(id -u)" -eq 0 ] || skip_or_fail "mounting ramfs needs root"
+	mkdir "$W/r"
+	mkdata "$W/f" 5000
+	setfattr -n user.k -v v "$W/f"
+	mkdir "$W/d"
+	setfattr -n user.k -v v "$W/d"
+	# ramfs keeps no extended attributes; mounted in a private namespace
+	run in_mountns "mount -t ramfs none '$W/r'
+		for t in $COPY_TOOLS; do
+			[ \$t = aiocp ] && t='aiocp --buffered'
+			rc=0; \$t --preserve=xattr '$W/f' '$W/r/strict' 2>'$W/err' || rc=\$?
+			[ \$rc -eq 1 ]; grep -q 'preserve extended attributes' '$W/err'
+			[ ! -e '$W/r/strict' ]; [ -z \"\$(ls -A '$W/r')\" ]
+			\$t -a '$W/f' '$W/r/lenient' 2>'$W/err'
+			grep -q 'user.k not kept' '$W/err'; cmp '$W/f' '$W/r/lenient'
+			rc=0; \$t -r --preserve=xattr '$W/d' '$W/r/dir' 2>/dev/null || rc=\$?
+			[ \$rc -eq 1 ]
+			rm -rf '$W/r/lenient' '$W/r/dir'
+		done
+		echo done-ok"
+	assert_success
+	assert_output "done-ok"
+}
