@@ -51,8 +51,7 @@ static void __attribute__((__noreturn__)) usage(void)
 		" -q, --queue-depth N      chunks in flight (default %u, %s %u)\n"
 		" -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
 		"                          (default %s, %s %s)\n"
-		"     --direct             O_DIRECT (unaligned tail through the page cache)%s\n"
-		"     --buffered           through the page cache%s\n"
+		"%s"
 		"     --fsync              make the copy durable before exiting\n"
 		"     --verify             digest the source as it is copied, read the copy\n"
 		"                          back and compare\n"
@@ -66,9 +65,13 @@ static void __attribute__((__noreturn__)) usage(void)
 		d ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH, d ? "--buffered" : "--direct",
 		d ? COPY_BUFFERED_QUEUE_DEPTH : COPY_DIRECT_QUEUE_DEPTH,
 		d ? "4M" : "256K", d ? "--buffered" : "--direct", d ? "256K" : "4M",
-		d ? " (default)" : "", d ? " (file systems without O_DIRECT\n"
-				       "                          such as tmpfs; slower: AIO is synchronous there)"
-				     : " (default)");
+		d ? "     --direct             O_DIRECT, the default (unaligned tail through\n"
+		    "                          the page cache)\n"
+		    "     --buffered           through the page cache (file systems without\n"
+		    "                          O_DIRECT such as tmpfs; slower: AIO is\n"
+		    "                          synchronous there)\n"
+		  : "     --direct             O_DIRECT (unaligned tail through the page cache)\n"
+		    "     --buffered           through the page cache, the default\n");
 	exit(TK_EXIT_OK);
 }
 
