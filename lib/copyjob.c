@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -19,8 +20,10 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
 
 #include "atomicfile.h"
+#include "copyint.h"
 #include "copyjob.h"
 #include "digest.h"
 #include "msg.h"
@@ -28,34 +31,11 @@
 #include "units.h"
 #include "xalloc.h"
 
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef RAMFS_MAGIC
-#define RAMFS_MAGIC 0x858458f6
-#endif
-/* File systems whose st_size is not the contents (linux/magic.h). */
-#define PROC_FS_MAGIC 0x9fa0
-#define SYSFS_FS_MAGIC 0x62656572
-#define DEBUGFS_FS_MAGIC 0x64626720
-#define TRACEFS_FS_MAGIC 0x74726163
-#define SECURITYFS_FS_MAGIC 0x73636673
-#define CONFIGFS_FS_MAGIC 0x62656570
-#define CGROUP_FS_MAGIC 0x27e0eb
-#define CGROUP2_FS_MAGIC 0x63677270
-#define EFIVARFS_FS_MAGIC 0xde5e81e4
-#define PSTORE_FS_MAGIC 0x6165676c
-#define FUSECTL_FS_MAGIC 0x65735543
-
-/* Named temp files (where O_TMPFILE is missing) are ".NAME.tkcp-XXXXXX",
- * created with TMP_MODE_NEW, locked (flock), then given TMP_MODE: a file
- * with that name, TMP_MODE, our owner, one link and no lock is a copy that
- * died, and the next run into the directory removes it. */
-#define TMP_MARK ".tkcp-"
-#define TMP_MODE 0600
-#define TMP_MODE_NEW 0400
-/* Room left for the marker and suffix in a NAME_MAX component. */
-#define TMP_BASE_MAX 200
+/* Network file systems whose copy_file_range copies on the server: the data
+ * never crosses the network (linux/magic.h, fs/smb/client). */
+#define NFS_FS_MAGIC 0x6969
+#define SMB2_FS_MAGIC 0xfe534d42
+#define CIFS_FS_MAGIC 0xff534d42
 
 /* Files from this size on are preallocated with fallocate and, when direct,
  * written with O_DIRECT; smaller ones are written through the page cache (on
@@ -65,115 +45,7 @@
 /* Progress is on by default (on a tty) from this many bytes on. */
 #define COPY_PROGRESS_AUTO_MIN (64ULL * 1024 * 1024)
 
-/* ---- temp files to remove when a signal ends the program ---------------- */
-
-/* Written only with the signals below unblocked but as single pointer stores,
- * read by the handler: a slot is either a valid string or NULL. */
-static char *volatile *tmp_slots;
-static size_t tmp_nslots;
-static const int cleanup_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM, SIGXFSZ };
-static struct sigaction saved_actions[ARRAY_SIZE(cleanup_signals)];
-static bool handler_installed[ARRAY_SIZE(cleanup_signals)];
-
-static void on_fatal_signal(int sig)
-{
-	for (size_t i = 0; i < tmp_nslots; i++) {
-		char *p = tmp_slots[i];
-		if (p)
-			unlink(p);
-	}
-	/* SA_RESETHAND restored the default action: die of the same signal */
-	raise(sig);
-}
-
-static void tmp_register(char *path)
-{
-	for (size_t i = 0; i < tmp_nslots; i++)
-		if (!tmp_slots[i]) {
-			tmp_slots[i] = path;
-			return;
-		}
-}
-
-static void tmp_unregister(const char *path)
-{
-	for (size_t i = 0; i < tmp_nslots; i++)
-		if (tmp_slots[i] == path) {
-			tmp_slots[i] = NULL;
-			return;
-		}
-}
-
-static void signals_install(size_t slots)
-{
-	tmp_nslots = slots;
-	tmp_slots = xcalloc(slots, sizeof(*tmp_slots));
-	for (size_t i = 0; i < ARRAY_SIZE(cleanup_signals); i++) {
-		struct sigaction sa = { 0 };
-		sa.sa_handler = on_fatal_signal;
-		sa.sa_flags = SA_RESETHAND;
-		sigfillset(&sa.sa_mask);
-		handler_installed[i] = false;
-		if (sigaction(cleanup_signals[i], NULL, &saved_actions[i]) < 0)
-			continue;
-		/* keep "ignored" as it was (nohup) */
-		if (saved_actions[i].sa_handler == SIG_IGN)
-			continue;
-		if (sigaction(cleanup_signals[i], &sa, NULL) == 0)
-			handler_installed[i] = true;
-	}
-}
-
-static void signals_restore(void)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(cleanup_signals); i++)
-		if (handler_installed[i])
-			sigaction(cleanup_signals[i], &saved_actions[i], NULL);
-	char *volatile *slots = tmp_slots;
-	tmp_nslots = 0;
-	tmp_slots = NULL;
-	free((void *)slots);
-}
-
 /* ---- the queue ------------------------------------------------------------ */
-
-struct copy_item {
-	char *src, *dst;
-	mode_t mode;   /* mode for the new file */
-	bool nofollow; /* open the source with O_NOFOLLOW (inside a tree) */
-	bool stream;   /* dst is an existing device or FIFO: write into it */
-	bool replaces; /* dst is an existing regular file */
-	bool dropped_setid; /* ...whose set-uid/set-gid bits mode leaves out */
-};
-
-/* A directory already searched for stale temp files in this run. */
-struct copy_seen_dir {
-	dev_t dev;
-	ino_t ino;
-};
-
-struct copy_dir {
-	char *src, *dst;
-	struct stat st;
-	bool created;
-};
-
-struct copy_queue {
-	const struct copy_opts *o;
-	struct copy_stats *stats;
-	struct copy_item *items;
-	size_t n_items, cap_items, next_item;
-	struct copy_dir *dirs;
-	size_t n_dirs, cap_dirs;
-	uint64_t total_bytes;
-	mode_t umask;
-	struct progress *progress;
-	bool warned_no_direct;
-	bool no_tmpfile; /* TUNEKIT_NO_TMPFILE: named temp files only */
-	struct copy_seen_dir *cleaned;
-	size_t n_cleaned, cap_cleaned;
-};
-
 const struct copy_opts *copy_queue_opts(const struct copy_queue *q)
 {
 	return q->o;
@@ -199,51 +71,6 @@ static void report(struct copy_queue *q, const char *path, const char *op, int e
 		msg_warn("%s: %s (%s)", path, op, hint);
 	else
 		msg_warn("%s: %s", path, op);
-}
-
-/*
- * Huge pages matter for O_DIRECT: the kernel pins every page of a chunk for
- * the length of the I/O and builds the request from them. A 4 MiB chunk on
- * 4 KiB pages is 1024 pins and 1024 segments, which the virtio disk (254
- * segments a request) takes as five requests; on two huge pages it is two pins
- * and one 4 MiB request. Measured like bench/copy's direct case (2 GiB,
- * --fsync, caches dropped), 7 interleaved rounds, medians: aiocp 3.538 s ->
- * 2.141 s, uringcp --direct 2.410 s -> 2.098 s (fio's read+write ceiling
- * 2.185 s). Where THP is off ("never", or not built) the advice fails and
- * the pool is plain pages: nothing else changes.
- */
-void *copy_buffers_alloc(size_t len)
-{
-	size_t align = len >= COPY_HUGE_PAGE ? COPY_HUGE_PAGE : COPY_BUFFER_ALIGN;
-	void *p;
-
-	if (posix_memalign(&p, align, len))
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	if (align == COPY_HUGE_PAGE)
-		(void)madvise(p, len, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-int copy_parse_queue_depth(const char *s, unsigned *qd)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < 1 || v > COPY_MAX_QUEUE_DEPTH)
-		return -EINVAL;
-	*qd = (unsigned)v;
-	return 0;
-}
-
-int copy_parse_block_size(const char *s, size_t *bs)
-{
-	uint64_t v;
-	if (units_parse_size(s, &v) < 0 || v < 4096 || v > COPY_MAX_BLOCK_SIZE || v % 4096)
-		return -EINVAL;
-	*bs = (size_t)v;
-	return 0;
 }
 
 static void fail(struct copy_queue *q, const char *path, const char *op, int err,
@@ -298,286 +125,6 @@ char *copy_target_path(const char *src, const char *dst, bool dst_is_dir)
 	return out;
 }
 
-static const char tmp_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/* ".NAME.tkcp-XXXXXX" next to path (NAME cut to TMP_BASE_MAX bytes). */
-static char *tmp_name(const char *path)
-{
-	unsigned char rnd[6];
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
-		unsigned long v = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16) ^ (unsigned long)clock();
-		for (size_t i = 0; i < sizeof(rnd); i++, v >>= 5)
-			rnd[i] = (unsigned char)v;
-	}
-	char suffix[7];
-	for (size_t i = 0; i < 6; i++)
-		suffix[i] = tmp_chars[rnd[i] % (sizeof(tmp_chars) - 1)];
-	suffix[6] = '\0';
-	char *d = xstrdup(path), *b = xstrdup(path);
-	char *out = xasprintf("%s/.%.*s" TMP_MARK "%s", dirname(d), TMP_BASE_MAX, basename(b), suffix);
-	free(d);
-	free(b);
-	return out;
-}
-
-bool copy_tmp_name_ours(const char *name)
-{
-	size_t n = strlen(name), m = strlen(TMP_MARK);
-	if (n < 1 + 1 + m + 6 || name[0] != '.')
-		return false;
-	const char *mark = name + n - 6 - m;
-	if (memcmp(mark, TMP_MARK, m) != 0)
-		return false;
-	for (const char *c = name + n - 6; *c; c++)
-		if (!strchr(tmp_chars, *c))
-			return false;
-	return true;
-}
-
-bool copy_fd_size_unreliable(int fd)
-{
-	struct statfs sfs;
-	if (fstatfs(fd, &sfs) < 0)
-		return false;
-	switch ((unsigned long)sfs.f_type) {
-	case PROC_FS_MAGIC:
-	case SYSFS_FS_MAGIC:
-	case DEBUGFS_FS_MAGIC:
-	case TRACEFS_FS_MAGIC:
-	case SECURITYFS_FS_MAGIC:
-	case CONFIGFS_FS_MAGIC:
-	case CGROUP_FS_MAGIC:
-	case CGROUP2_FS_MAGIC:
-	case EFIVARFS_FS_MAGIC:
-	case PSTORE_FS_MAGIC:
-	case FUSECTL_FS_MAGIC:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* ---- extents, alignment, verification ------------------------------------- */
-
-int copy_extents(int fd, uint64_t size, struct copy_extent **ext, size_t *n)
-{
-	struct copy_extent *v = NULL;
-	size_t cnt = 0, cap = 0;
-	uint64_t pos = 0;
-
-	*ext = NULL;
-	*n = 0;
-	while (pos < size) {
-		off_t data = lseek(fd, (off_t)pos, SEEK_DATA);
-		if (data < 0) {
-			if (errno == ENXIO) /* only a hole up to the end */
-				break;
-			if (errno == EINVAL && cnt == 0) { /* no SEEK_DATA here */
-				data = (off_t)pos;
-			} else {
-				int e = errno;
-				free(v);
-				return -e;
-			}
-		}
-		if ((uint64_t)data >= size)
-			break;
-		off_t hole = lseek(fd, data, SEEK_HOLE);
-		if (hole < 0) {
-			if (errno != EINVAL) {
-				int e = errno;
-				free(v);
-				return -e;
-			}
-			hole = (off_t)size;
-		}
-		uint64_t end = (uint64_t)hole < size ? (uint64_t)hole : size;
-		if (end <= (uint64_t)data) /* file changed under us: stop */
-			break;
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 4;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[cnt].off = (uint64_t)data;
-		v[cnt].len = end - (uint64_t)data;
-		cnt++;
-		pos = end;
-	}
-	*ext = v;
-	*n = cnt;
-	return 0;
-}
-
-int copy_dio_align(int fd, size_t *mem, size_t *offset)
-{
-#if defined(HAVE_STATX) && defined(STATX_DIOALIGN)
-	struct statx sx;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 &&
-	    (sx.stx_mask & STATX_DIOALIGN)) {
-		if (!sx.stx_dio_offset_align || !sx.stx_dio_mem_align)
-			return -EINVAL;
-		*mem = sx.stx_dio_mem_align;
-		*offset = sx.stx_dio_offset_align;
-		return 0;
-	}
-#endif
-	/* Older kernels, or a file system that does not say: tmpfs and ramfs
-	 * accept O_DIRECT opens (6.6+) but do no direct I/O at all. */
-	struct statfs sfs;
-	if (fstatfs(fd, &sfs) < 0)
-		return -errno;
-	if (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC)
-		return -EINVAL;
-	*mem = 4096;
-	*offset = 4096;
-	return 0;
-}
-
-int copy_verify_fds(int a, int b)
-{
-	char ha[DIGEST_HEX_MAX], hb[DIGEST_HEX_MAX];
-	int rc = digest_fd(DIGEST_XXH3, a, ha);
-	if (rc == 0)
-		rc = digest_fd(DIGEST_XXH3, b, hb);
-	if (rc)
-		return rc;
-	return strcmp(ha, hb) ? -EBADMSG : 0;
-}
-
-/* ---- chunks and their state ------------------------------------------------ */
-
-void copy_file_fail(struct copy_file *f, const char *path, const char *op, int err)
-{
-	if (f->err)
-		return;
-	f->err = err ? err : -1;
-	f->err_path = path;
-	f->err_op = op;
-}
-
-bool copy_file_next_chunk(struct copy_file *f, size_t block, struct copy_op *op)
-{
-	if (f->err)
-		return false;
-	while (f->ext_idx < f->n_ext) {
-		const struct copy_extent *e = &f->ext[f->ext_idx];
-		if (f->ext_pos >= e->len) {
-			f->ext_idx++;
-			f->ext_pos = 0;
-			continue;
-		}
-		uint64_t off = e->off + f->ext_pos;
-		uint64_t left = e->len - f->ext_pos;
-		uint64_t len = left < block ? left : block;
-		/* direct chunks start aligned (extents are in file system blocks);
-		 * an unaligned length happens only at the end of the file */
-		bool buffered = !f->direct || off % f->dio_align;
-		f->ext_pos += len;
-		if (f->ext_pos >= e->len) {
-			f->ext_idx++;
-			f->ext_pos = 0;
-		}
-		op->f = f;
-		op->off = off;
-		op->len = (uint32_t)len;
-		op->done = 0;
-		op->phase = COPY_PHASE_READ;
-		op->buffered = buffered;
-		op->retries = 0;
-		f->inflight++;
-		return true;
-	}
-	return false;
-}
-
-bool copy_file_drained(const struct copy_file *f)
-{
-	return f->inflight == 0 && (f->err || f->ext_idx >= f->n_ext);
-}
-
-void copy_op_io(const struct copy_op *op, struct copy_io *io)
-{
-	const struct copy_file *f = op->f;
-	size_t rem = op->len - op->done;
-	size_t a = f->dio_align;
-
-	io->write = op->phase == COPY_PHASE_WRITE;
-	io->buf = (char *)op->buf + op->done;
-	io->off = op->off + op->done;
-	io->len = rem;
-	if (!io->write) {
-		/* a direct read of the tail asks for whole blocks and gets the
-		 * bytes up to the end of the file */
-		io->fd = op->buffered ? f->src_fd : f->src_dfd;
-		if (!op->buffered)
-			io->len = (rem + a - 1) / a * a;
-	} else if (op->buffered || f->write_buffered || rem < a) {
-		io->fd = f->dst_fd; /* the unaligned tail goes through the page cache */
-	} else {
-		io->fd = f->dst_dfd;
-		io->len = rem / a * a;
-	}
-}
-
-enum copy_step copy_op_complete(struct copy_op *op, long res)
-{
-	struct copy_file *f = op->f;
-	struct copy_stats *st = f->q ? f->q->stats : NULL;
-	bool reading = op->phase == COPY_PHASE_READ;
-
-	if (f->err) { /* another chunk of this file failed: stop here */
-		f->inflight--;
-		return COPY_STEP_FAILED;
-	}
-	if (res == -EAGAIN || res == -EINTR) {
-		if (op->retries < COPY_MAX_RETRIES) {
-			op->retries++;
-			if (st)
-				st->resubmits++;
-			return COPY_STEP_SUBMIT;
-		}
-	}
-	if (res < 0) {
-		copy_file_fail(f, reading ? f->src : f->dst, reading ? "read" : "write", (int)-res);
-		f->inflight--;
-		return COPY_STEP_FAILED;
-	}
-	if (res == 0) {
-		/* never resubmit a transfer that made no progress */
-		if (reading)
-			copy_file_fail(f, f->src, "file shrank while copying", 0);
-		else
-			copy_file_fail(f, f->dst, "write", EIO);
-		f->inflight--;
-		return COPY_STEP_FAILED;
-	}
-	struct copy_io io;
-	copy_op_io(op, &io);
-	if ((unsigned long)res > op->len - op->done)
-		res = (long)(op->len - op->done);
-	op->done += (uint32_t)res;
-	if (op->done < op->len) {
-		/* the remainder: a short transfer, or the tail after the aligned
-		 * part of a direct write; buffered when no longer aligned */
-		if (!op->buffered && op->done % f->dio_align)
-			op->buffered = true;
-		if (st && (size_t)res < io.len)
-			st->resubmits++;
-		return COPY_STEP_SUBMIT;
-	}
-	if (reading) {
-		op->phase = COPY_PHASE_WRITE;
-		op->done = 0;
-		return COPY_STEP_SUBMIT;
-	}
-	f->inflight--;
-	if (st) {
-		st->bytes += op->len;
-		progress_update(f->q->progress, st->bytes);
-	}
-	return COPY_STEP_DONE;
-}
-
 /* ---- opening and finishing files ------------------------------------------ */
 
 static void file_close(struct copy_file *f)
@@ -602,6 +149,7 @@ static void file_free(struct copy_file *f)
 	free(f->dst);
 	free(f->tmp);
 	free(f->ext);
+	copy_hash_free(f->hash);
 	free(f);
 }
 
@@ -626,6 +174,8 @@ static int copy_stream(struct copy_file *f, uint64_t *bytes)
 		}
 		if (r == 0)
 			break;
+		if (f->hash)
+			copy_hash_chunk(f->hash, NULL, 0, off, buf, (size_t)r);
 		for (ssize_t w = 0; w < r;) {
 			ssize_t n = f->stream_dst ? write(f->dst_fd, buf + w, (size_t)(r - w))
 						  : pwrite(f->dst_fd, buf + w, (size_t)(r - w), (off_t)off);
@@ -649,17 +199,104 @@ out:
 }
 
 static const char op_no_direct[] = "file system does not support O_DIRECT";
+static const char op_no_clone[] = "cannot clone (--reflink=always)";
 
-/* A second descriptor of fd's file (by /proc/self/fd: the same inode even
- * when it has no name), else of path when it has one. */
-static int reopen_fd(int fd, const char *path, int flags)
+/* Does copy_file_range from f's source copy without moving the bytes
+ * through memory at all? On NFS and SMB the server copies (the data never
+ * crosses the network). On local file systems that can share extents the
+ * clone came first; on the others (ext4) it is a page-cache copy in the
+ * kernel, which bench/copy does not find faster than the engine. */
+static bool cfr_offloads(const struct copy_file *f)
 {
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	int r = open(p, flags | O_CLOEXEC);
-	if (r < 0 && errno == ENOENT && path)
-		r = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
-	return r;
+	struct statfs a, b;
+	if (fstatfs(f->src_fd, &a) < 0 || fstatfs(f->dst_fd, &b) < 0 || a.f_type != b.f_type)
+		return false;
+	switch ((unsigned long)a.f_type) {
+	case NFS_FS_MAGIC:
+	case SMB2_FS_MAGIC:
+	case CIFS_FS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* copy_file_range over the data regions (holes stay holes). 1 when all is
+ * in, 0 when the kernel declined before the first byte (the engine copies),
+ * -1 when f failed. */
+static int cfr_copy(struct copy_queue *q, struct copy_file *f)
+{
+	uint64_t done = 0, size = (uint64_t)f->st.st_size;
+	if ((uint64_t)f->st.st_blocks * 512 < size) {
+		if (copy_extents(f->src_fd, size, &f->ext, &f->n_ext) < 0)
+			return 0;
+	} else {
+		f->ext = xmalloc(sizeof(*f->ext));
+		f->ext[0].off = 0;
+		f->ext[0].len = size;
+		f->n_ext = 1;
+	}
+	for (size_t i = 0; i < f->n_ext; i++) {
+		loff_t in = (loff_t)f->ext[i].off, out = in;
+		uint64_t left = f->ext[i].len;
+		while (left) {
+			ssize_t n = copy_file_range(f->src_fd, &in, f->dst_fd, &out, left, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && !done && (errno == EXDEV || errno == EOPNOTSUPP ||
+					       errno == ENOSYS || errno == EINVAL))
+				return 0;
+			if (n <= 0) {
+				copy_file_fail(f, n < 0 ? f->dst : f->src,
+					       n < 0 ? "copy_file_range" : "file shrank while copying",
+					       n < 0 ? errno : 0);
+				return -1;
+			}
+			left -= (uint64_t)n;
+			done += (uint64_t)n;
+			q->stats->bytes += (uint64_t)n;
+			progress_update(q->progress, q->stats->bytes);
+		}
+	}
+	return 1;
+}
+
+/*
+ * The fast paths, tried before the engine: a clone of the whole file
+ * (FICLONE) into the temp file where source and destination share a file
+ * system that can, then copy_file_range where it offloads the copy. true
+ * when the data is in (f has no chunks left); false when the engine copies
+ * it, or f failed (--reflink=always and no clone: EXDEV across file
+ * systems, EOPNOTSUPP where the file system cannot).
+ */
+static bool fast_copy(struct copy_queue *q, struct copy_file *f, bool size_lies)
+{
+	const struct copy_opts *o = q->o;
+	uint64_t size = (uint64_t)f->st.st_size;
+	bool plain = S_ISREG(f->st.st_mode) && !size_lies && size > 0;
+
+	if (o->reflink == COPY_REFLINK_NEVER || (!plain && o->reflink != COPY_REFLINK_ALWAYS))
+		return false;
+	if (ioctl(f->dst_fd, FICLONE, f->src_fd) == 0) {
+		q->stats->cloned++;
+		q->stats->bytes += size;
+		progress_update(q->progress, q->stats->bytes);
+		free(f->ext);
+		f->ext = NULL;
+		f->n_ext = f->ext_idx = 0;
+		return true;
+	}
+	if (o->reflink == COPY_REFLINK_ALWAYS) {
+		copy_file_fail(f, f->dst, op_no_clone, errno);
+		return false;
+	}
+	if (!cfr_offloads(f))
+		return false;
+	int rc = cfr_copy(q, f);
+	free(f->ext);
+	f->ext = NULL;
+	f->n_ext = f->ext_idx = 0;
+	return rc != 0;
 }
 
 /* Open the O_DIRECT pair; false (and f stays buffered) where the file system
@@ -679,14 +316,14 @@ static bool open_direct(struct copy_queue *q, struct copy_file *f)
 		if (q->o->block_size % a || m > COPY_BUFFER_ALIGN) {
 			rc = -EINVAL;
 		} else {
-			f->src_dfd = reopen_fd(f->src_fd, f->src, O_RDONLY | O_DIRECT);
+			f->src_dfd = copy_reopen_fd(f->src_fd, f->src, O_RDONLY | O_DIRECT);
 			struct stat st;
 			if (f->src_dfd < 0 || fstat(f->src_dfd, &st) < 0 ||
 			    st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino)
 				rc = f->src_dfd < 0 && errno != EINVAL ? -errno : -EINVAL;
 			where = f->src;
 			if (rc == 0) {
-				f->dst_dfd = reopen_fd(f->dst_fd, f->tmp, O_WRONLY | O_DIRECT);
+				f->dst_dfd = copy_reopen_fd(f->dst_fd, f->tmp, O_WRONLY | O_DIRECT);
 				if (f->dst_dfd < 0) {
 					rc = -errno;
 					where = f->dst;
@@ -712,198 +349,6 @@ static bool open_direct(struct copy_queue *q, struct copy_file *f)
 		q->warned_no_direct = true;
 	}
 	return false;
-}
-
-/* ---- temp files: anonymous, else named, locked and cleaned up ------------- */
-
-/* Is the entry name of directory dfd a temp file of ours whose copy died?
- * Only a regular file, ours, with TMP_MODE, one link (a hard link a user
- * planted to a file of ours has two) and no lock: a live copy holds one.
- * Nothing is followed: the file is opened O_PATH, checked, and reopened
- * through /proc (the same inode; a planted FIFO or device is never opened). */
-static void remove_if_stale(struct copy_queue *q, int dfd, const char *dir, const char *name)
-{
-	struct stat a, b;
-	uid_t euid = geteuid();
-	if (fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(a.st_mode) ||
-	    a.st_uid != euid || (a.st_mode & 07777) != TMP_MODE || a.st_nlink != 1)
-		return;
-	int pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (pfd < 0)
-		return;
-	int fd = -1;
-	if (fstat(pfd, &b) == 0 && S_ISREG(b.st_mode) && b.st_uid == euid &&
-	    (b.st_mode & 07777) == TMP_MODE && b.st_nlink == 1 && b.st_dev == a.st_dev &&
-	    b.st_ino == a.st_ino)
-		fd = reopen_fd(pfd, NULL, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	close(pfd);
-	if (fd < 0)
-		return;
-	/* still that file under that name, and nobody's copy holds it */
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-	    fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino && unlinkat(dfd, name, 0) == 0 && q->o->verbose) {
-		progress_clear(q->progress);
-		printf("removed stale temp file '%s/%s'\n", dir, name);
-	}
-	close(fd);
-}
-
-/* Remove stale temp files of ours from dir, once per directory and run. */
-static void clean_stale_temps(struct copy_queue *q, const char *dir)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct stat st;
-	if (dfd < 0)
-		return;
-	if (fstat(dfd, &st) < 0) {
-		close(dfd);
-		return;
-	}
-	for (size_t i = 0; i < q->n_cleaned; i++)
-		if (q->cleaned[i].dev == st.st_dev && q->cleaned[i].ino == st.st_ino) {
-			close(dfd);
-			return;
-		}
-	if (q->n_cleaned == q->cap_cleaned) {
-		q->cap_cleaned = q->cap_cleaned ? q->cap_cleaned * 2 : 8;
-		q->cleaned = xreallocarray(q->cleaned, q->cap_cleaned, sizeof(*q->cleaned));
-	}
-	q->cleaned[q->n_cleaned].dev = st.st_dev;
-	q->cleaned[q->n_cleaned].ino = st.st_ino;
-	q->n_cleaned++;
-
-	int lfd = dup(dfd);
-	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
-	if (!d) {
-		if (lfd >= 0)
-			close(lfd);
-		close(dfd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (copy_tmp_name_ours(de->d_name))
-			remove_if_stale(q, dfd, dir, de->d_name);
-	closedir(d);
-	close(dfd);
-}
-
-/*
- * Lock the temp file fd of f through a descriptor of its own: the engine
- * never sees that one, so the lock goes with the process (io_uring keeps the
- * files of a killed process open until its ring is torn down, later).
- */
-static int tmp_lock(struct copy_file *f, int fd)
-{
-	f->tmp_lock_fd = reopen_fd(fd, NULL, O_RDONLY | O_NOCTTY);
-	if (f->tmp_lock_fd < 0)
-		f->tmp_lock_fd = dup(fd); /* no /proc: the lock lives as long as fd */
-	if (f->tmp_lock_fd < 0 || flock(f->tmp_lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return -errno;
-	return 0;
-}
-
-/*
- * The file f's data goes to until the commit. First choice: an O_TMPFILE in
- * the destination directory, which a killed copy cannot leave behind. Where
- * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file:
- * created with TMP_MODE_NEW (no cleaner takes it for stale), locked, then
- * given TMP_MODE; the directory's stale temp files are removed first.
- * Test seam: TUNEKIT_NO_TMPFILE=1 in the environment skips O_TMPFILE, so the
- * suites exercise the named fallback on any file system.
- * Returns the descriptor (f->tmp set when named), or -errno.
- */
-static int tmp_create(struct copy_queue *q, struct copy_file *f)
-{
-	char *d = xstrdup(f->dst);
-	const char *dir = dirname(d);
-	int fd = -1, e = 0;
-
-	if (!q->no_tmpfile) {
-		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, TMP_MODE);
-		if (fd >= 0) {
-			/* a lock like the named ones have, for the moment it is linked
-			 * under a temp name at the commit */
-			(void)tmp_lock(f, fd);
-			f->anon_tmp = true;
-			free(d);
-			return fd;
-		}
-		e = errno;
-		if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL) {
-			free(d);
-			return -e;
-		}
-	}
-	clean_stale_temps(q, dir);
-	free(d);
-	for (int tries = 0; tries < 100; tries++) {
-		char *tmp = tmp_name(f->dst);
-		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, TMP_MODE_NEW);
-		if (fd < 0) {
-			e = errno;
-			free(tmp);
-			if (e == EEXIST)
-				continue;
-			return -e;
-		}
-		if ((e = -tmp_lock(f, fd)) != 0 || fchmod(fd, TMP_MODE) < 0) {
-			e = e ? e : errno;
-			unlink(tmp);
-			close(fd);
-			free(tmp);
-			return -e;
-		}
-		f->tmp = tmp;
-		tmp_register(f->tmp);
-		return fd;
-	}
-	return -EEXIST;
-}
-
-/* A name for fd's file (an O_TMPFILE): link it at path (never replacing). */
-static int link_fd(int fd, const char *path)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, p, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
-		return 0;
-	if (errno != ENOENT) /* no /proc: AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH) */
-		return -errno;
-	return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0 ? 0 : -errno;
-}
-
-/* Put the anonymous file of f under its name: linked straight there when the
- * name is free (nothing to replace), else linked under a temp name and
- * renamed over the old file (unless -n). 0 or -errno. */
-static int commit_anon(struct copy_file *f, unsigned flags)
-{
-	if (!(flags & ATOMIC_NOSYNC) && fsync(f->dst_fd) < 0)
-		return -errno;
-	int rc = link_fd(f->dst_fd, f->dst);
-	if (rc == -EEXIST && !(flags & ATOMIC_NOREPLACE)) {
-		for (int tries = 0; tries < 100; tries++) {
-			free(f->tmp);
-			f->tmp = tmp_name(f->dst);
-			rc = link_fd(f->dst_fd, f->tmp);
-			if (rc != -EEXIST)
-				break;
-		}
-		if (rc == 0) {
-			tmp_register(f->tmp);
-			if (rename(f->tmp, f->dst) < 0) {
-				rc = -errno;
-				unlink(f->tmp);
-			}
-			tmp_unregister(f->tmp);
-		}
-		free(f->tmp);
-		f->tmp = NULL;
-	}
-	if (rc == 0 && !(flags & ATOMIC_NOSYNC))
-		rc = fsync_parent_dir(f->dst);
-	return rc;
 }
 
 /* Open an existing device or FIFO destination for writing into it: never
@@ -944,8 +389,11 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->replaces = it->replaces;
 		f->dropped_setid = it->dropped_setid;
 
-		f->src_fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-				 (it->nofollow ? O_NOFOLLOW : 0));
+		if (it->from_stdin)
+			f->src_fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+		else
+			f->src_fd = open(f->src, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+					 (it->nofollow ? O_NOFOLLOW : 0));
 		if (f->src_fd < 0) {
 			fail(q, f->src, "open", errno, NULL);
 			file_free(f);
@@ -956,13 +404,14 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			file_free(f);
 			continue;
 		}
-		if (!S_ISREG(f->st.st_mode)) {
+		if (!S_ISREG(f->st.st_mode) && !(it->stream_src && !S_ISDIR(f->st.st_mode))) {
 			fail(q, f->src, "not a regular file", 0, NULL);
 			file_free(f);
 			continue;
 		}
-		/* the size of a /sys file says 4096 whatever it holds */
-		bool size_lies = copy_fd_size_unreliable(f->src_fd);
+		/* the size of a /sys file says 4096 whatever it holds; a pipe's
+		 * says nothing */
+		bool size_lies = !S_ISREG(f->st.st_mode) || copy_fd_size_unreliable(f->src_fd);
 
 		if (f->stream_dst) {
 			int fd = open_stream_dst(f);
@@ -980,7 +429,7 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 			return f; /* no chunks: the engine hands it straight back */
 		}
 
-		int fd = tmp_create(q, f);
+		int fd = copy_tmp_create(q, f);
 		if (fd < 0) {
 			fail(q, f->dst, "create temp file", -fd, NULL);
 			file_free(f);
@@ -989,6 +438,13 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 		f->dst_fd = fd;
 		/* the mode set at the end; until then only we can open it */
 		f->st.st_mode = (f->st.st_mode & ~07777u) | it->mode;
+		if (o->manifest || o->verify)
+			f->hash = copy_hash_new(o->manifest ? DIGEST_SHA256 : DIGEST_XXH3);
+
+		if (fast_copy(q, f, size_lies) || f->err) {
+			f->fast = !f->err;
+			return f; /* no chunks: copied (or failed) already */
+		}
 
 		if (o->direct && f->st.st_size > 0 && !size_lies) {
 			f->direct = open_direct(q, f);
@@ -1033,6 +489,80 @@ struct copy_file *copy_queue_next(struct copy_queue *q)
 	return NULL;
 }
 
+/* Copy the extended attributes (and so ACLs) of one file. A failure is a
+ * warning, as with cp (once a run), unless --preserve=xattr asked for them:
+ * then it is returned (-errno) for the caller to fail the file. */
+static int xattrs_copied(struct copy_queue *q, int sfd, const char *spath, int dfd,
+			 const char *dpath, const char *name)
+{
+	char attr[256];
+	int rc = copy_xattrs(sfd, spath, dfd, dpath, attr, sizeof(attr));
+	if (rc == 0 || (q->o->preserve_required & COPY_PRESERVE_XATTR))
+		return rc;
+	if (!q->warned_xattr++)
+		note(q, "%s: extended attribute %s not kept: %s", name, attr[0] ? attr : "(list)",
+		     strerror(-rc));
+	return 0;
+}
+
+static void manifest_add(struct copy_queue *q, const char *dst, const char *hex)
+{
+	if (q->n_mf == q->cap_mf) {
+		q->cap_mf = q->cap_mf ? q->cap_mf * 2 : 64;
+		q->mf = xreallocarray(q->mf, q->cap_mf, sizeof(*q->mf));
+	}
+	struct manifest_entry *e = &q->mf[q->n_mf++];
+	e->dst = xstrdup(dst);
+	snprintf(e->hex, sizeof(e->hex), "%s", hex);
+	q->mf_sorted = false;
+}
+
+static int by_dst(const void *a, const void *b)
+{
+	return strcmp(((const struct manifest_entry *)a)->dst, ((const struct manifest_entry *)b)->dst);
+}
+
+static const struct manifest_entry *manifest_find(struct copy_queue *q, const char *dst)
+{
+	if (!q->mf_sorted && q->n_mf > 1)
+		qsort(q->mf, q->n_mf, sizeof(*q->mf), by_dst);
+	q->mf_sorted = true;
+	struct manifest_entry key = { .dst = (char *)dst };
+	return q->n_mf ? bsearch(&key, q->mf, q->n_mf, sizeof(*q->mf), by_dst) : NULL;
+}
+
+/* The manifest, atomically: one sha256sum line per committed file, named
+ * relative to base (the destination directory), sorted. */
+static void manifest_write(struct copy_queue *q, const char *base)
+{
+	size_t blen = strlen(base);
+	while (blen > 1 && base[blen - 1] == '/')
+		blen--;
+	if (!q->mf_sorted && q->n_mf > 1)
+		qsort(q->mf, q->n_mf, sizeof(*q->mf), by_dst);
+	q->mf_sorted = true;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	for (size_t i = 0; i < q->n_mf; i++) {
+		const char *name = q->mf[i].dst;
+		if (!strncmp(name, base, blen) && name[blen] == '/')
+			name += blen + 1;
+		char *line = copy_manifest_line(q->mf[i].hex, name);
+		size_t n = strlen(line);
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			text = xreallocarray(text, cap, 1);
+		}
+		memcpy(text + len, line, n + 1);
+		len += n;
+		free(line);
+	}
+	int rc = atomic_write_file(q->o->manifest, text ? text : "", len, 0666 & ~q->umask);
+	if (rc)
+		fail(q, q->o->manifest, "write manifest", -rc, NULL);
+	free(text);
+}
+
 /* Without -p, a replaced file keeps its owner and group (cp writes into the
  * inode, which has the same effect); say so when that is not possible. */
 static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct stat *old)
@@ -1061,10 +591,11 @@ static void keep_owner(struct copy_queue *q, struct copy_file *f, const struct s
 static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 {
 	const struct stat *st = &f->st;
+	const unsigned keep = q->o->preserve;
 	mode_t mode = st->st_mode & 07777;
-	if (q->o->preserve) {
+	if (keep & COPY_PRESERVE_OWNER) {
 		if (fchown(f->dst_fd, st->st_uid, st->st_gid) < 0) {
-			if (errno != EPERM) {
+			if (errno != EPERM || (q->o->preserve_required & COPY_PRESERVE_OWNER)) {
 				copy_file_fail(f, f->dst, "preserve owner", errno);
 				return;
 			}
@@ -1084,7 +615,13 @@ static void apply_metadata(struct copy_queue *q, struct copy_file *f)
 		copy_file_fail(f, f->dst, "set mode", errno);
 		return;
 	}
-	if (q->o->preserve) {
+	/* after the owner: chown clears security.capability */
+	int rc = (keep & COPY_PRESERVE_XATTR) ? xattrs_copied(q, f->src_fd, NULL, f->dst_fd, NULL, f->dst) : 0;
+	if (rc < 0) {
+		copy_file_fail(f, f->dst, "preserve extended attributes", -rc);
+		return;
+	}
+	if (keep & COPY_PRESERVE_TIMES) {
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
 		if (futimens(f->dst_fd, ts) < 0)
 			copy_file_fail(f, f->dst, "preserve timestamps", errno);
@@ -1136,18 +673,29 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		else if ((uint64_t)dst_st.st_size != size && ftruncate(f->dst_fd, (off_t)size) < 0)
 			copy_file_fail(f, f->dst, "truncate", errno);
 	}
-	if (!f->err && o->verify) {
-		/* read the copy back from the device when it is on it */
-		if (o->fsync) {
-			if (fsync(f->dst_fd) < 0)
-				copy_file_fail(f, f->dst, "fsync", errno);
-			posix_fadvise(f->dst_fd, 0, 0, POSIX_FADV_DONTNEED);
+	char hex[DIGEST_HEX_MAX] = "";
+	if (!f->err && f->hash) {
+		/* the source's digest: from the buffers that went by, or (cloned,
+		 * copy_file_range: no bytes went by) read once */
+		enum digest_kind kind = o->manifest ? DIGEST_SHA256 : DIGEST_XXH3;
+		int rc = f->fast ? digest_fd(kind, f->src_fd, hex)
+				 : copy_hash_final(f->hash, f->ext, f->n_ext, size, hex);
+		if (rc)
+			copy_file_fail(f, f->src, "digest", -rc);
+		if (!f->err && o->verify) {
+			/* read the copy back from the device when it is on it */
+			if (o->fsync) {
+				if (fsync(f->dst_fd) < 0)
+					copy_file_fail(f, f->dst, "fsync", errno);
+				posix_fadvise(f->dst_fd, 0, 0, POSIX_FADV_DONTNEED);
+			}
+			char back[DIGEST_HEX_MAX];
+			rc = f->err ? 0 : digest_fd(kind, f->dst_fd, back);
+			if (rc)
+				copy_file_fail(f, f->dst, "verify", -rc);
+			else if (!f->err && strcmp(hex, back))
+				copy_file_fail(f, f->dst, "verify: contents differ from the source", 0);
 		}
-		int rc = f->err ? 0 : copy_verify_fds(f->src_fd, f->dst_fd);
-		if (rc == -EBADMSG)
-			copy_file_fail(f, f->dst, "verify: contents differ from the source", 0);
-		else if (rc)
-			copy_file_fail(f, f->dst, "verify", -rc);
 	}
 	/* owner and mode last: until then a named temp file is ours, TMP_MODE,
 	 * and recognisably stale if we are killed */
@@ -1155,12 +703,14 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		apply_metadata(q, f);
 	if (!f->err) {
 		unsigned flags = (o->fsync ? 0 : ATOMIC_NOSYNC) | (o->no_clobber ? ATOMIC_NOREPLACE : 0);
-		int rc = f->anon_tmp ? commit_anon(f, flags)
+		int rc = f->anon_tmp ? copy_commit_anon(f, flags)
 				     : atomic_commit_flags(f->dst_fd, f->tmp, f->dst, flags);
 		if (rc == 0) {
 			q->stats->files++;
 			verbose_copied(q, f->src, f->dst);
-			if (f->dropped_setid && !o->preserve)
+			if (o->manifest)
+				manifest_add(q, f->dst, hex);
+			if (f->dropped_setid && !(o->preserve & COPY_PRESERVE_MODE))
 				note(q, "%s: the replaced file's set-uid/set-gid bits are not kept "
 				     "(-p keeps a set-uid/set-gid source's)", f->dst);
 		} else if (!(rc == -EEXIST && o->no_clobber)) {
@@ -1175,7 +725,7 @@ void copy_queue_done(struct copy_queue *q, struct copy_file *f)
 		     f->err_op == op_no_direct ? o->direct_hint : NULL);
 	}
 	if (f->tmp)
-		tmp_unregister(f->tmp);
+		copy_tmp_unregister(f->tmp);
 	file_free(f);
 }
 
@@ -1194,6 +744,7 @@ static struct copy_item *add_item(struct copy_queue *q, const char *src, const c
 	it->mode = mode;
 	it->nofollow = nofollow;
 	it->stream = it->replaces = it->dropped_setid = false;
+	it->stream_src = it->from_stdin = false;
 	q->total_bytes += size;
 	return it;
 }
@@ -1214,14 +765,16 @@ static bool symlink_planted(const char *link, const struct stat *st)
 	return planted;
 }
 
-static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
-		     const struct stat *st, bool nofollow)
+static struct copy_item *add_file(struct copy_queue *q, const char *src, const char *dst_in,
+				   const struct stat *st, bool nofollow)
 {
+	struct copy_item *it = NULL;
 	const struct copy_opts *o = q->o;
 	char *resolved = NULL;
 	const char *dst = dst_in;
 	struct stat dst_st;
-	mode_t mode = o->preserve ? (st->st_mode & 07777) : (st->st_mode & 0777 & ~q->umask);
+	mode_t mode = (o->preserve & COPY_PRESERVE_MODE) ? (st->st_mode & 07777)
+							 : (st->st_mode & 0777 & ~q->umask);
 
 	bool stream = false, replaces = false, dropped_setid = false;
 
@@ -1230,17 +783,17 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 			if (symlink_planted(dst, &dst_st)) {
 				fail(q, dst, "not following a symlink of another user in a sticky "
 				     "world-writable directory", 0, NULL);
-				return;
+				return NULL;
 			}
 			/* like cp, write through a symlink to an existing file */
 			if (stat(dst, &dst_st) < 0) {
 				fail(q, dst, "not writing through dangling symlink", 0, NULL);
-				return;
+				return NULL;
 			}
 			resolved = realpath(dst, NULL);
 			if (!resolved) {
 				fail(q, dst, "resolve symlink", errno, NULL);
-				return;
+				return NULL;
 			}
 			dst = resolved;
 		}
@@ -1269,7 +822,7 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 				goto out;
 			}
 			replaces = true;
-			if (!o->preserve) {
+			if (!(o->preserve & COPY_PRESERVE_MODE)) {
 				/* cp keeps an existing file's mode, but set-uid/set-gid
 				 * were its owner's: never ours to hand on */
 				mode = dst_st.st_mode & 07777;
@@ -1278,12 +831,89 @@ static void add_file(struct copy_queue *q, const char *src, const char *dst_in,
 			}
 		}
 	}
-	struct copy_item *it = add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
+	it = add_item(q, src, dst, mode, nofollow, (uint64_t)st->st_size);
 	it->stream = stream;
 	it->replaces = replaces;
 	it->dropped_setid = dropped_setid;
 out:
 	free(resolved);
+	return it;
+}
+
+/* dst is to be a hard link of target (the copy of an inode seen before). */
+static void add_link(struct copy_queue *q, const char *src, const char *target, const char *dst)
+{
+	if (q->n_pending == q->cap_pending) {
+		q->cap_pending = q->cap_pending ? q->cap_pending * 2 : 16;
+		q->pending = xreallocarray(q->pending, q->cap_pending, sizeof(*q->pending));
+	}
+	struct copy_link *l = &q->pending[q->n_pending++];
+	l->src = xstrdup(src);
+	l->target = xstrdup(target);
+	l->dst = xstrdup(dst);
+}
+
+/* The hard links, once the files they name are in: linked under a temp
+ * name, then renamed into place (never replacing with -n). */
+static void make_links(struct copy_queue *q)
+{
+	const struct copy_opts *o = q->o;
+	for (size_t i = 0; i < q->n_pending; i++) {
+		struct copy_link *l = &q->pending[i];
+		struct stat a, b;
+		char *tmp = NULL;
+		if (lstat(l->target, &a) < 0) {
+			fail(q, l->dst, "hard link", errno, NULL);
+			goto next;
+		}
+		if (lstat(l->dst, &b) == 0) {
+			if (b.st_dev == a.st_dev && b.st_ino == a.st_ino)
+				goto next; /* linked already (a second run) */
+			if (o->no_clobber)
+				goto next;
+			if (S_ISDIR(b.st_mode)) {
+				fail(q, l->dst, "cannot overwrite directory with non-directory", 0, NULL);
+				goto next;
+			}
+		}
+		int rc = -EEXIST;
+		for (int tries = 0; rc == -EEXIST && tries < 100; tries++) {
+			free(tmp);
+			tmp = copy_tmp_name(l->dst);
+			rc = link(l->target, tmp) == 0 ? 0 : -errno;
+		}
+		if (rc == 0) {
+			copy_tmp_register(tmp);
+			rc = atomic_commit_flags(-1, tmp, l->dst,
+						 ATOMIC_NOSYNC | (o->no_clobber ? ATOMIC_NOREPLACE : 0));
+			if (rc)
+				unlink(tmp);
+			else if (o->fsync)
+				rc = fsync_parent_dir(l->dst);
+			copy_tmp_unregister(tmp);
+		}
+		if (rc && !(rc == -EEXIST && o->no_clobber))
+			fail(q, l->dst, "hard link", -rc, NULL);
+		else if (rc == 0) {
+			verbose_copied(q, l->src, l->dst);
+			const struct manifest_entry *e = o->manifest ? manifest_find(q, l->target) : NULL;
+			if (e) {
+				char hex[DIGEST_HEX_MAX];
+				memcpy(hex, e->hex, sizeof(hex)); /* the array may move */
+				manifest_add(q, l->dst, hex);
+			}
+		}
+next:
+		free(tmp);
+		free(l->src);
+		free(l->target);
+		free(l->dst);
+	}
+	free(q->pending);
+	q->pending = NULL;
+	q->n_pending = q->cap_pending = 0;
+	copy_links_free(q->links);
+	q->links = NULL;
 }
 
 /* Create a symlink or special file under a temp name, then rename it. */
@@ -1327,7 +957,7 @@ static void add_other(struct copy_queue *q, const char *src, const char *dst, co
 	}
 	for (int tries = 0;; tries++) {
 		free(tmp);
-		tmp = tmp_name(dst);
+		tmp = copy_tmp_name(dst);
 		int rc = S_ISLNK(st->st_mode) ? symlink(target, tmp)
 					      : mknod(tmp, st->st_mode & (S_IFMT | 0777), st->st_rdev);
 		if (rc == 0)
@@ -1338,16 +968,24 @@ static void add_other(struct copy_queue *q, const char *src, const char *dst, co
 			goto out;
 		}
 	}
-	tmp_register(tmp);
-	if (o->preserve) {
+	copy_tmp_register(tmp);
+	if ((o->preserve & COPY_PRESERVE_OWNER) && lchown(tmp, st->st_uid, st->st_gid) < 0 &&
+	    (errno != EPERM || (o->preserve_required & COPY_PRESERVE_OWNER))) {
+		fail(q, dst, "preserve owner", errno, NULL);
+		unlink(tmp);
+		goto unreg;
+	}
+	if ((o->preserve & COPY_PRESERVE_MODE) && !S_ISLNK(st->st_mode))
+		chmod(tmp, st->st_mode & 07777);
+	/* the kernel keeps user.* off symlinks and special files: cp says nothing */
+	int xrc = (o->preserve & COPY_PRESERVE_XATTR) ? copy_xattrs(-1, src, -1, tmp, NULL, 0) : 0;
+	if (xrc < 0 && (o->preserve_required & COPY_PRESERVE_XATTR) && xrc != -EPERM) {
+		fail(q, dst, "preserve extended attributes", -xrc, NULL);
+		unlink(tmp);
+		goto unreg;
+	}
+	if (o->preserve & COPY_PRESERVE_TIMES) {
 		struct timespec ts[2] = { st->st_atim, st->st_mtim };
-		if (lchown(tmp, st->st_uid, st->st_gid) < 0 && errno != EPERM) {
-			fail(q, dst, "preserve owner", errno, NULL);
-			unlink(tmp);
-			goto unreg;
-		}
-		if (!S_ISLNK(st->st_mode))
-			chmod(tmp, st->st_mode & 07777);
 		utimensat(AT_FDCWD, tmp, ts, AT_SYMLINK_NOFOLLOW);
 	}
 	int rc = atomic_commit_flags(-1, tmp, dst, ATOMIC_NOSYNC | (o->no_clobber ? ATOMIC_NOREPLACE : 0));
@@ -1358,7 +996,7 @@ static void add_other(struct copy_queue *q, const char *src, const char *dst, co
 	else if (rc == 0)
 		verbose_copied(q, src, dst);
 unreg:
-	tmp_unregister(tmp);
+	copy_tmp_unregister(tmp);
 out:
 	free(target);
 	free(tmp);
@@ -1489,6 +1127,15 @@ static void copy_dir(struct copy_queue *q, const char *src, const char *dst, con
 static void walk(struct copy_queue *q, const char *src, const char *dst, const struct stat *st,
 		 bool top)
 {
+	if ((q->o->preserve & COPY_PRESERVE_LINKS) && !S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		if (!q->links)
+			q->links = copy_links_new();
+		const char *first = copy_links_seen(q->links, st->st_dev, st->st_ino, dst);
+		if (first) {
+			add_link(q, src, first, dst);
+			return;
+		}
+	}
 	if (S_ISREG(st->st_mode))
 		add_file(q, src, dst, st, !top || q->o->recursive);
 	else if (S_ISDIR(st->st_mode)) {
@@ -1496,10 +1143,16 @@ static void walk(struct copy_queue *q, const char *src, const char *dst, const s
 			copy_dir(q, src, dst, st, top);
 		else
 			fail(q, src, "omitting directory", EISDIR, "use -r to copy directories");
-	} else if (q->o->recursive)
+	} else if (q->o->recursive) {
 		add_other(q, src, dst, st);
-	else
+	} else if (S_ISFIFO(st->st_mode) || S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		/* like cp: a pipe (<(cmd), /proc/self/fd/N) or device is read to EOF */
+		struct copy_item *it = add_file(q, src, dst, st, false);
+		if (it)
+			it->stream_src = true;
+	} else {
 		fail(q, src, "not a regular file", 0, "use -r to copy special files");
+	}
 }
 
 /* Modes and times of directories once their contents are in (deepest first). */
@@ -1508,16 +1161,28 @@ static void finish_dirs(struct copy_queue *q)
 	const struct copy_opts *o = q->o;
 	for (size_t i = q->n_dirs; i-- > 0;) {
 		struct copy_dir *cd = &q->dirs[i];
-		if (o->preserve) {
-			struct timespec ts[2] = { cd->st.st_atim, cd->st.st_mtim };
-			if (lchown(cd->dst, cd->st.st_uid, cd->st.st_gid) < 0 && errno != EPERM)
-				fail(q, cd->dst, "preserve owner", errno, NULL);
+		const unsigned keep = o->preserve;
+		if ((keep & COPY_PRESERVE_OWNER) && lchown(cd->dst, cd->st.st_uid, cd->st.st_gid) < 0 &&
+		    (errno != EPERM || (o->preserve_required & COPY_PRESERVE_OWNER)))
+			fail(q, cd->dst, "preserve owner", errno, NULL);
+		if (keep & COPY_PRESERVE_MODE) {
 			if (chmod(cd->dst, cd->st.st_mode & 07777) < 0)
 				fail(q, cd->dst, "set mode", errno, NULL);
+		} else if (cd->created) {
+			/* like cp: the umask applies, the sticky bit stays, set-gid
+			 * is what mkdir gave (inherited from the parent) */
+			struct stat now;
+			mode_t setgid = lstat(cd->dst, &now) == 0 ? now.st_mode & S_ISGID : 0;
+			if (chmod(cd->dst, (cd->st.st_mode & (0777 | S_ISVTX) & ~q->umask) | setgid) < 0)
+				fail(q, cd->dst, "set mode", errno, NULL);
+		}
+		int xrc = (keep & COPY_PRESERVE_XATTR) ? xattrs_copied(q, -1, cd->src, -1, cd->dst, cd->dst) : 0;
+		if (xrc < 0)
+			fail(q, cd->dst, "preserve extended attributes", -xrc, NULL);
+		if (keep & COPY_PRESERVE_TIMES) {
+			struct timespec ts[2] = { cd->st.st_atim, cd->st.st_mtim };
 			if (utimensat(AT_FDCWD, cd->dst, ts, AT_SYMLINK_NOFOLLOW) < 0)
 				fail(q, cd->dst, "preserve timestamps", errno, NULL);
-		} else if (cd->created && chmod(cd->dst, cd->st.st_mode & 0777 & ~q->umask) < 0) {
-			fail(q, cd->dst, "set mode", errno, NULL);
 		}
 		if (o->fsync && cd->created)
 			fsync_parent_dir(cd->dst);
@@ -1554,7 +1219,7 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	uint64_t t0 = now_ns();
 	/* temp files exist for the files in flight (at most one per chunk, plus
 	 * the one being opened) and one symlink or special file */
-	signals_install((size_t)opts->queue_depth * 2 + 8);
+	copy_signals_install((size_t)opts->queue_depth * 2 + 8);
 
 	if (lstat(dst, &dst_st) == 0 && S_ISLNK(dst_st.st_mode) && symlink_planted(dst, &dst_st)) {
 		fail(&q, dst, "not following a symlink of another user in a sticky "
@@ -1572,6 +1237,18 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	}
 	for (size_t i = 0; i < nsrc; i++) {
 		struct stat st;
+		if (!strcmp(srcs[i], "-")) {
+			/* standard input, read to EOF into a file that needs a name */
+			if (dst_is_dir || fstat(STDIN_FILENO, &st) < 0) {
+				fail(&q, "-", "standard input", dst_is_dir ? EISDIR : errno,
+				     dst_is_dir ? "name the destination file" : NULL);
+				continue;
+			}
+			struct copy_item *it = add_file(&q, "-", dst, &st, false);
+			if (it)
+				it->stream_src = it->from_stdin = true;
+			continue;
+		}
 		int r = opts->recursive ? lstat(srcs[i], &st) : stat(srcs[i], &st);
 		if (r < 0) {
 			fail(&q, srcs[i], "stat", errno, NULL);
@@ -1592,14 +1269,20 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 
 	if (q.n_items) {
 		const char *what = NULL;
-		rc = engine->run(engine, &q, &what);
+		rc = copy_feed_run(engine, &q, &what);
 		if (rc < 0) {
 			report(&q, engine->name, what ? what : "engine", -rc, NULL);
 			/* files the engine never took count as failed */
 			stats->failures += (unsigned)(q.n_items - q.next_item) + 1;
 		}
 	}
+	make_links(&q);
 	finish_dirs(&q);
+	if (opts->manifest) {
+		char *d = xstrdup(dst);
+		manifest_write(&q, dst_is_dir ? dst : dirname(d));
+		free(d);
+	}
 	progress_finish(q.progress);
 	q.progress = NULL;
 out:
@@ -1610,8 +1293,12 @@ out:
 	}
 	free(q.items);
 	free(q.cleaned);
+	make_links(&q);
+	for (size_t i = 0; i < q.n_mf; i++)
+		free(q.mf[i].dst);
+	free(q.mf);
 	finish_dirs(&q);
-	signals_restore();
+	copy_signals_restore();
 	return rc;
 }
 
@@ -1621,9 +1308,9 @@ void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s)
 	double mibs = secs > 0 ? (double)s->bytes / 1048576.0 / secs : 0.0;
 	fprintf(out, "engine=%s files=%llu bytes=%llu seconds=%.3f mib_per_s=%.1f "
 		"submissions=%llu completions=%llu resubmits=%llu direct=%d "
-		"fixed_buffers=%d fixed_files=%d failures=%u\n",
+		"fixed_buffers=%d fixed_files=%d failures=%u cloned=%llu\n",
 		engine, (unsigned long long)s->files, (unsigned long long)s->bytes, secs, mibs,
 		(unsigned long long)s->submissions, (unsigned long long)s->completions,
 		(unsigned long long)s->resubmits, s->direct, s->fixed_buffers, s->fixed_files,
-		s->failures);
+		s->failures, (unsigned long long)s->cloned);
 }

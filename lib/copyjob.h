@@ -5,11 +5,14 @@
  * regular destination that gets its name only when complete, in-place
  * writes into existing devices and FIFOs, sparse extents, preallocation,
  * metadata (never more privilege than the file replaced), --fsync,
- * --verify, progress and statistics. An engine (io_uring, libaio) moves
- * the bytes: it takes files from the queue, splits them into chunks with
- * copy_file_next_chunk(), runs one read then one write per chunk and
- * reports every completion through copy_op_complete(), which decides
- * about short transfers, retries and errors in one place.
+ * --verify, --manifest, progress and statistics; the fast paths (clone,
+ * copy_file_range) before any engine. The feed loop (lib/copyfeed.c) takes
+ * files from the queue, splits them into chunks with copy_file_next_chunk()
+ * and decides every completion through copy_op_complete() (short
+ * transfers, retries, errors in one place); an engine (io_uring, libaio) is
+ * only setup, prep, reap and teardown. The main both tools share is
+ * copy_main() (lib/copymain.c); xattrs and hard links are lib/copymeta.c,
+ * digests of the buffers in flight lib/copyhash.c.
  */
 #ifndef TUNEKIT_COPYJOB_H
 #define TUNEKIT_COPYJOB_H
@@ -21,7 +24,22 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "digest.h"
+
 enum copy_progress_mode { COPY_PROGRESS_AUTO, COPY_PROGRESS_ON, COPY_PROGRESS_OFF };
+
+/* --reflink: clone where the file system can (auto), only clone (always),
+ * or always move the bytes through the engine (never). */
+enum copy_reflink { COPY_REFLINK_AUTO, COPY_REFLINK_ALWAYS, COPY_REFLINK_NEVER };
+
+/* What --preserve keeps (cp's names: mode ownership timestamps links xattr). */
+#define COPY_PRESERVE_MODE 0x01u
+#define COPY_PRESERVE_OWNER 0x02u
+#define COPY_PRESERVE_TIMES 0x04u
+#define COPY_PRESERVE_LINKS 0x08u
+#define COPY_PRESERVE_XATTR 0x10u
+#define COPY_PRESERVE_DEFAULT (COPY_PRESERVE_MODE | COPY_PRESERVE_OWNER | COPY_PRESERVE_TIMES)
+#define COPY_PRESERVE_ALL (COPY_PRESERVE_DEFAULT | COPY_PRESERVE_LINKS | COPY_PRESERVE_XATTR)
 
 /* What went wrong with one path, for the tool to word. err is an errno value
  * or 0 when op alone says it (e.g. "file shrank while copying"). */
@@ -33,7 +51,11 @@ struct copy_error {
 };
 
 struct copy_opts {
-	bool recursive, preserve, force, no_clobber, verbose;
+	bool recursive, force, no_clobber, verbose;
+	unsigned preserve;          /* COPY_PRESERVE_* */
+	unsigned preserve_required; /* ...asked for by name: failing to keep them fails */
+	enum copy_reflink reflink;
+	const char *manifest; /* --manifest: SHA-256 list of the copies */
 	bool fsync, verify, stats;
 	bool direct;          /* O_DIRECT for the data */
 	bool direct_required; /* refuse (not fall back) where O_DIRECT is unsupported */
@@ -52,6 +74,7 @@ struct copy_stats {
 	uint64_t submissions; /* I/O requests handed to the kernel */
 	uint64_t completions; /* completions reaped */
 	uint64_t resubmits;   /* short transfers and -EAGAIN retried */
+	uint64_t cloned;      /* files whose data was cloned (FICLONE), not copied */
 	uint64_t elapsed_ns;
 	unsigned failures;    /* paths that failed */
 	bool fixed_buffers, fixed_files; /* what the engine could register */
@@ -89,6 +112,8 @@ struct copy_file {
 	bool anon_tmp;           /* data in an O_TMPFILE: no name until the commit */
 	bool replaces;           /* an existing regular file is replaced */
 	bool dropped_setid;      /* ...and its set-uid/set-gid bits are not kept */
+	bool fast;               /* data cloned or copied by copy_file_range */
+	struct copy_hash *hash;  /* digest of the data as it goes by, or NULL */
 };
 
 enum copy_phase { COPY_PHASE_READ, COPY_PHASE_WRITE };
@@ -124,15 +149,42 @@ enum copy_step {
 /* Bound on -EAGAIN/-EINTR retries of one chunk. */
 #define COPY_MAX_RETRIES 32
 
-/* An engine copies every file the queue hands out. */
+struct copy_feed;
+
+/*
+ * An engine moves the chunks; the front end (lib/copyfeed.c) owns the op
+ * pool and its buffers, the feed loop that takes files from the queue and
+ * chunks them, the completion rules and the abort path. An engine is setup,
+ * prep (one I/O per op), reap (submit, wait, report) and teardown.
+ */
 struct copy_engine {
 	const char *name;
-	/* Loop: take files with copy_queue_next(), chunk them, finish each with
-	 * copy_queue_done() once its I/O drained. 0, or -errno when the engine
-	 * itself failed (set *what to the failing call). */
-	int (*run)(struct copy_engine *e, struct copy_queue *q, const char **what);
+	const char *summary;  /* first lines of --help */
+	bool direct_default;  /* O_DIRECT unless --buffered (and refuse without it) */
+	/* Ready for qd ops (ops[i].buf: block bytes at mem + i x block, buf_index
+	 * i). 0, or -errno with *what set to the failing call. */
+	int (*setup)(struct copy_engine *e, struct copy_op *ops, unsigned qd, void *mem,
+		     size_t block, struct copy_stats *st, const char **what);
+	/* Optional: a file starts handing out chunks / is about to be finished. */
+	void (*attach)(struct copy_engine *e, struct copy_file *f);
+	void (*detach)(struct copy_engine *e, struct copy_file *f);
+	/* Prepare op's next I/O (copy_op_io()); the next reap submits it. */
+	void (*prep)(struct copy_engine *e, struct copy_op *op);
+	/* Submit what is prepared, wait for a completion, report every one with
+	 * copy_feed_complete(). 0, or -errno when the engine failed (*what set;
+	 * nothing it holds may still be in the kernel's hands afterwards, or
+	 * teardown must wait for it). */
+	int (*reap)(struct copy_engine *e, struct copy_feed *feed, const char **what);
+	void (*teardown)(struct copy_engine *e);
 	void *priv;
 };
+
+/* An I/O of op finished with res (bytes or -errno): the front end decides
+ * (resubmit through prep, next chunk, finish the file). */
+void copy_feed_complete(struct copy_feed *feed, struct copy_op *op, long res);
+/* The feed loop over engine e: every file of q. 0, or -errno when the
+ * engine failed (files in flight are failed and finished). */
+int copy_feed_run(struct copy_engine *e, struct copy_queue *q, const char **what);
 
 /* Engines align every buffer to this (O_DIRECT memory alignment larger
  * than this makes a file fall back to buffered I/O). */
@@ -155,6 +207,14 @@ void *copy_buffers_alloc(size_t len);
 #define COPY_MAX_BLOCK_SIZE (64 * 1024 * 1024)
 #define COPY_MAX_QUEUE_DEPTH 1024
 #define COPY_MAX_BUFFER_BYTES (1024 * 1024 * 1024) /* queue depth x block size */
+
+/* The whole program of a copy tool over engine: options, copy_run(), exit
+ * status (0, 1 when anything failed, 2 on a usage error). */
+int copy_main(int argc, char **argv, struct copy_engine *engine);
+/* --preserve=LIST: comma-separated cp names into COPY_PRESERVE_* bits. 0 or -EINVAL. */
+int copy_parse_preserve(const char *list, unsigned *bits);
+/* --reflink=WHEN (NULL: auto). 0 or -EINVAL. */
+int copy_parse_reflink(const char *s, enum copy_reflink *r);
 
 /* -q: 1..COPY_MAX_QUEUE_DEPTH. 0 or -EINVAL. */
 int copy_parse_queue_depth(const char *s, unsigned *qd);
@@ -199,7 +259,8 @@ void copy_op_io(const struct copy_op *op, struct copy_io *io);
 enum copy_step copy_op_complete(struct copy_op *op, long res);
 
 /* One line of key=value pairs (engine files bytes seconds mib_per_s
- * submissions completions resubmits direct fixed_buffers fixed_files failures). */
+ * submissions completions resubmits direct fixed_buffers fixed_files failures
+ * cloned). */
 void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s);
 
 /* Helpers the front end uses, exposed for the unit tests. */
@@ -223,5 +284,37 @@ bool copy_tmp_name_ours(const char *name);
  * sysfs, debugfs...: a sysfs file says 4096 and holds a line)? Such files
  * are copied by reading to EOF. */
 bool copy_fd_size_unreliable(int fd);
+
+
+/* A file's digest from the copy's buffers, chunks in any order. */
+struct copy_hash;
+struct copy_hash *copy_hash_new(enum digest_kind kind);
+/* The chunk [off, off + len) of a file with data regions ext[0..n) (NULL: a
+ * stream without holes); kept (copied) until the chunks before it came. */
+void copy_hash_chunk(struct copy_hash *h, const struct copy_extent *ext, size_t n, uint64_t off,
+		     const void *data, size_t len);
+/* The digest of [0, size), holes as zeros, in hex: 0, or -EIO when a chunk
+ * is missing. */
+int copy_hash_final(struct copy_hash *h, const struct copy_extent *ext, size_t n, uint64_t size,
+		    char *hex);
+void copy_hash_free(struct copy_hash *h);
+/* A sha256sum(1) line for name: "HEX  NAME\n", or with a leading backslash
+ * and NAME's newlines and backslashes escaped, as sha256sum writes them.
+ * Returns a malloc'd string. */
+char *copy_manifest_line(const char *hex, const char *name);
+
+/* Copy every extended attribute of the source to the destination, each
+ * named by a descriptor (path NULL) or a path that is not followed (for
+ * symlinks and directories). Goes on past a failure; returns 0 or the
+ * first -errno, with the attribute's name in failed (cap bytes). */
+int copy_xattrs(int sfd, const char *spath, int dfd, const char *dpath, char *failed, size_t cap);
+
+/* Hard links within the copied set: the first copy of an inode. */
+struct copy_links;
+struct copy_links *copy_links_new(void);
+/* The destination of the first copy of (dev, ino), or NULL when this is the
+ * first (dst is remembered). */
+const char *copy_links_seen(struct copy_links *l, dev_t dev, ino_t ino, const char *dst);
+void copy_links_free(struct copy_links *l);
 
 #endif

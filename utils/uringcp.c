@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include "c.h"
-#include "closestream.h"
 #include "copyjob.h"
 #include "msg.h"
 #include "units.h"
@@ -26,19 +24,18 @@
 
 struct uring_engine {
 	struct io_uring ring;
-	struct copy_op *ops;
-	struct copy_op **free_ops;
-	unsigned n_free, n_ops;
-	void *mem;
+	struct copy_stats *st;
 	size_t block;
 	bool fixed_buffers, fixed_files;
 	int *free_groups; /* registered-file groups not in use */
 	unsigned n_free_groups;
+	unsigned busy_retries;
 };
 
 /* Give a file with more than one chunk a group of registered descriptors. */
-static void attach_file(struct uring_engine *u, struct copy_file *f)
+static void uring_attach(struct copy_engine *e, struct copy_file *f)
 {
+	struct uring_engine *u = e->priv;
 	f->engine_slot = -1;
 	if (!u->fixed_files || !u->n_free_groups ||
 	    (uint64_t)f->st.st_size <= u->block)
@@ -52,8 +49,9 @@ static void attach_file(struct uring_engine *u, struct copy_file *f)
 	}
 }
 
-static void finish_file(struct uring_engine *u, struct copy_queue *q, struct copy_file *f)
+static void uring_detach(struct copy_engine *e, struct copy_file *f)
 {
+	struct uring_engine *u = e->priv;
 	if (f->engine_slot >= 0) {
 		/* drop the table's references before the file is renamed and closed */
 		int fds[SLOTS_PER_FILE] = { -1, -1, -1, -1 };
@@ -62,12 +60,12 @@ static void finish_file(struct uring_engine *u, struct copy_queue *q, struct cop
 		u->free_groups[u->n_free_groups++] = f->engine_slot;
 		f->engine_slot = -1;
 	}
-	copy_queue_done(q, f);
 }
 
 /* Prepare the SQE for op's next I/O (there is always room: one SQE per op). */
-static void queue_op(struct uring_engine *u, struct copy_op *op)
+static void uring_prep(struct copy_engine *e, struct copy_op *op)
 {
+	struct uring_engine *u = e->priv;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
 	struct copy_io io;
 	const struct copy_file *f = op->f;
@@ -95,9 +93,10 @@ static void queue_op(struct uring_engine *u, struct copy_op *op)
 	io_uring_sqe_set_data(sqe, op);
 }
 
-static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struct copy_stats *st,
-			const char **what)
+static int uring_setup(struct copy_engine *e, struct copy_op *ops, unsigned qd, void *mem,
+		       size_t block, struct copy_stats *st, const char **what)
 {
+	struct uring_engine *u = e->priv;
 	struct io_uring_params p = { 0 };
 	/* room for a completion of every op twice over: the CQ never overflows */
 	p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN;
@@ -113,24 +112,13 @@ static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struc
 		*what = "io_uring_queue_init";
 		return rc;
 	}
-
+	u->st = st;
 	u->block = block;
-	u->n_ops = qd;
-	u->mem = copy_buffers_alloc((size_t)qd * block);
-	if (!u->mem) {
-		io_uring_queue_exit(&u->ring);
-		*what = "allocate buffers";
-		return -ENOMEM;
-	}
-	u->ops = xcalloc(qd, sizeof(*u->ops));
-	u->free_ops = xcalloc(qd, sizeof(*u->free_ops));
+	(void)ops;
 	struct iovec *iov = xcalloc(qd, sizeof(*iov));
 	for (unsigned i = 0; i < qd; i++) {
-		u->ops[i].buf = (char *)u->mem + (size_t)i * block;
-		u->ops[i].buf_index = i;
-		iov[i].iov_base = u->ops[i].buf;
+		iov[i].iov_base = (char *)mem + (size_t)i * block;
 		iov[i].iov_len = block;
-		u->free_ops[u->n_free++] = &u->ops[qd - 1 - i];
 	}
 	/* fails with ENOMEM over RLIMIT_MEMLOCK (8 MiB for users): plain buffers then */
 	u->fixed_buffers = io_uring_register_buffers(&u->ring, iov, qd) == 0;
@@ -148,260 +136,60 @@ static int engine_setup(struct uring_engine *u, unsigned qd, size_t block, struc
 	return 0;
 }
 
-static void engine_teardown(struct uring_engine *u)
+static int uring_reap(struct copy_engine *e, struct copy_feed *feed, const char **what)
 {
-	io_uring_queue_exit(&u->ring);
-	free(u->mem);
-	free(u->ops);
-	free(u->free_ops);
-	free(u->free_groups);
-}
-
-/* After a ring failure: fail every file still holding chunks. */
-static void abort_files(struct uring_engine *u, struct copy_queue *q, struct copy_file *cur, int err)
-{
-	for (unsigned i = 0; i < u->n_ops; i++) {
-		struct copy_op *op = &u->ops[i];
-		if (!op->f)
-			continue;
-		struct copy_file *f = op->f;
-		op->f = NULL;
-		copy_file_fail(f, f->dst, "io_uring", err);
-		if (--f->inflight == 0 && f != cur)
-			finish_file(u, q, f);
-	}
-	if (cur) {
-		copy_file_fail(cur, cur->dst, "io_uring", err);
-		if (cur->inflight == 0)
-			finish_file(u, q, cur);
-	}
-}
-
-static int uring_run(struct copy_engine *e, struct copy_queue *q, const char **what)
-{
-	struct uring_engine u = { 0 };
-	const struct copy_opts *o = copy_queue_opts(q);
-	struct copy_stats *st = copy_queue_stats(q);
-	struct copy_file *cur = NULL;
-	unsigned inflight = 0, busy_retries = 0;
-	bool more = true;
+	struct uring_engine *u = e->priv;
 	int rc;
-
-	(void)e;
-	rc = engine_setup(&u, o->queue_depth, o->block_size, st, what);
-	if (rc < 0)
-		return rc;
-
 	for (;;) {
-		/* hand every free op a chunk: of the current file, else of the next */
-		while (u.n_free && more) {
-			if (!cur) {
-				cur = copy_queue_next(q);
-				if (!cur) {
-					more = false;
-					break;
-				}
-				attach_file(&u, cur);
-			}
-			struct copy_op *op = u.free_ops[u.n_free - 1];
-			if (!copy_file_next_chunk(cur, u.block, op)) {
-				struct copy_file *f = cur;
-				cur = NULL;
-				if (copy_file_drained(f))
-					finish_file(&u, q, f);
-				continue;
-			}
-			u.n_free--;
-			queue_op(&u, op);
-			inflight++;
-		}
-		if (!inflight)
+		rc = io_uring_submit_and_wait(&u->ring, 1);
+		if (rc >= 0)
 			break;
-
-		rc = io_uring_submit_and_wait(&u.ring, 1);
-		if (rc < 0) {
-			if (rc == -EINTR)
-				continue;
-			if ((rc == -EAGAIN || rc == -EBUSY) && busy_retries++ < COPY_MAX_RETRIES) {
-				usleep(1000);
-				continue;
-			}
-			*what = "io_uring_submit";
-			abort_files(&u, q, cur, -rc);
-			engine_teardown(&u);
-			return rc;
+		if (rc == -EINTR)
+			continue;
+		if ((rc == -EAGAIN || rc == -EBUSY) && u->busy_retries++ < COPY_MAX_RETRIES) {
+			usleep(1000);
+			continue;
 		}
-		busy_retries = 0;
-		st->submissions += (unsigned)rc;
-
-		/* completions are matched to their op by user_data, in any order */
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&u.ring, head, cqe) {
-			struct copy_op *op = io_uring_cqe_get_data(cqe);
-			seen++;
-			switch (copy_op_complete(op, cqe->res)) {
-			case COPY_STEP_SUBMIT:
-				queue_op(&u, op);
-				break;
-			case COPY_STEP_DONE:
-			case COPY_STEP_FAILED: {
-				struct copy_file *f = op->f;
-				op->f = NULL;
-				u.free_ops[u.n_free++] = op;
-				inflight--;
-				if (f != cur && copy_file_drained(f))
-					finish_file(&u, q, f);
-				break;
-			}
-			}
-		}
-		io_uring_cq_advance(&u.ring, seen);
-		st->completions += seen;
+		*what = "io_uring_submit";
+		return rc;
 	}
-	engine_teardown(&u);
+	u->busy_retries = 0;
+	u->st->submissions += (unsigned)rc;
+
+	/* completions are matched to their op by user_data, in any order */
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		seen++;
+		copy_feed_complete(feed, io_uring_cqe_get_data(cqe), cqe->res);
+	}
+	io_uring_cq_advance(&u->ring, seen);
+	u->st->completions += seen;
 	return 0;
 }
 
-static void __attribute__((__noreturn__)) usage(void)
+static void uring_teardown(struct copy_engine *e)
 {
-	FILE *out = stdout;
-	fputs("Usage:\n"
-	      " uringcp [options] SRC DST\n"
-	      " uringcp [options] SRC... DIR\n"
-	      "\nCopy files through io_uring. A regular file appears under its name only\n"
-	      "when complete (O_TMPFILE, or temp file + rename); an existing device or\n"
-	      "FIFO is written into, never replaced. See SECURITY CONSIDERATIONS in the\n"
-	      "man page for what root may rely on.\n"
-	      "\nOptions:\n"
-	      " -r, -R, --recursive      copy directories recursively\n"
-	      " -p, --preserve           keep mode, owner and timestamps (set-uid/set-gid\n"
-	      "                          only with the source's owner)\n"
-	      " -f, --force              replace regular files we may not write\n"
-	      " -n, --no-clobber         never replace an existing destination\n"
-	      " -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
-	      " -q, --queue-depth N      chunks in flight (default 32, --direct 8)\n"
-	      " -b, --block-size SIZE    bytes per chunk, multiple of 4K\n"
-	      "                          (default 256K, --direct 4M)\n"
-	      "     --direct             O_DIRECT (unaligned tail through the page cache)\n"
-	      "     --fsync              make the copy durable before exiting\n"
-	      "     --verify             re-read both files and compare checksums\n"
-	      "     --progress           show a progress bar (on a terminal)\n"
-	      "     --no-progress        never show the progress bar\n"
-	      "     --stats              print bytes, time, rate and I/O counts\n"
-	      " -h, --help               display this help\n"
-	      " -V, --version            display version\n", out);
-	exit(TK_EXIT_OK);
+	struct uring_engine *u = e->priv;
+	io_uring_queue_exit(&u->ring);
+	free(u->free_groups);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DIRECT = 256, OPT_FSYNC, OPT_VERIFY, OPT_PROGRESS, OPT_NO_PROGRESS, OPT_STATS };
-	static const struct option longopts[] = {
-		{ "recursive", no_argument, NULL, 'r' },
-		{ "preserve", no_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "no-clobber", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "queue-depth", required_argument, NULL, 'q' },
-		{ "block-size", required_argument, NULL, 'b' },
-		{ "direct", no_argument, NULL, OPT_DIRECT },
-		{ "fsync", no_argument, NULL, OPT_FSYNC },
-		{ "verify", no_argument, NULL, OPT_VERIFY },
-		{ "progress", no_argument, NULL, OPT_PROGRESS },
-		{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-		{ "stats", no_argument, NULL, OPT_STATS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	struct copy_engine engine = {
+		.name = "io_uring",
+		.summary = "Copy files through io_uring: reads and writes of many chunks (and of many\n"
+		   "files in a tree) in flight at once.\n",
+		.direct_default = false,
+		.setup = uring_setup,
+		.attach = uring_attach,
+		.detach = uring_detach,
+		.prep = uring_prep,
+		.reap = uring_reap,
+		.teardown = uring_teardown,
 	};
-	struct copy_opts o = {
-		.progress = COPY_PROGRESS_AUTO,
-	};
-	struct copy_engine engine = { .name = "io_uring", .run = uring_run };
-	struct copy_stats stats;
-	int ch;
-
-	msg_init(argv[0]);
-	close_stdout_atexit();
-
-	while ((ch = getopt_long(argc, argv, "rRpfnvq:b:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-		case 'R':
-			o.recursive = true;
-			break;
-		case 'p':
-			o.preserve = true;
-			break;
-		case 'f':
-			o.force = true;
-			break;
-		case 'n':
-			o.no_clobber = true;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'q':
-			if (copy_parse_queue_depth(optarg, &o.queue_depth) < 0) {
-				msg_warn("invalid queue depth '%s' (1-%d)", optarg, COPY_MAX_QUEUE_DEPTH);
-				usage_hint();
-			}
-			break;
-		case 'b':
-			if (copy_parse_block_size(optarg, &o.block_size) < 0) {
-				msg_warn("invalid block size '%s' (a multiple of 4K, 4K-64M)", optarg);
-				usage_hint();
-			}
-			break;
-		case OPT_DIRECT:
-			o.direct = true;
-			break;
-		case OPT_FSYNC:
-			o.fsync = true;
-			break;
-		case OPT_VERIFY:
-			o.verify = true;
-			break;
-		case OPT_PROGRESS:
-			o.progress = COPY_PROGRESS_ON;
-			break;
-		case OPT_NO_PROGRESS:
-			o.progress = COPY_PROGRESS_OFF;
-			break;
-		case OPT_STATS:
-			o.stats = true;
-			break;
-		case 'h':
-			usage();
-		case 'V':
-			print_version();
-		default:
-			usage_hint();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1) {
-		msg_warn("missing file operand");
-		usage_hint();
-	}
-	if (argc < 2) {
-		msg_warn("missing destination file operand after '%s'", argv[0]);
-		usage_hint();
-	}
-	if (!o.queue_depth)
-		o.queue_depth = o.direct ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH;
-	if (!o.block_size)
-		o.block_size = o.direct ? COPY_DIRECT_BLOCK_SIZE : COPY_BUFFERED_BLOCK_SIZE;
-	if ((uint64_t)o.queue_depth * o.block_size > COPY_MAX_BUFFER_BYTES) {
-		msg_warn("queue depth x block size exceeds %d MiB", COPY_MAX_BUFFER_BYTES >> 20);
-		usage_hint();
-	}
-
-	int rc = copy_run(&o, argv, (size_t)argc - 1, argv[argc - 1], &engine, &stats);
-	if (o.stats)
-		copy_stats_print(stdout, engine.name, &stats);
-	return rc < 0 || stats.failures ? TK_EXIT_FAILURE : TK_EXIT_OK;
+	struct uring_engine u = { 0 };
+	engine.priv = &u;
+	return copy_main(argc, argv, &engine);
 }

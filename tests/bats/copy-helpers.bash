@@ -106,3 +106,39 @@ as_nobody() {
 tree_listing() {
 	(cd "$1" && find . -mindepth 1 -printf '%p %y %m %l\n' | sort)
 }
+
+# loop_fs KIND: a fresh KIND (btrfs or xfs) file system image in $W, attached
+# to a loop device (printed). The device is listed in $W.loops for
+# loop_teardown; mount it only inside in_mountns, so no mount outlives the test.
+loop_fs() {
+	local img="$W/$1.img" dev
+	command -v "mkfs.$1" >/dev/null || skip_or_fail "mkfs.$1 is missing (apt-get install ${1/xfs/xfsprogs}${1/btrfs/-progs})"
+	grep -qw "$1" /proc/filesystems || skip_or_fail "this kernel has no $1"
+	truncate -s 300M "$img"
+	"mkfs.$1" -q "$img" >/dev/null
+	dev=$(losetup -f --show "$img") || skip_or_fail "no loop device here"
+	echo "$dev" >>"$W.loops"
+	echo "$dev"
+}
+
+# loop_teardown: detach what loop_fs attached (also after a failed test).
+loop_teardown() {
+	local d
+	if [ -n "${W:-}" ] && [ -f "$W.loops" ]; then
+		while read -r d; do
+			losetup -d "$d" 2>/dev/null || true
+		done <"$W.loops"
+		rm -f "$W.loops"
+	fi
+}
+
+# in_mountns SCRIPT: run a bash script in a private mount namespace: what it
+# mounts disappears with it, whatever happens.
+in_mountns() {
+	unshare --mount --propagation private bash -euo pipefail -c "$1"
+}
+
+# shared_extents FILE: the number of extents filefrag reports as shared.
+shared_extents() {
+	filefrag -v "$1" | grep -c shared || true
+}
