@@ -60,7 +60,7 @@ struct snapshot_info {
 	time_t time;
 	char *note;
 	size_t nkeys;
-	int valid;                   /* checksums verified */
+	int valid;                   /* 1 verified, 0 corrupt, -1 not read (list without verify) */
 };
 
 /* What was refused and why, for the message (filled on -EPERM/-EBADMSG). */
@@ -119,10 +119,13 @@ int snapshot_load(const char *id, struct snapshot *s, struct snapshot_problem *p
 
 /*
  * All snapshots by ascending sequence (oldest change first), from the index
- * (rebuilt when missing), each verified (valid). -EPERM (p filled) for an
- * untrusted store.
+ * alone (rebuilt when missing, reconciled with the store's entries): valid
+ * is -1. With SNAPSHOT_LIST_VERIFY each snapshot is also loaded and checked
+ * (valid 0 or 1), which reads them all. -EPERM (p filled) for an untrusted
+ * store.
  */
-int snapshot_list(struct snapshot_info **out, size_t *n, struct snapshot_problem *p);
+#define SNAPSHOT_LIST_VERIFY 1u
+int snapshot_list(struct snapshot_info **out, size_t *n, unsigned flags, struct snapshot_problem *p);
 void snapshot_info_free(struct snapshot_info *v, size_t n);
 
 /* The ID with the highest sequence number: 0, or -ENOENT when the store is empty. */
@@ -130,6 +133,31 @@ int snapshot_latest(char *id, size_t len);
 
 /* Remove one snapshot and its index line; the caller holds the txn lock. */
 int snapshot_remove(const char *id);
+
+/*
+ * Pruning (doc/design.md, "Snapshots"). A snapshot is kept when it is the
+ * oldest (the pristine baseline), one of the newest keep, younger than
+ * keep_days, one of the next keep steps of the undo walk (restore without
+ * an ID), or the "before restore of X" marker of a kept X. keep and
+ * keep_days both 0: nothing is pruned.
+ */
+#define SNAPSHOT_KEEP_DEFAULT 100
+struct snapshot_prune_policy {
+	long keep;       /* undo steps and newest snapshots kept; 0: no count rule */
+	long keep_days;  /* snapshots younger than this many days kept; 0: no age rule */
+	time_t now;
+};
+void snapshot_prune_policy_default(struct snapshot_prune_policy *pol);
+/* Pure: remove[i] = 1 for each v[i] (ascending seq) the policy removes. */
+void snapshot_prune_plan(const struct snapshot_info *v, size_t n, const struct snapshot_prune_policy *pol,
+			 char *remove);
+/*
+ * Apply the policy to the store (the caller holds the txn lock): remove the
+ * snapshots, then rewrite the index, then remove the blobs no snapshot
+ * refers to any more. *removed (free each and the array) names what went.
+ */
+int snapshot_prune(const struct snapshot_prune_policy *pol, char ***removed, size_t *nremoved,
+		   struct snapshot_problem *p);
 
 /* 1 if id has the shape of a snapshot ID (no path characters). */
 int snapshot_id_valid(const char *id);

@@ -19,6 +19,7 @@
 #include "paths.h"
 #include "snapshot.h"
 #include "sysctl.h"
+#include "tkconf.h"
 #include "txn.h"
 #include "xalloc.h"
 
@@ -632,6 +633,44 @@ static int take_snapshot(struct snapshot *snap, const char *note, const struct k
 	return 0;
 }
 
+/*
+ * The pruning policy: SNAPSHOT_KEEP_DEFAULT, or keep / keep_days from
+ * TK_CONFIG_FILE. A file that does not parse leaves the default (the
+ * change itself is not refused for it; tunekit-config reports it).
+ */
+void txn_prune_policy(struct snapshot_prune_policy *pol)
+{
+	snapshot_prune_policy_default(pol);
+	char *path = tk_path(TK_CONFIG_FILE), *buf = NULL;
+	size_t len;
+	struct kv_list conf = { 0 };
+	struct kv_error kerr;
+	if (read_file(path, 1 << 20, &buf, &len) == 0 && tkconf_parse(TKCONF_LOCAL, buf, len, &conf, &kerr) == 0) {
+		long k = kv_list_find(&conf, "keep"), d = kv_list_find(&conf, "keep_days");
+		if (k >= 0)
+			pol->keep = strtol(conf.v[k].value, NULL, 10);
+		if (d >= 0)
+			pol->keep_days = strtol(conf.v[d].value, NULL, 10);
+	}
+	kv_list_free(&conf);
+	free(buf);
+	free(path);
+}
+
+/* After a snapshot is stored, under the lock: the store stays bounded. */
+static void auto_prune(void)
+{
+	struct snapshot_prune_policy pol;
+	char **gone;
+	size_t ngone;
+	txn_prune_policy(&pol);
+	if (snapshot_prune(&pol, &gone, &ngone, NULL) < 0)
+		msg_warn("cannot prune the snapshot store (%s%s)", tk_root(), TK_SNAPSHOT_DIR);
+	for (size_t i = 0; i < ngone; i++)
+		free(gone[i]);
+	free(gone);
+}
+
 static void dry_run_report(const struct kv_list *changes, struct txn_opts *opts)
 {
 	opts->changed = 0;
@@ -696,6 +735,7 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 		/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
 		if (rc == -EINVAL)
 			rc = -EIO;
+		auto_prune();
 	}
 	txn_unlock(lock);
 	return rc;
@@ -742,6 +782,7 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 		snapshot_free(&snap);
 		if (rc == -EINVAL)
 			rc = -EIO;
+		auto_prune();
 	}
 	txn_unlock(lock);
 	return rc;
@@ -949,6 +990,7 @@ int txn_restore(const struct snapshot *target, struct txn_opts *opts, struct txn
 	if (!rc) {
 		rc = restore_run(&changes, &stuck, target, opts, err);
 		snapshot_free(&before);
+		auto_prune();
 	}
 	txn_unlock(lock);
 out:

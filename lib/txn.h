@@ -136,6 +136,13 @@ int txn_restore(const struct snapshot *snap, struct txn_opts *opts, struct txn_e
 int txn_lock_acquire(int *fd, struct txn_error *err);
 void txn_lock_release(int fd);
 
+struct snapshot_prune_policy;
+/*
+ * The snapshot pruning policy every stored snapshot is followed by:
+ * SNAPSHOT_KEEP_DEFAULT, or "keep" and "keep_days" in TK_CONFIG_FILE.
+ */
+void txn_prune_policy(struct snapshot_prune_policy *pol);
+
 /* Print err as "prog: FILE:LINE: KEY: why" style message (input names the source). */
 void txn_error_print(const struct txn_error *err, const char *input);
 

@@ -47,14 +47,51 @@ host_hash() {
 		xargs -0 cat) | sha256sum
 }
 
-# forge ID: what an attacker does after editing a snapshot: regenerate MANIFEST
-# (and meta's key count) so every checksum is valid again
+# forge ID: what an attacker does after editing a snapshot (one file, format 2):
+# put appended entries where they belong, fix the key count and write the
+# sha256= trailer again so every checksum is valid
 forge() {
-	local dir
-	dir="$(STORE)/$1"
-	sed -i "s/^keys=.*/keys=$(grep -c . "$dir/sysctl.conf")/" "$dir/meta"
-	(cd "$dir" && find . -type f ! -name MANIFEST | sed 's|^\./||' | LC_ALL=C sort |
-		xargs sha256sum > MANIFEST)
+	python3 - "$(STORE)/$1" "$(STORE)/blobs" <<'PY'
+import hashlib, re, sys
+path, blobs = sys.argv[1], sys.argv[2]
+lines = [l for l in open(path).read().splitlines() if not l.startswith("sha256=")]
+k = lines.index("[keys]")
+head, keys = lines[:k], []
+for l in lines[k + 1:]:
+    (head if re.match(r"(file|symlink|absent) |drop=", l) else keys).append(l)
+def kv(ls):
+    d = {}
+    for l in ls:
+        if "=" in l and not l.startswith("#"):
+            a, b = l.split("=", 1)
+            d[a.strip()] = b.strip()
+    return d
+base = [l[5:] for l in head if l.startswith("base=")][0]
+allk = kv(open(blobs + "/" + base).read().splitlines())
+allk.update(kv(keys))
+for l in head:
+    if l.startswith("drop="):
+        allk.pop(l[5:], None)
+head = [("keys=%d" % len(allk)) if l.startswith("keys=") else l for l in head]
+body = "\n".join(head + ["[keys]"] + keys) + "\n"
+open(path, "w").write(body + "sha256=" + hashlib.sha256(body.encode()).hexdigest() + "\n")
+PY
+}
+
+# put_blob < DATA: store DATA as a content blob (0600) and print its name
+put_blob() {
+	local tmp h
+	tmp=$(mktemp "$(STORE)/.blob.XXXXXX")
+	cat >"$tmp"
+	h=$(sha256sum <"$tmp" | cut -d' ' -f1)
+	chmod 0600 "$tmp"
+	mv "$tmp" "$(STORE)/blobs/$h"
+	echo "$h"
+}
+
+# blob_of ID PATH: the blob holding the managed file PATH in snapshot ID
+blob_of() {
+	sed -n "s|^file \([0-9a-f]*\) [0-7]* $2\$|\1|p" "$(STORE)/$1"
 }
 
 # as_nobody CMD...: run CMD as nobody with the test's seams

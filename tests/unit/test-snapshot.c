@@ -123,17 +123,20 @@ static void test_store(const char *root)
 	is_int(store_at(1735689600, "third", c), 0, "store at 2025");
 	char *store = tk_path(TK_SNAPSHOT_DIR);
 	is_int(mode_of(store), 0700, "store is 0700");
-	char *member = xasprintf("%s/%s/sysctl.conf", store, a);
-	is_int(mode_of(member), 0600, "members are 0600");
+	char *member = xasprintf("%s/%s", store, a);
+	is_int(mode_of(member), 0600, "a snapshot is one file, 0600");
 	char *idx = xasprintf("%s/index", store);
 	is_int(mode_of(idx), 0600, "index is 0600");
 
 	struct snapshot_info *v;
 	size_t n;
-	is_int(snapshot_list(&v, &n, NULL), 0, "list");
+	is_int(snapshot_list(&v, &n, 0, NULL), 0, "list");
 	ok(n == 3 && !strcmp(v[0].id, a) && !strcmp(v[1].id, b) && !strcmp(v[2].id, c),
 	   "list in sequence order, not time order");
-	ok(n == 3 && v[0].seq == 1 && v[2].seq == 3 && v[2].valid, "sequence numbers 1..3, valid");
+	ok(n == 3 && v[0].seq == 1 && v[2].seq == 3 && v[2].valid == -1, "sequence numbers 1..3, not read by list");
+	snapshot_info_free(v, n);
+	is_int(snapshot_list(&v, &n, SNAPSHOT_LIST_VERIFY, NULL), 0, "list --verify");
+	ok(n == 3 && v[0].valid == 1 && v[2].valid == 1, "verified valid");
 	snapshot_info_free(v, n);
 	char latest[SNAPSHOT_ID_MAX];
 	is_int(snapshot_latest(latest, sizeof(latest)), 0, "latest");
@@ -141,7 +144,7 @@ static void test_store(const char *root)
 
 	/* the index lost: rebuilt from the snapshots' seq */
 	unlink(idx);
-	is_int(snapshot_list(&v, &n, NULL), 0, "list without index");
+	is_int(snapshot_list(&v, &n, 0, NULL), 0, "list without index");
 	ok(n == 3 && !strcmp(v[0].id, a) && !strcmp(v[2].id, c), "rebuilt index keeps the sequence");
 	snapshot_info_free(v, n);
 	ok(access(idx, F_OK) == 0, "index written back once");
@@ -164,13 +167,13 @@ static void test_store(const char *root)
 	snapshot_free(&s);
 
 	chmod(member, 0666);
-	is_int(snapshot_load(a, &s, &p), -EPERM, "world-writable member refused");
-	ok(p.why && strstr(p.what, "sysctl.conf"), "problem names the member: %s %s", p.what, p.why);
+	is_int(snapshot_load(a, &s, &p), -EPERM, "world-writable snapshot refused");
+	ok(p.why && strstr(p.what, a), "problem names it: %s %s", p.what, p.why);
 	chmod(member, 0600);
 
 	chmod(store, 0777);
 	is_int(snapshot_load(a, &s, &p), -EPERM, "world-writable store refused");
-	is_int(snapshot_list(&v, &n, &p), -EPERM, "list refuses it too");
+	is_int(snapshot_list(&v, &n, 0, &p), -EPERM, "list refuses it too");
 	struct snapshot s2;
 	is_int(snapshot_capture(&s2, "x", NULL), 0, "capture");
 	is_int(snapshot_store(&s2, &p), -EPERM, "store into it refused");
@@ -178,7 +181,7 @@ static void test_store(const char *root)
 	chmod(store, 0700);
 
 	is_int(snapshot_remove(b), 0, "remove");
-	is_int(snapshot_list(&v, &n, NULL), 0, "list after remove");
+	is_int(snapshot_list(&v, &n, 0, NULL), 0, "list after remove");
 	ok(n == 2 && !strcmp(v[0].id, a) && !strcmp(v[1].id, c), "index without the removed one");
 	snapshot_info_free(v, n);
 	(void)root;
