@@ -318,7 +318,7 @@ int snapshot_id_valid(const char *id)
 	for (const char *p = id; *p; p++)
 		if (!isdigit((unsigned char)*p) && *p != '-' && *p != 'T')
 			return 0;
-	return isdigit((unsigned char)id[0]);
+	return isdigit((unsigned char)id[0]) != 0;
 }
 
 /* Copy a validated ID (shorter than SNAPSHOT_ID_MAX by snapshot_id_valid). */

@@ -254,6 +254,12 @@ int sysctl_mode(const char *key, unsigned *mode)
 	return rc;
 }
 
+int sysctl_key_read_only(const char *key)
+{
+	unsigned mode;
+	return sysctl_mode(key, &mode) == 0 && S_ISREG(mode) && !(mode & 0222);
+}
+
 void sysctl_value_normalize(const char *in, char *out, size_t outlen)
 {
 	size_t o = 0;

@@ -165,8 +165,6 @@ static void prom_add_or_die(int rc)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
 }
 
-static int key_read_only(const char *key);
-
 size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out,
 		   struct prom_registry *prom)
 {
@@ -189,7 +187,7 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		const struct tuner_rec *e = &r->v[i];
 		char *live = NULL;
 		/* a key nobody can change here (rmem_max in a netns) is not drift */
-		if (key_read_only(e->key)) {
+		if (sysctl_key_read_only(e->key)) {
 			msg_verbose("%s: read-only here, not checked", e->key);
 			continue;
 		}
@@ -268,16 +266,6 @@ static void explain_failure(int rc, const struct txn_error *err)
 	txn_error_print(err, NULL);
 }
 
-/* 1 if the key exists with no write bit at all (read-only in this netns) */
-static int key_read_only(const char *key)
-{
-	char *path = sysctl_key_path(key);
-	struct stat st;
-	int ro = path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & 0222);
-	free(path);
-	return ro;
-}
-
 int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json)
 {
 	struct kv_list changes = { 0 };
@@ -285,19 +273,13 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json
 	struct txn_error err;
 	int rc;
 
-	for (size_t i = 0; i < r->n;) {
-		/* mode bits, not access(2): an unprivileged caller gets "needs root" from txn */
-		if (!key_read_only(r->v[i].key)) {
-			i++;
-			continue;
-		}
-		if (!quiet)
-			msg_warn("%s is read-only here (network namespace?): left out", r->v[i].key);
-		remove_at(r, i);
-	}
+	struct kv_list skipped = { 0 };
 	sort_recs(r);
 	for (size_t i = 0; i < r->n; i++)
 		kv_list_set(&changes, r->v[i].key, r->v[i].value);
+	/* read-only keys (a network namespace) are the engine's to leave out */
+	opts->skip_read_only = 1;
+	opts->skipped_keys = &skipped;
 	memset(&err, 0, sizeof(err));
 	if (!opts->log)
 		opts->log = &own;
@@ -311,6 +293,10 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json
 		rc = 0;
 	}
 	kv_list_free(&changes);
+	for (size_t i = 0; !quiet && i < skipped.n; i++)
+		msg_warn("%s is read-only here (network namespace?): left out", skipped.v[i].key);
+	kv_list_free(&skipped);
+	opts->skipped_keys = NULL;
 	if (rc < 0) {
 		explain_failure(rc, &err);
 		txn_changes_free(&own);

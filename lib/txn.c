@@ -702,7 +702,43 @@ static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts
 	free(path);
 }
 
+static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
+
 int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
+{
+	opts->skipped = 0;
+	int any = 0;
+	for (size_t i = 0; i < changes->n && !any; i++)
+		any = (opts->skip_read_only || changes->v[i].ignore_errors) && sysctl_key_read_only(changes->v[i].key);
+	if (!any)
+		return apply_filtered(changes, opts, err);
+	/* the read-only keys left out, the rest applied as one transaction */
+	struct kv_list kept = { 0 };
+	for (size_t i = 0; i < changes->n; i++) {
+		const struct kv_entry *e = &changes->v[i];
+		struct kv_list *to = &kept;
+		if ((opts->skip_read_only || e->ignore_errors) && sysctl_key_read_only(e->key)) {
+			opts->skipped++;
+			to = opts->skipped_keys;
+		}
+		if (to) {
+			kv_list_set(to, e->key, e->value);
+			to->v[kv_list_find(to, e->key)].line = e->line;
+		}
+	}
+	int rc = 0;
+	if (kept.n || opts->after_write) {
+		rc = apply_filtered(&kept, opts, err);
+	} else { /* everything was read-only: nothing to do, not a bare snapshot */
+		memset(err, 0, sizeof(*err));
+		opts->snapshot_id[0] = '\0';
+		opts->changed = 0;
+	}
+	kv_list_free(&kept);
+	return rc;
+}
+
+static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	opts->snapshot_id[0] = '\0';

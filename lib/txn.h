@@ -50,6 +50,15 @@ struct txn_opts {
 	const char *note;             /* snapshot note; NULL: "before apply" */
 	const char *const *allow_prefixes; /* key policy (sysctl_key_allowed); NULL: only "net." */
 	int no_persist;               /* do not write TK_SYSCTL_CONF */
+	/*
+	 * apply: leave out keys that are read-only here (sysctl_key_read_only)
+	 * instead of failing validation; they are counted in skipped and, when
+	 * skipped_keys is set, appended there (with their input line) for the
+	 * tool to name. Entries with ignore_errors ("-key" lines) are always
+	 * treated so.
+	 */
+	int skip_read_only;
+	struct kv_list *skipped_keys;
 	FILE *report;                 /* "key: old -> new" per change; NULL: silent */
 	/*
 	 * Called after every key is written and read back, before persist;
@@ -65,7 +74,7 @@ struct txn_opts {
 	void *after_write_ctx;
 	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
 	unsigned changed;             /* out: number of keys whose value changed */
-	unsigned skipped;             /* out (restore): keys absent or read-only now */
+	unsigned skipped;             /* out: keys absent or read-only now (restore), read-only (apply) */
 	/*
 	 * out, may be NULL: each change made (dry run: that would be made),
 	 * keys with their values (secrets as "(secret)"), and the persisted

@@ -86,13 +86,6 @@ struct options {
 	int skip_read_only;
 };
 
-/* 1 if the key exists but has no write bit (read-only here, e.g. in a netns). */
-static int key_read_only(const char *key)
-{
-	unsigned mode;
-	return sysctl_mode(key, &mode) == 0 && !(mode & 0222);
-}
-
 static void format_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -387,17 +380,24 @@ static int cmd_apply(const char *arg, const struct options *o)
 				    in.v[i].key);
 			continue;
 		}
-		if ((in.v[i].ignore_errors || o->skip_read_only) && key_read_only(in.v[i].key)) {
-			msg_info("%s:%u: %s: read-only here, skipped", name, in.v[i].line, in.v[i].key);
-			continue;
-		}
 		kv_list_set(&changes, in.v[i].key, in.v[i].value);
-		changes.v[changes.n - 1].line = in.v[i].line;
+		long j = kv_list_find(&changes, in.v[i].key);
+		changes.v[j].line = in.v[i].line;
+		changes.v[j].ignore_errors = in.v[i].ignore_errors;
 	}
 	kv_list_free(&in);
 	struct txn_opts topts = { 0 };
 	struct txn_changes log = { 0 };
-	if (changes.n == 0) {
+	struct kv_list skipped = { 0 };
+	/* read-only keys: the engine leaves them out (skip_read_only) and names them */
+	topts.skip_read_only = o->skip_read_only;
+	topts.skipped_keys = &skipped;
+	size_t skippable = 0;
+	for (size_t i = 0; i < changes.n; i++)
+		skippable += (o->skip_read_only || changes.v[i].ignore_errors) && sysctl_key_read_only(changes.v[i].key);
+	if (changes.n == skippable) {
+		for (size_t i = 0; i < changes.n; i++)
+			msg_info("%s:%u: %s: read-only here, skipped", name, changes.v[i].line, changes.v[i].key);
 		msg_info("%s: no settings to apply", name);
 		topts.dry_run = o->dry_run;
 		if (o->json)
@@ -413,6 +413,9 @@ static int cmd_apply(const char *arg, const struct options *o)
 	topts.allow_prefixes = allowed_prefixes(o, prefixes);
 	rc = txn_apply(&changes, &topts, &err);
 	kv_list_free(&changes);
+	for (size_t i = 0; i < skipped.n; i++)
+		msg_info("%s:%u: %s: read-only here, skipped", name, skipped.v[i].line, skipped.v[i].key);
+	kv_list_free(&skipped);
 	if (rc) {
 		txn_error_print(&err, name);
 		if (rc == -EINVAL)
