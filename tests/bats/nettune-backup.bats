@@ -514,6 +514,37 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_line "not persisted"
 }
 
+@test "prune: automatic after every change (keep in tunekit.conf); the pristine and the undo walk stay" {
+	mkdir -p "$TUNEKIT_ROOT/etc/tunekit"
+	echo 'keep = 2' >"$TUNEKIT_ROOT/etc/tunekit/tunekit.conf"
+	for i in 1 2 3 4 5 6; do nettune-backup -q apply - <<<"net.core.somaxconn = 100$i" >/dev/null; done
+	run nettune-backup list
+	[ "${#lines[@]}" -eq 3 ]
+	run grep -c '^1 ' "$(STORE)/index"
+	assert_output 1 # the pristine snapshot, taken before the first change
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1005 ]
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1004 ]
+	run nettune-backup restore "$(head -1 <(nettune-backup list) | cut -d' ' -f1)"
+	assert_success
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	# no blob left that no snapshot refers to
+	for b in "$(STORE)"/blobs/*; do
+		grep -qr --exclude-dir=blobs "${b##*/}" "$(STORE)" || fail "unreferenced blob $b"
+	done
+}
+
+@test "prune: keep = 0 in tunekit.conf turns automatic pruning off; --keep-days 0 is refused" {
+	mkdir -p "$TUNEKIT_ROOT/etc/tunekit"
+	echo 'keep = 0' >"$TUNEKIT_ROOT/etc/tunekit/tunekit.conf"
+	for i in 1 2 3 4; do nettune-backup -q apply - <<<"net.core.somaxconn = 100$i" >/dev/null; done
+	run nettune-backup list
+	[ "${#lines[@]}" -eq 4 ]
+	run nettune-backup prune --keep-days 0
+	assert_failure 2
+}
+
 # --- safe as root: forged snapshots (valid MANIFEST, content by someone else) --
 
 # forged_setup: a change to undo, a persisted file, and a snapshot $id to forge
