@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -392,6 +393,21 @@ static int cmp_seq(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* One unsigned decimal field and the blank after it; NULL if malformed. */
+static const char *field_u64(const char *p, unsigned long long *v)
+{
+	if (*p < '0' || *p > '9')
+		return NULL;
+	unsigned long long x = 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (x > (~0ULL - 9) / 10)
+			return NULL;
+		x = x * 10 + (unsigned)(*p - '0');
+	}
+	*v = x;
+	return *p == ' ' ? p + 1 : NULL;
+}
+
 /* Parse the index text; lines that do not parse make it corrupt. */
 static int index_parse(const char *text, struct snapshot_info **v, size_t *n)
 {
@@ -399,25 +415,26 @@ static int index_parse(const char *text, struct snapshot_info **v, size_t *n)
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xstrndup(p, len);
+		const char *line = p, *end = p + len, *q = p;
 		p += len + (nl ? 1 : 0);
-		if (line[0] == '#' || line[0] == '\0') {
-			free(line);
-			continue;
-		}
-		struct snapshot_info x = { 0 };
-		char id[SNAPSHOT_ID_MAX + 1];
-		long long t;
-		int off = 0;
-		if (sscanf(line, "%llu %64s %lld %zu %n", &x.seq, id, &t, &x.nkeys, &off) < 4 || !off ||
-		    !snapshot_id_valid(id) || x.seq == 0) {
-			free(line);
+		if (!nl) /* a torn last line (crash during an append) */
 			return -EBADMSG;
-		}
-		copy_id(x.id, id);
+		if (len == 0 || line[0] == '#')
+			continue;
+		struct snapshot_info x = { 0 };
+		unsigned long long t, nkeys;
+		const char *id = (q = field_u64(q, &x.seq)), *idend = q ? memchr(q, ' ', (size_t)(end - q)) : NULL;
+		if (!idend || idend - id >= SNAPSHOT_ID_MAX || x.seq == 0)
+			return -EBADMSG;
+		memcpy(x.id, id, (size_t)(idend - id));
+		x.id[idend - id] = '\0';
+		q = field_u64(idend + 1, &t);
+		q = q ? field_u64(q, &nkeys) : NULL;
+		if (!q || !snapshot_id_valid(x.id) || t > (unsigned long long)INT64_MAX)
+			return -EBADMSG;
 		x.time = (time_t)t;
-		x.note = xstrdup(line + off);
-		free(line);
+		x.nkeys = (size_t)nkeys;
+		x.note = xstrndup(q, (size_t)(end - q));
 		info_push(v, n, &cap, &x);
 	}
 	return 0;
@@ -487,15 +504,21 @@ static int meta_peek(const char *store, const char *id, struct snapshot_info *x)
 }
 
 /*
- * The store's snapshots by sequence: the index, reconciled with the
- * directories (a snapshot renamed into place just before a crash, one
- * removed by hand). Without an index (older tunekit) every snapshot is
- * numbered in the order of its meta seq, then its ID; that index is written
- * if nobody wrote one meanwhile (RENAME_NOREPLACE). *changed: the result
- * differs from the index on disk.
+ * The store's snapshots by sequence, from the index. Writers keep it ahead
+ * of the store: store appends the line before the snapshot is renamed into
+ * place, prune rewrites it before removing snapshots. So a crash leaves at
+ * most a last line without its snapshot (dropped here, one stat) or
+ * snapshots without a line (prune leftovers: invisible, removed by the next
+ * prune). full (prune, list --verify): also read the store's entries, drop
+ * every line whose snapshot is gone, adopt a snapshot newer than the index
+ * (an older tunekit wrote the snapshot first) and name the leftovers in
+ * *left. Without an index (older tunekit) every snapshot is numbered in the
+ * order of its meta seq, then its ID, and that index is written if nobody
+ * wrote one meanwhile (RENAME_NOREPLACE). *changed: the result differs from
+ * the index on disk.
  */
-static int index_load(const char *store, struct snapshot_info **out, size_t *n, int *changed,
-		      struct snapshot_problem *p)
+static int index_load_full(const char *store, struct snapshot_info **out, size_t *n, int *changed, int full,
+			   char ***left, size_t *nleft, struct snapshot_problem *p)
 {
 	struct snapshot_info *v = NULL;
 	size_t nv = 0, cap;
@@ -505,6 +528,8 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 	*out = NULL;
 	*n = 0;
 	*changed = 0;
+	if (left)
+		*left = NULL, *nleft = 0;
 	int rc = read_trusted(ipath, INDEX_MAX, &text, &len, p);
 	if (rc == -ENOENT) {
 		have_index = 0;
@@ -515,11 +540,27 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 			have_index = 0, rc = 0, snapshot_info_free(v, nv), v = NULL, nv = 0;
 	}
 	free(text);
-	if (rc) {
-		free(ipath);
+	free(ipath);
+	if (rc)
 		return rc;
-	}
 	cap = nv;
+	if (have_index && nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_seq);
+
+	if (have_index && !full) {
+		/* the one line a crash can leave without its snapshot: the last */
+		struct stat st;
+		char *last = nv ? xasprintf("%s/%s", store, v[nv - 1].id) : NULL;
+		if (last && lstat(last, &st) < 0 && errno == ENOENT) {
+			free(v[nv - 1].note);
+			nv--;
+			*changed = 1;
+		}
+		free(last);
+		*out = v;
+		*n = nv;
+		return 0;
+	}
 
 	DIR *d = opendir(store);
 	if (!d) {
@@ -528,7 +569,6 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 			snapshot_info_free(v, nv);
 		else
 			*out = v, *n = nv;
-		free(ipath);
 		return rc;
 	}
 	char *present = xcalloc(nv + 1, 1);
@@ -538,9 +578,24 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 	if (nv > 1)
 		qsort(byid, nv, sizeof(*byid), cmp_id_ref);
 	struct snapshot_info *extra = NULL;
-	size_t nextra = 0, capextra = 0;
+	size_t nextra = 0, capextra = 0, nl = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && left) {
+			/* a temp file of an interrupted store (atomic_tmpfile: .ID.XXXXXX) */
+			char id[SNAPSHOT_ID_MAX];
+			const char *dot = strchr(de->d_name + 1, '.');
+			size_t idlen = dot ? (size_t)(dot - de->d_name - 1) : 0;
+			if (idlen && idlen < sizeof(id)) {
+				memcpy(id, de->d_name + 1, idlen);
+				id[idlen] = '\0';
+				if (snapshot_id_valid(id)) {
+					*left = xreallocarray(*left, nl + 1, sizeof(**left));
+					(*left)[nl++] = xstrdup(de->d_name);
+				}
+			}
+			continue;
+		}
 		if (!snapshot_id_valid(de->d_name))
 			continue;
 		long i = info_find(v, byid, nv, de->d_name);
@@ -566,25 +621,30 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 	nv = k;
 	free(present);
 	if (nextra) {
-		*changed = 1;
+		qsort(extra, nextra, sizeof(*extra), cmp_seq);
 		if (!have_index) {
 			/* rebuild: seq from meta where there is one, old snapshots (0) by ID first */
-			qsort(extra, nextra, sizeof(*extra), cmp_seq);
 			for (size_t i = 0; i < nextra; i++)
 				extra[i].seq = i + 1;
-		} else {
-			unsigned long long max = nv ? v[nv - 1].seq : 0;
-			qsort(extra, nextra, sizeof(*extra), cmp_seq);
-			/* after the indexed ones, in the order their meta says */
-			for (size_t i = 0; i < nextra; i++) {
-				if (extra[i].seq <= max)
-					extra[i].seq = max + 1;
-				max = extra[i].seq;
-			}
 		}
-		for (size_t i = 0; i < nextra; i++)
+		unsigned long long max = nv ? v[nv - 1].seq : 0;
+		for (size_t i = 0; i < nextra; i++) {
+			if (have_index && extra[i].seq <= max) {
+				/* left by an interrupted prune: not a snapshot of the list any more */
+				if (left) {
+					*left = xreallocarray(*left, nl + 1, sizeof(**left));
+					(*left)[nl++] = xstrdup(extra[i].id);
+				}
+				free(extra[i].note);
+				continue;
+			}
+			max = extra[i].seq;
 			info_push(&v, &nv, &cap, &extra[i]);
+			*changed = 1;
+		}
 	}
+	if (left)
+		*nleft = nl;
 	free(extra);
 	if (nv > 1)
 		qsort(v, nv, sizeof(*v), cmp_seq);
@@ -596,8 +656,33 @@ static int index_load(const char *store, struct snapshot_info **out, size_t *n, 
 	}
 	*out = v;
 	*n = nv;
-	free(ipath);
 	return 0;
+}
+
+static int index_load(const char *store, struct snapshot_info **out, size_t *n, int *changed,
+		      struct snapshot_problem *p)
+{
+	return index_load_full(store, out, n, changed, 0, NULL, NULL, p);
+}
+
+/* Append one line to the index (O_APPEND, synced); -errno. */
+static int index_append(const char *store, const struct snapshot_info *x)
+{
+	char *path = xasprintf("%s/%s", store, INDEX_NAME);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return -errno;
+	char *line = xasprintf("%llu %s %lld %zu %s\n", x->seq, x->id, (long long)x->time, x->nkeys,
+			       x->note ? x->note : "");
+	size_t len = strlen(line);
+	ssize_t w = write(fd, line, len);
+	int rc = w < 0 ? -errno : (size_t)w != len ? -EIO : 0;
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	free(line);
+	return rc;
 }
 
 /* ---- load --------------------------------------------------------------- */
@@ -763,6 +848,65 @@ static int hex_valid(const char *s)
 	return n == 64;
 }
 
+/*
+ * Small contents (the persisted sysctl file changes with every apply) are
+ * kept inline, base64 after "b64:", so they cost no file of their own; the
+ * rest goes to a blob. SNAP_INLINE_MAX bounds the inline bytes of one
+ * snapshot so the file stays within one 4 KiB block.
+ */
+#define SNAP_INLINE_MAX 2400
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const unsigned char *in, size_t len)
+{
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < len ? in[i + 2] : 0);
+		*o++ = b64_chars[v >> 18 & 63];
+		*o++ = b64_chars[v >> 12 & 63];
+		*o++ = i + 1 < len ? b64_chars[v >> 6 & 63] : '=';
+		*o++ = i + 2 < len ? b64_chars[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Strict: canonical padding only; -EBADMSG otherwise. */
+static int b64_decode(const char *in, char **out, size_t *outlen)
+{
+	size_t n = strlen(in);
+	if (n % 4)
+		return -EBADMSG;
+	char *buf = xmalloc(n / 4 * 3 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		int pad = 0;
+		for (int k = 0; k < 4; k++) {
+			const char *c = in[i + k] ? strchr(b64_chars, in[i + k]) : NULL;
+			if (in[i + k] == '=' && i + 4 == n && k >= 2 && (k == 3 || in[i + 3] == '=')) {
+				pad++;
+				v <<= 6;
+			} else if (c && !pad) {
+				v = v << 6 | (uint32_t)(c - b64_chars);
+			} else {
+				free(buf);
+				return -EBADMSG;
+			}
+		}
+		buf[o++] = (char)(v >> 16);
+		if (pad < 2)
+			buf[o++] = (char)(v >> 8 & 0xff);
+		if (pad < 1)
+			buf[o++] = (char)(v & 0xff);
+	}
+	buf[o] = '\0';
+	*out = buf;
+	*outlen = o;
+	return 0;
+}
+
 /* Read blob hex and check its bytes against its name. */
 static int blob_get(const char *store, const char *hex, char **data, size_t *len, struct snapshot_problem *p)
 {
@@ -913,6 +1057,7 @@ int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
 	}
 	fprintf(f, SNAP_MAGIC "id=%s\nseq=%llu\ntime=%lld\nnote=%s\nkeys=%zu\nbase=%s\n", s->id, s->seq,
 		(long long)s->time, s->note, s->keys.n, base);
+	size_t inline_used = 0;
 	for (size_t i = 0; !rc && i < s->nfiles; i++) {
 		const struct snapshot_file *sf = &s->files[i];
 		char hex[DIGEST_HEX_MAX];
@@ -920,11 +1065,21 @@ int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
 			fprintf(f, "absent - %s\n", sf->path);
 			continue;
 		}
-		rc = blob_put(store, sf->data, sf->len, hex);
+		char *ref;
+		if (inline_used + 4 * ((sf->len + 2) / 3) <= SNAP_INLINE_MAX) {
+			char *enc = b64_encode((const unsigned char *)sf->data, sf->len);
+			inline_used += strlen(enc);
+			ref = xasprintf("b64:%s", enc);
+			free(enc);
+		} else {
+			rc = blob_put(store, sf->data, sf->len, hex);
+			ref = xstrdup(hex);
+		}
 		if (sf->type == SF_SYMLINK)
-			fprintf(f, "symlink %s %s\n", hex, sf->path);
+			fprintf(f, "symlink %s %s\n", ref, sf->path);
 		else
-			fprintf(f, "file %s %04o %s\n", hex, (unsigned)sf->mode, sf->path);
+			fprintf(f, "file %s %04o %s\n", ref, (unsigned)sf->mode, sf->path);
+		free(ref);
 	}
 	for (size_t i = 0; i < drops.n; i++)
 		fprintf(f, "drop=%s\n", drops.v[i].key);
@@ -937,9 +1092,9 @@ int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
 	free(text);
 
 	char *final = xasprintf("%s/%s", store, s->id), *tmp = NULL;
+	int fd = -1;
 	if (!rc) {
-		/* whole or absent, never over another snapshot */
-		int fd = atomic_tmpfile(final, &tmp);
+		fd = atomic_tmpfile(final, &tmp);
 		rc = fd < 0 ? fd : 0;
 		size_t off = 0, len = strlen(all);
 		while (!rc && off < len) {
@@ -951,27 +1106,33 @@ int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
 		}
 		if (!rc && fchmod(fd, 0600) < 0)
 			rc = -errno;
-		if (fd >= 0) {
-			if (!rc)
-				rc = atomic_commit_flags(fd, tmp, final, ATOMIC_NOREPLACE);
-			else
-				unlink(tmp);
-			close(fd);
-		}
 	}
-	/* a crash here leaves store/ID without its index line: index_load adds it back */
+	/* the index line first: a crash before the rename leaves a last line
+	 * without its snapshot, which index_load drops */
+	struct snapshot_info x = { 0 };
+	size_t cap = nindex;
 	if (!rc) {
-		struct snapshot_info x = { 0 };
-		size_t cap = nindex;
 		copy_id(x.id, s->id);
 		x.seq = s->seq;
 		x.time = s->time;
 		x.nkeys = s->keys.n;
 		x.note = xstrdup(s->note);
 		info_push(&index, &nindex, &cap, &x);
-		rc = index_write(store, index, nindex, 0);
-		if (rc) /* unlisted, it would still be found; but say the store is full now */
-			unlink(final);
+		/* appended when the index on disk is what we read, else written whole */
+		rc = changed ? -ENOENT : index_append(store, &x);
+		if (rc)
+			rc = index_write(store, index, nindex, 0);
+	}
+	if (fd >= 0) {
+		if (!rc) {
+			/* whole or absent, never over another snapshot */
+			rc = atomic_commit_flags(fd, tmp, final, ATOMIC_NOREPLACE);
+			if (rc) /* take the line back */
+				index_write(store, index, nindex - 1, 0);
+		} else {
+			unlink(tmp);
+		}
+		close(fd);
 	}
 	if (rc) {
 		s->id[0] = '\0';
@@ -1033,9 +1194,13 @@ static int load_v2(const char *store, const char *id, const char *text, struct s
 		size_t n = nl ? (size_t)(nl - q) : strlen(q);
 		char *line = xstrndup(q, n);
 		q += n + (nl ? 1 : 0);
-		char hex[65], path[4096] = "";
+		char *f[5] = { NULL };
+		size_t nf = 0;
+		for (char *t = line, *save = NULL; nf < 5 && (t = strtok_r(t, " ", &save)); t = NULL)
+			f[nf++] = t;
+		const char *path = "";
 		unsigned mode = 0;
-		int end_off = 0, ok = 1, is_file = 0;
+		int ok = 1, is_file = 0;
 		struct snapshot_file sf = { 0 };
 		if (!strncmp(line, "drop=", 5)) {
 			struct kv_list one = { 0 };
@@ -1047,17 +1212,29 @@ static int load_v2(const char *store, const char *id, const char *text, struct s
 				kv_list_free(&s->keys);
 				s->keys = one;
 			}
-		} else if (sscanf(line, "absent - %4095s%n", path, &end_off) == 1) {
+		} else if (nf && !strcmp(f[0], "absent")) {
 			sf.type = SF_ABSENT, is_file = 1;
-		} else if (sscanf(line, "symlink %64s %4095s%n", hex, path, &end_off) == 2) {
-			sf.type = SF_SYMLINK, is_file = 1;
-			ok = (rc = blob_get(store, hex, &sf.data, &sf.len, p)) == 0;
-		} else if (sscanf(line, "file %64s %o %4095s%n", hex, &mode, path, &end_off) == 3) {
-			sf.type = SF_FILE, sf.mode = mode, is_file = 1;
-			ok = (rc = blob_get(store, hex, &sf.data, &sf.len, p)) == 0;
+			ok = nf == 3 && !strcmp(f[1], "-");
+			path = nf == 3 ? f[2] : "";
+		} else if (nf && (!strcmp(f[0], "symlink") || !strcmp(f[0], "file"))) {
+			int link = f[0][0] == 's';
+			char *mend = NULL;
+			sf.type = link ? SF_SYMLINK : SF_FILE, is_file = 1;
+			ok = nf == (link ? 3u : 4u);
+			if (ok && !link) {
+				errno = 0;
+				mode = (unsigned)strtoul(f[2], &mend, 8);
+				ok = !errno && *f[2] && !*mend;
+				sf.mode = mode;
+			}
+			path = ok ? f[nf - 1] : "";
+			if (ok && !strncmp(f[1], "b64:", 4))
+				ok = (rc = b64_decode(f[1] + 4, &sf.data, &sf.len)) == 0;
+			else if (ok)
+				ok = (rc = blob_get(store, f[1], &sf.data, &sf.len, p)) == 0;
 		}
 		if (is_file) {
-			ok = ok && line[end_off] == '\0' && mode <= 07777;
+			ok = ok && mode <= 07777 && path[0] == '/' && strlen(path) < 4096;
 			for (size_t i = 0; ok && i < s->nfiles; i++)
 				ok = strcmp(s->files[i].path, path) != 0; /* one record per file */
 			if (!ok) {
@@ -1132,7 +1309,7 @@ int snapshot_list(struct snapshot_info **out, size_t *n, unsigned flags, struct 
 		return rc == -ENOENT ? 0 : rc;
 	char *store = store_dir();
 	int changed;
-	rc = index_load(store, out, n, &changed, p);
+	rc = index_load_full(store, out, n, &changed, (flags & SNAPSHOT_LIST_VERIFY) != 0, NULL, NULL, p);
 	free(store);
 	if (rc)
 		return rc;
@@ -1187,18 +1364,22 @@ int snapshot_remove(const char *id)
 	char *store = store_dir();
 	char *path = xasprintf("%s/%s", store, id);
 	struct snapshot_info *v;
-	size_t n;
+	size_t n, k = 0;
 	int changed;
-	rc = remove_tree(path);
+	/* the index first, as prune does */
+	rc = index_load(store, &v, &n, &changed, NULL);
 	if (!rc) {
-		fsync_parent_dir(path);
-		/* the reconciled index drops the removed snapshot */
-		if (index_load(store, &v, &n, &changed, NULL) == 0) {
-			if (changed)
-				rc = index_write(store, v, n, 0);
-			snapshot_info_free(v, n);
-		}
+		struct snapshot_info *kept = xcalloc(n + 1, sizeof(*kept));
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].id, id))
+				kept[k++] = v[i];
+		if (k < n || changed)
+			rc = index_write(store, kept, k, 0);
+		free(kept);
+		snapshot_info_free(v, n);
 	}
+	if (!rc && (rc = remove_tree(path)) == 0)
+		fsync_parent_dir(path);
 	free(path);
 	free(store);
 	return rc;
@@ -1319,6 +1500,8 @@ int snapshot_prune(const struct snapshot_prune_policy *pol, char ***removed, siz
 {
 	*removed = NULL;
 	*nremoved = 0;
+	if (pol->keep <= 0 && pol->keep_days <= 0)
+		return 0; /* pruning is off */
 	int rc = store_check(0, p);
 	if (rc)
 		return rc == -ENOENT ? 0 : rc;
@@ -1326,7 +1509,17 @@ int snapshot_prune(const struct snapshot_prune_policy *pol, char ***removed, siz
 	struct snapshot_info *v;
 	size_t n;
 	int changed;
-	rc = index_load(store, &v, &n, &changed, p);
+	/* the common case after a change: nothing beyond keep, one read of the index */
+	if (pol->keep_days <= 0 && index_load(store, &v, &n, &changed, p) == 0) {
+		snapshot_info_free(v, n);
+		if (n <= (size_t)pol->keep + 1 && !changed) {
+			free(store);
+			return 0;
+		}
+	}
+	char **left;
+	size_t nleft;
+	rc = index_load_full(store, &v, &n, &changed, 1, &left, &nleft, p);
 	if (rc) {
 		free(store);
 		return rc;
@@ -1335,32 +1528,37 @@ int snapshot_prune(const struct snapshot_prune_policy *pol, char ***removed, siz
 	snapshot_prune_plan(v, n, pol, remove);
 	char **gone = xcalloc(n + 1, sizeof(*gone));
 	size_t ngone = 0, k = 0;
-	/* snapshots first, then the index: a crash in between leaves index lines
-	 * without a snapshot, which index_load drops */
-	for (size_t i = 0; i < n; i++) {
+	struct snapshot_info *kept = xcalloc(n + 1, sizeof(*kept));
+	for (size_t i = 0; i < n; i++)
+		if (!remove[i])
+			kept[k++] = v[i];
+	/* the index first: a crash after it leaves snapshots without a line,
+	 * which nobody lists and the next prune removes */
+	if (k < n || changed)
+		rc = index_write(store, kept, k, 0);
+	free(kept);
+	for (size_t i = 0; !rc && i < n; i++) {
 		if (!remove[i])
 			continue;
 		char *path = xasprintf("%s/%s", store, v[i].id);
 		int r = remove_tree(path);
 		free(path);
-		if (r) {
-			rc = rc ? rc : r;
-			remove[i] = 0;
-		} else {
+		if (r)
+			rc = r;
+		else
 			gone[ngone++] = xstrdup(v[i].id);
-		}
 	}
-	if (ngone) {
+	for (size_t i = 0; i < nleft; i++) {
+		char *path = xasprintf("%s/%s", store, left[i]);
+		if (!rc)
+			remove_tree(path);
+		free(path);
+		free(left[i]);
+	}
+	free(left);
+	if (ngone || nleft)
 		fsync_parent_dir(store);
-		struct snapshot_info *left = xcalloc(n, sizeof(*left));
-		for (size_t i = 0; i < n; i++)
-			if (!remove[i])
-				left[k++] = v[i];
-		int r = index_write(store, left, k, 0);
-		rc = rc ? rc : r;
-		free(left);
-	}
-	if (ngone || changed)
+	if (!rc && (ngone || nleft || changed))
 		blob_gc(store, v, n, (const char *const *)gone, ngone);
 	*removed = gone;
 	*nremoved = ngone;

@@ -89,13 +89,20 @@ put_blob() {
 	echo "$h"
 }
 
-# blob_of ID PATH: the blob holding the managed file PATH in snapshot ID
-blob_of() {
-	sed -n "s|^file \([0-9a-f]*\) [0-7]* $2\$|\1|p" "$(STORE)/$1"
+# content_of ID PATH: the recorded content of the managed file PATH in
+# snapshot ID (inline "b64:..." or a blob)
+content_of() {
+	local ref
+	ref=$(sed -n "s|^file \([^ ]*\) [0-7]* $2\$|\1|p" "$(STORE)/$1")
+	case $ref in
+	b64:*) printf '%s' "${ref#b64:}" | base64 -d ;;
+	*) cat "$(STORE)/blobs/$ref" ;;
+	esac
 }
 
-# as_nobody CMD...: run CMD as nobody with the test's seams
-as_nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env TUNEKIT_PROC="$TUNEKIT_PROC" TUNEKIT_ROOT="$TUNEKIT_ROOT" PATH="$PATH" "$@"
+# set_content ID PATH < DATA: record DATA inline as the content of PATH
+set_content() {
+	local enc
+	enc=$(base64 -w0)
+	sed -i "s|^file [^ ]* \([0-7]*\) $2\$|file b64:$enc \1 $2|" "$(STORE)/$1"
 }

@@ -588,14 +588,14 @@ refused_whole() {
 
 @test "forged: a set-uid mode (4755) on a managed file is refused whole" {
 	forged_setup
-	sed -i 's|^file \([0-9a-f]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 4755 /etc/sysctl.d/90-tunekit.conf|' "$S"
+	sed -i 's|^file \([^ ]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 4755 /etc/sysctl.d/90-tunekit.conf|' "$S"
 	grep -q ' 4755 ' "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "set-uid, set-gid or sticky"
 }
 
 @test "forged: a group/world-writable mode (0666) on a managed file is refused whole" {
 	forged_setup
-	sed -i 's|^file \([0-9a-f]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 0666 /etc/sysctl.d/90-tunekit.conf|' "$S"
+	sed -i 's|^file \([^ ]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 0666 /etc/sysctl.d/90-tunekit.conf|' "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "group or others write"
 }
 
@@ -610,7 +610,7 @@ refused_whole() {
 @test "forged: a symlink in place of the persisted sysctl file is refused whole" {
 	forged_setup
 	h=$(printf '/tmp/evil.conf' | put_blob)
-	sed -i "s|^file [0-9a-f]* [0-7]* /etc/sysctl.d/90-tunekit.conf\$|symlink $h /etc/sysctl.d/90-tunekit.conf|" "$S"
+	sed -i "s|^file [^ ]* [0-7]* /etc/sysctl.d/90-tunekit.conf\$|symlink $h /etc/sysctl.d/90-tunekit.conf|" "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "symbolic link is not allowed"
 }
 
@@ -647,9 +647,9 @@ refused_whole() {
 
 @test "forged: kernel.core_pattern inside the snapshot's persisted sysctl file is refused whole" {
 	forged_setup
-	f=$(blob_of "$id" /etc/sysctl.d/90-tunekit.conf)
-	h=$( (cat "$(STORE)/blobs/$f"; echo 'kernel.core_pattern = |/tmp/evil %p') | put_blob)
-	sed -i "s|^file $f |file $h |" "$S"
+	{ content_of "$id" /etc/sysctl.d/90-tunekit.conf; echo 'kernel.core_pattern = |/tmp/evil %p'; } >"$T/evil"
+	grep -q '^kernel.core_pattern' "$T/evil"
+	set_content "$id" /etc/sysctl.d/90-tunekit.conf <"$T/evil"
 	refused_whole "kernel.core_pattern: key outside the allowed prefixes" /etc/sysctl.d/90-tunekit.conf
 }
 

@@ -151,7 +151,8 @@ static void test_store(const char *root)
 	snapshot_info_free(v, n);
 	ok(access(idx, F_OK) == 0, "index written back once");
 
-	/* a snapshot dir that appeared without an index line (crash) is found */
+	/* a snapshot an older tunekit renamed into place before its index line
+	 * (a crash): a plain list does not read the store, list --verify adopts it */
 	char *text = NULL;
 	size_t len;
 	read_file(idx, 1 << 20, &text, &len);
@@ -159,9 +160,22 @@ static void test_store(const char *root)
 	if (cut)
 		*cut = '\0';
 	put(store, "index", text ? text : "", 0600);
+	is_int(snapshot_list(&v, &n, SNAPSHOT_LIST_VERIFY, NULL), 0, "list --verify with a stale index");
+	ok(n == 3 && !strcmp(v[2].id, c) && v[2].seq == 3, "the unlisted snapshot newer than the index is adopted");
+	snapshot_info_free(v, n);
 	free(text);
-	is_int(snapshot_latest(latest, sizeof(latest)), 0, "latest with a stale index");
-	is_str(latest, c, "unlisted snapshot found by its meta seq");
+	read_file(idx, 1 << 20, &text, &len);
+	ok(text && strstr(text, c) == NULL, "list does not write the index");
+	free(text);
+	/* put the line back as a writer would have */
+	text = NULL;
+	read_file(idx, 1 << 20, &text, &len);
+	char *line = xasprintf("%s3 %s 1735689600 %zu third\n", text ? text : "", c, (size_t)0);
+	put(store, "index", line, 0600);
+	free(line);
+	free(text);
+	is_int(snapshot_latest(latest, sizeof(latest)), 0, "latest");
+	is_str(latest, c, "latest is the third again");
 
 	struct snapshot s;
 	struct snapshot_problem p = { "", NULL };
@@ -422,36 +436,60 @@ static void test_prune_crash(void)
 	int agree = index_consistent(&n);
 	ok(agree, "before: index and snapshots agree (%zu)", n);
 	is_int(store_at(1735800000, "crash-a", a), 0, "store a");
-	/* the crash: the index as it was before b's line was added */
 	char *store = tk_path(TK_SNAPSHOT_DIR);
 	char *idx = xasprintf("%s/index", store), *saved = NULL;
 	size_t len;
+	/* a crash between the index line and the rename: a last line without its snapshot */
 	read_file(idx, 1 << 24, &saved, &len);
-	is_int(store_at(1735800001, "crash-b", b), 0, "store b");
-	put(store, "index", saved, 0600);
+	char *torn = xasprintf("%s999 20991231-000000-001 4102358400 3 crashed\n", saved);
+	put(store, "index", torn, 0600);
+	free(torn);
 	struct snapshot_info *v;
 	size_t nv;
 	is_int(snapshot_list(&v, &nv, 0, NULL), 0, "list after the crash");
-	ok(nv && !strcmp(v[nv - 1].id, b), "the unindexed snapshot is found, last by its seq");
-	unsigned long long bseq = nv ? v[nv - 1].seq : 0;
+	ok(nv && !strcmp(v[nv - 1].id, a), "the line without a snapshot is not listed");
+	unsigned long long aseq = nv ? v[nv - 1].seq : 0;
 	snapshot_info_free(v, nv);
-	char c[SNAPSHOT_ID_MAX];
-	is_int(store_at(1735800002, "after-crash", c), 0, "store after the crash");
+	is_int(store_at(1735800001, "crash-b", b), 0, "store after the crash");
 	is_int(snapshot_list(&v, &nv, 0, NULL), 0, "list");
-	ok(nv && !strcmp(v[nv - 1].id, c) && v[nv - 1].seq == bseq + 1, "the next seq follows it");
+	ok(nv && !strcmp(v[nv - 1].id, b) && v[nv - 1].seq == aseq + 1, "the next seq follows the last real one");
 	snapshot_info_free(v, nv);
 	ok(index_consistent(&n), "index and snapshots agree again (%zu)", n);
 
-	/* a prune that died after removing a snapshot, before the index */
-	char *bp = snap_path(b);
-	unlink(bp);
-	free(bp);
+	/* a torn append (no newline): the index is rebuilt from the snapshots */
+	free(saved);
+	read_file(idx, 1 << 24, &saved, &len);
+	torn = xasprintf("%s1000 2099", saved);
+	put(store, "index", torn, 0600);
+	free(torn);
+	is_int(snapshot_list(&v, &nv, 0, NULL), 0, "list with a torn index");
+	ok(nv == n && !strcmp(v[nv - 1].id, b), "rebuilt from the snapshots, same order (%zu)", nv);
+	snapshot_info_free(v, nv);
+
+	/* a prune that died after writing the index, before removing a snapshot */
+	char c[SNAPSHOT_ID_MAX];
+	is_int(store_at(1735800002, "leftover", c), 0, "store c");
+	free(saved);
+	read_file(idx, 1 << 24, &saved, &len);
+	char *line = saved ? strstr(saved, c) : NULL;
+	while (line && line > saved && line[-1] != '\n')
+		line--;
+	char *eol = line ? strchr(line, '\n') : NULL;
+	if (line && eol)
+		memmove(line, eol + 1, strlen(eol + 1) + 1);
+	char *mid = xasprintf("%s%s", saved, ""); /* c's line gone, c a leftover in the middle */
+	put(store, "index", mid, 0600);
+	free(mid);
+	char d[SNAPSHOT_ID_MAX];
+	is_int(store_at(1735800003, "after", d), 0, "store d");
 	is_int(snapshot_list(&v, &nv, 0, NULL), 0, "list after a half prune");
 	int listed = 0;
 	for (size_t i = 0; i < nv; i++)
-		listed |= !strcmp(v[i].id, b);
-	ok(!listed, "the removed snapshot is not listed");
+		listed |= !strcmp(v[i].id, c);
+	ok(!listed, "the snapshot the prune meant to remove is not listed");
 	snapshot_info_free(v, nv);
+	char *cp = snap_path(c);
+	ok(access(cp, F_OK) == 0, "its file is still there until the next prune");
 
 	/* an orphan blob (crash between a blob and its snapshot) */
 	put(store, "blobs/0000000000000000000000000000000000000000000000000000000000000000", "x", 0600);
@@ -461,6 +499,8 @@ static void test_prune_crash(void)
 	size_t ngone;
 	is_int(snapshot_prune(&pol, &gone, &ngone, NULL), 0, "prune --keep 3");
 	ok(ngone > 0, "removed %zu", ngone);
+	ok(access(cp, F_OK) != 0, "the leftover of the interrupted prune is removed");
+	free(cp);
 	for (size_t i = 0; i < ngone; i++)
 		free(gone[i]);
 	free(gone);
@@ -476,6 +516,46 @@ static void test_prune_crash(void)
 	free(saved);
 	free(idx);
 	free(store);
+}
+
+/* contents small enough are inline (base64), larger ones blobs: both round-trip */
+static void test_inline(const char *root)
+{
+	static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 64, 1000, 3000, 70000 };
+	char *conf = xasprintf("%s%s", root, TK_SYSCTL_CONF);
+	int all = 1;
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		char *data = xmalloc(lens[k] + 1);
+		for (size_t i = 0; i < lens[k]; i++)
+			data[i] = (char)((i * 131 + k) & 0xff);
+		char *d = xstrdup(conf);
+		*strrchr(d, '/') = '\0';
+		mkdir_p(d, 0755);
+		free(d);
+		int fd = open(conf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, data, lens[k]) != (ssize_t)lens[k])
+			diag("write failed");
+		close(fd);
+		char id[SNAPSHOT_ID_MAX];
+		struct snapshot s;
+		struct snapshot_problem p;
+		int ok1 = store_at(1735900000 + (time_t)k, "inline", id) == 0 && snapshot_load(id, &s, &p) == 0;
+		int same = 0;
+		for (size_t i = 0; ok1 && i < s.nfiles; i++)
+			if (!strcmp(s.files[i].path, TK_SYSCTL_CONF))
+				same = s.files[i].type == SF_FILE && s.files[i].len == lens[k] &&
+				       !memcmp(s.files[i].data, data, lens[k]);
+		if (!same) {
+			all = 0;
+			printf("# %zu bytes did not round-trip\n", lens[k]);
+		}
+		if (ok1)
+			snapshot_free(&s);
+		free(data);
+	}
+	ok(all, "file contents of 0 to 70000 bytes round-trip, inline or as a blob");
+	unlink(conf);
+	free(conf);
 }
 
 static void test_lock(void)
@@ -520,6 +600,7 @@ int main(void)
 	test_secret(proc);
 	test_store(root);
 	test_dedup(proc);
+	test_inline(root);
 	test_corrupt();
 	test_prune_plan();
 	test_prune_crash();
