@@ -89,17 +89,13 @@ static size_t select_links(const struct nl_links *links, const struct options *o
 	return n;
 }
 
-static void get_extra(const struct nl_link *l, struct link_extra *x)
+/* speed and duplex from the session's ethtool dump; the driver by ioctl */
+static void get_extra(struct nl_session *nls, const struct nl_link *l, struct link_extra *x)
 {
-	x->speed_mbps = NL_SPEED_UNKNOWN;
-	x->duplex = NL_DUPLEX_UNKNOWN;
-	x->driver[0] = '\0';
 	/* no ethtool support (lo, some virtual links) reads as unknown */
-	if (nl_link_speed(l->name, &x->speed_mbps, &x->duplex) < 0) {
-		x->speed_mbps = NL_SPEED_UNKNOWN;
-		x->duplex = NL_DUPLEX_UNKNOWN;
-	}
-	if (nl_link_driver(l->name, x->driver, sizeof(x->driver)) < 0)
+	x->speed_mbps = l->has_ethtool ? l->speed_mbps : NL_SPEED_UNKNOWN;
+	x->duplex = l->has_ethtool ? l->duplex : NL_DUPLEX_UNKNOWN;
+	if (nl_session_driver(nls, l->name, x->driver, sizeof(x->driver)) < 0)
 		x->driver[0] = '\0';
 }
 
@@ -280,29 +276,34 @@ static void print_table(const struct nl_link **sel, const struct link_extra *ext
 	free(cells);
 }
 
-static void dump_links(struct nl_links *links, int with_addrs)
+static void dump_links(struct nl_session *nls, struct nl_links *links, int with_addrs)
 {
-	int rc = nl_links_dump(links);
+	int rc = nl_session_links(nls, links);
 
 	if (rc < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "cannot dump network links");
-	if (with_addrs && (rc = nl_addrs_dump(links)) < 0)
+	if (with_addrs && (rc = nl_session_addrs(nls, links)) < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "cannot dump addresses");
 }
 
 static int report(const struct options *o)
 {
+	struct nl_session *nls;
 	struct nl_links links;
 	const struct nl_link **sel;
 	struct link_extra *extra;
 	size_t n;
 
-	dump_links(&links, 1);
+	/* one session: a link dump, an address dump, one ethtool dump */
+	nl_session_open(&nls);
+	dump_links(nls, &links, 1);
+	nl_session_ethtool(nls, &links);
 	sel = xcalloc(links.n + o->nnames + 1, sizeof(*sel));
 	n = select_links(&links, o, 0, sel);
 	extra = xcalloc(n ? n : 1, sizeof(*extra));
 	for (size_t i = 0; i < n; i++)
-		get_extra(sel[i], &extra[i]);
+		get_extra(nls, sel[i], &extra[i]);
+	nl_session_close(nls);
 
 	if (o->json)
 		print_json(sel, extra, n);
@@ -440,7 +441,9 @@ static int watch(const struct options *o)
 	if (sigprocmask(SIG_BLOCK, &stopset, NULL) < 0)
 		msg_die_errno(TK_EXIT_FAILURE, errno, "cannot block signals");
 
-	dump_links(&before, 0);
+	struct nl_session *nls;
+	nl_session_open(&nls);
+	dump_links(nls, &before, 0);
 	t0 = now_ns();
 	{
 		/* check -i names now and size the name column */
@@ -464,7 +467,7 @@ static int watch(const struct options *o)
 		deadline += o->watch_ns;
 		if (wait_until(deadline, &stopset))
 			break;
-		dump_links(&after, 0);
+		dump_links(nls, &after, 0);
 		t1 = now_ns();
 		print_rates(&before, &after, o, (double)(t1 - t0) / (double)NS_PER_SEC, width);
 		nl_links_free(&before);
@@ -472,6 +475,7 @@ static int watch(const struct options *o)
 		t0 = t1;
 	}
 	nl_links_free(&before);
+	nl_session_close(nls);
 	return TK_EXIT_OK;
 }
 

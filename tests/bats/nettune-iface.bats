@@ -209,6 +209,21 @@ in_iface_sandbox() {
 	awk -v t="$txsum" -v r="$rxsum" 'BEGIN { exit !(t > 0 && r > 0) }' || fail "no packets counted: tx $txsum rx $rxsum"
 }
 
+@test "nettune-iface -a: one netlink session, whatever the number of interfaces (3 sockets, 4 requests)" {
+	require_cmd strace
+	out=$BATS_TEST_TMPDIR/many.json
+	run in_iface_sandbox "for i in \$(seq 0 49); do echo \"link add tkm\$i type veth peer name tkn\$i\"; done | ip -batch -;
+		strace -f -c -o '$BATS_TEST_TMPDIR/strace' -e trace=socket,sendto,sendmsg \"\$NETTUNE_IFACE\" -a --json >'$out'"
+	assert_success
+	run awk '$NF == "socket" { print "socket", $4 } $NF == "sendto" { print "sendto", $4 }' "$BATS_TEST_TMPDIR/strace"
+	assert_line "socket 3"
+	assert_line "sendto 4"
+	# and speed came from the one dump: every veth at 10000, lo unknown
+	assert_equal "$(pyjson "$out" 'len(d["interfaces"])')" 102 # lo, tkv0 and 50 pairs
+	assert_equal "$(pyjson "$out" 'sorted(set(i["speed_mbps"] for i in d["interfaces"] if i["kind"] == "veth"))')" "[10000]"
+	assert_equal "$(pyjson "$out" 'iface("lo")["speed_mbps"]')" None
+}
+
 @test "nettune-iface --watch --json prints one object per interval, rates that add up to the counters" {
 	out=$BATS_TEST_TMPDIR/watch.json
 	run in_iface_sandbox "ping -q -i 0.1 -s 1000 -w 120 \$IFACE_PEER_V4 >/dev/null & pinger=\$!;
