@@ -221,7 +221,7 @@ in_iface_sandbox() {
 	# and speed came from the one dump: every veth at 10000, lo unknown
 	assert_equal "$(pyjson "$out" 'len(d["interfaces"])')" 102 # lo, tkv0 and 50 pairs
 	assert_equal "$(pyjson "$out" 'sorted(set(i["speed_mbps"] for i in d["interfaces"] if i["kind"] == "veth"))')" "[10000]"
-	assert_equal "$(pyjson "$out" 'iface("lo")["speed_mbps"]')" None
+	assert_equal "$(pyjson "$out" 'iface("lo")["speed_mbps"]')" null
 }
 
 @test "nettune-iface --watch --json prints one object per interval, rates that add up to the counters" {
