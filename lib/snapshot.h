@@ -1,27 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The snapshot store under TK_SNAPSHOT_DIR (below --root), a directory
- * owned by root, mode 0700. A snapshot is a directory ID/ (0700) holding
- * (each 0600):
- *   meta         id, seq, time, note, key count
- *   sysctl.conf  the keys' live values, sysctl -p format, sorted
- *   files.list   one line per managed file: "file MEMBER MODE PATH",
- *                "symlink MEMBER PATH" or "absent - PATH"; contents in files/N
- *   MANIFEST     sha256sum-format checksums of all of the above
- * It is written under a temp name and renamed into place, so a snapshot is
- * whole or absent; a snapshot never overwrites another.
- *
- * The order of snapshots is a sequence number, never the wall clock (which
- * can step back): the file "index" in the store holds one line per snapshot,
- * "SEQ ID TIME NKEYS NOTE", by ascending SEQ, replaced atomically with each
- * snapshot stored or removed (under the txn lock). A store without an index
- * (older tunekit) gets one rebuilt from the snapshots: their order by ID.
+ * owned by root, mode 0700 (doc/design.md, "Snapshots"):
+ *   index      one line per snapshot, "SEQ ID TIME NKEYS NOTE", by ascending
+ *              SEQ: what list reads, and nothing else
+ *   ID         one snapshot, one 0600 file (format 2): a header (id, seq,
+ *              time, note, key count, base=SHA256 of the full key capture it
+ *              is a delta against, one line per managed file), "[keys]" with
+ *              the keys whose value differs from the base, "sha256=" over
+ *              all of it. Small file contents are inline (b64:), others blobs
+ *   blobs/SHA  contents stored once (bases, managed files), checked against
+ *              their name on every read
+ *   ID/        a snapshot of older tunekit (format 1: meta, sysctl.conf,
+ *              files.list, files/N, MANIFEST), still loaded
+ * A snapshot is written under a temp name, its index line appended, then it
+ * is renamed into place (never over another); prune rewrites the index before
+ * it removes snapshots, and blobs last. So a crash leaves a last index line
+ * without its snapshot (dropped by the next reader) or snapshots without a
+ * line (removed by the next prune). The order is the sequence number, never
+ * the wall clock (which can step back). A store without an index (older
+ * tunekit) gets one rebuilt from the snapshots: their order by seq, then ID.
  *
  * The checksums prove a snapshot whole, not who wrote it: the store, every
- * snapshot and every member must be owned by root (or the effective user)
- * and not writable by group or others, or loading refuses it; and restore
- * admits only the managed files, with modes no higher than they may have
- * (snapshot_file_allowed).
+ * snapshot, the blob directory and every blob must be owned by root (or the
+ * effective user) and not writable by group or others, or loading refuses
+ * it; and restore admits only the managed files, with modes no higher than
+ * they may have (snapshot_file_allowed).
  */
 #ifndef TUNEKIT_SNAPSHOT_H
 #define TUNEKIT_SNAPSHOT_H

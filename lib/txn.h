@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The safe-change engine (DESIGN.md "Changing the system safely"). Every
+ * The safe-change engine (doc/design.md "Changing the system safely"). Every
  * change to sysctls or managed files goes through here:
  *   1. validate the whole input (any bad entry: -EINVAL, nothing touched);
  *   2. flock TK_LOCK_FILE (in root's TK_RUN_DIR; bounded wait);
@@ -8,7 +8,8 @@
  *   4. write each key, read it back, compare normalized values;
  *   5. on any failure restore every key already written, name the key;
  *   6. persist to TK_SYSCTL_CONF (secret keys to TK_SYSCTL_PRIVATE_CONF,
- *      0600): merged, sorted, one line per key, atomic.
+ *      0600): merged, sorted, one line per key, atomic;
+ *   7. prune the snapshot store (txn_prune_policy), still under the lock.
  */
 #ifndef TUNEKIT_TXN_H
 #define TUNEKIT_TXN_H

@@ -157,7 +157,7 @@ net.ipv4.tcp_window_scaling = 1"
 		ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l'
 	assert_line "dry=2"
 	assert_line "rc=2"
-	# fq is not in this kernel (NOTES.md): the dry run asks the kernel too
+	# fq is not in this kernel (doc/platform-notes.md): the dry run asks the kernel too
 	assert_line "fq-dry=2"
 	assert_line qdisc-unchanged
 	assert_line 1
