@@ -15,6 +15,7 @@
 #include "atomicfile.h"
 #include "fileutil.h"
 #include "json.h"
+#include "monoclock.h"
 #include "msg.h"
 #include "paths.h"
 #include "snapshot.h"
@@ -233,8 +234,7 @@ int txn_lock_acquire(int *fdp, struct txn_error *err)
 		goto out;
 	}
 	long timeout = lock_timeout();
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	uint64_t start = mono_ns();
 	int said = 0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
@@ -245,8 +245,7 @@ int txn_lock_acquire(int *fdp, struct txn_error *err)
 			set_err(err, 0, NULL, err->text, -rc);
 			goto out;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double waited = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		double waited = (double)(mono_ns() - start) / 1e9;
 		long holder = lock_holder(fd);
 		if (waited >= (double)timeout) {
 			rc = -ETIMEDOUT;

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "snapshot.h"
@@ -800,26 +801,12 @@ int main(int argc, char **argv)
 		case OPT_PROM:
 			o.prom = optarg;
 			break;
-		case OPT_KEEP: {
-			char *end;
-			errno = 0;
-			o.keep = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.keep < 1 || o.keep > INT_MAX) {
-				msg_warn("--keep '%s': not a number >= 1", optarg);
-				usage_hint();
-			}
+		case OPT_KEEP:
+			o.keep = (long)optval_or_die(OPTVAL_COUNT, "--keep", optarg, 1, INT_MAX);
 			break;
-		}
-		case OPT_KEEP_DAYS: {
-			char *end;
-			errno = 0;
-			o.keep_days = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.keep_days < 1 || o.keep_days > 1000000) {
-				msg_warn("--keep-days '%s': not a number of days >= 1", optarg);
-				usage_hint();
-			}
+		case OPT_KEEP_DAYS:
+			o.keep_days = (long)optval_or_die(OPTVAL_COUNT, "--keep-days", optarg, 1, 1000000);
 			break;
-		}
 		case OPT_VERIFY:
 			o.verify = 1;
 			break;

@@ -20,6 +20,7 @@
 #include "closestream.h"
 #include "json.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "qdisc.h"
 #include "sockdiag.h"
@@ -80,12 +81,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -V, --version            display version\n", out);
 	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
 	exit(TK_EXIT_OK);
-}
-
-static void bad_arg(const char *opt, const char *arg)
-{
-	msg_warn("invalid %s argument '%s'", opt, arg);
-	usage_hint();
 }
 
 /* 1 if word is one of the blank-separated words of list */
@@ -531,17 +526,17 @@ static void parse_ifaces(struct ctl *ctl, const char *arg)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!*tok || strlen(tok) >= IF_NAMESIZE || strchr(tok, '/') || !strcmp(tok, ".") ||
 		    !strcmp(tok, ".."))
-			bad_arg("--qdisc-ifaces", arg);
+			usage_error("--qdisc-ifaces", arg, NULL);
 		ctl->ifaces = xreallocarray(ctl->ifaces, ctl->nifaces + 2, sizeof(char *));
 		ctl->ifaces[ctl->nifaces++] = xstrdup(tok);
 		ctl->ifaces[ctl->nifaces] = NULL;
 	}
 	free(copy);
 	if (!ctl->nifaces)
-		bad_arg("--qdisc-ifaces", arg);
+		usage_error("--qdisc-ifaces", arg, NULL);
 	for (size_t i = 0; ctl->nifaces > 1 && i < ctl->nifaces; i++)
 		if (!strcmp(ctl->ifaces[i], "all"))
-			bad_arg("--qdisc-ifaces", arg); /* "all" stands alone */
+			usage_error("--qdisc-ifaces", arg, NULL); /* "all" stands alone */
 }
 
 static int valid_name(const char *s, size_t max)
@@ -583,16 +578,16 @@ int main(int argc, char **argv)
 					found = 1;
 				}
 			if (!found)
-				bad_arg("--profile", optarg);
+				usage_error("--profile", optarg, NULL);
 			break;
 		case 'c':
 			if (!valid_name(optarg, 16))
-				bad_arg("--cc", optarg);
+				usage_error("--cc", optarg, NULL);
 			ctl.cc = optarg;
 			break;
 		case 'Q':
 			if (!valid_name(optarg, QDISC_KIND_MAX))
-				bad_arg("--qdisc", optarg);
+				usage_error("--qdisc", optarg, NULL);
 			ctl.qdisc = optarg;
 			break;
 		case 'I':

@@ -17,7 +17,9 @@
 #include "c.h"
 #include "closestream.h"
 #include "json.h"
+#include "monoclock.h"
 #include "msg.h"
+#include "optval.h"
 #include "nl.h"
 #include "units.h"
 #include "xalloc.h"
@@ -316,19 +318,11 @@ static int report(const struct options *o)
 	return TK_EXIT_OK;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Wait until deadline; returns 1 when SIGINT or SIGTERM arrived instead. */
 static int wait_until(uint64_t deadline, const sigset_t *stopset)
 {
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_ns();
 		struct timespec left;
 
 		if (now >= deadline)
@@ -444,7 +438,7 @@ static int watch(const struct options *o)
 	struct nl_session *nls;
 	nl_session_open(&nls);
 	dump_links(nls, &before, 0);
-	t0 = now_ns();
+	t0 = mono_ns();
 	{
 		/* check -i names now and size the name column */
 		const struct nl_link **sel = xcalloc(before.n + o->nnames + 1, sizeof(*sel));
@@ -468,7 +462,7 @@ static int watch(const struct options *o)
 		if (wait_until(deadline, &stopset))
 			break;
 		dump_links(nls, &after, 0);
-		t1 = now_ns();
+		t1 = mono_ns();
 		print_rates(&before, &after, o, (double)(t1 - t0) / (double)NS_PER_SEC, width);
 		nl_links_free(&before);
 		before = after;
@@ -513,11 +507,7 @@ int main(int argc, char **argv)
 			o.json = 1;
 			break;
 		case 'w':
-			rc = units_parse_duration(optarg, NS_PER_SEC, &o.watch_ns);
-			if (rc < 0 || o.watch_ns == 0 || o.watch_ns > WATCH_MAX_NS) {
-				msg_warn("invalid watch interval: '%s' (seconds, 0 < s <= 86400)", optarg);
-				usage_hint();
-			}
+			o.watch_ns = optval_or_die(OPTVAL_SECONDS, "--watch", optarg, 1, WATCH_MAX_NS);
 			break;
 		case 'h':
 			usage();

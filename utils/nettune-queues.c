@@ -25,6 +25,7 @@
 #include "irqstat.h"
 #include "json.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "softnet.h"
@@ -91,12 +92,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -V, --version            display version\n", out);
 	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
 	exit(TK_EXIT_OK);
-}
-
-static void bad_arg(const char *opt, const char *arg)
-{
-	msg_warn("invalid %s argument '%s'", opt, arg);
-	usage_hint();
 }
 
 /* ---- samples -------------------------------------------------------- */
@@ -578,8 +573,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:R:ejnqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (units_parse_duration(optarg, 1000000000ULL, &v) < 0 || v > 3600000000000ULL)
-				bad_arg("--interval", optarg);
+			v = optval_or_die(OPTVAL_SECONDS, "--interval", optarg, 0, 3600000000000ULL);
 			ctl.interval_ms = v / 1000000;
 			if (v && !ctl.interval_ms)
 				ctl.interval_ms = 1;
@@ -590,17 +584,14 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "cpus"))
 				ctl.rule = RULE_CPUS;
 			else
-				bad_arg("--rule", optarg);
+				usage_error("--rule", optarg, NULL);
 			break;
 		case OPT_MAX_BACKLOG:
-			if (units_parse_size(optarg, &ctl.max_backlog) < 0 || !ctl.max_backlog ||
-			    ctl.max_backlog > INT_MAX)
-				bad_arg("--max-backlog", optarg);
+			/* counts of packets, not sizes */
+			ctl.max_backlog = optval_or_die(OPTVAL_COUNT, "--max-backlog", optarg, 1, INT_MAX);
 			break;
 		case OPT_MAX_BUDGET:
-			if (units_parse_size(optarg, &ctl.max_budget) < 0 || !ctl.max_budget ||
-			    ctl.max_budget > INT_MAX)
-				bad_arg("--max-budget", optarg);
+			ctl.max_budget = optval_or_die(OPTVAL_COUNT, "--max-budget", optarg, 1, INT_MAX);
 			break;
 		case 'h':
 			usage();

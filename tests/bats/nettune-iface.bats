@@ -45,7 +45,7 @@ in_iface_sandbox() {
 	for bad in 0 -1 abc 1x 100000; do
 		run "$NETTUNE_IFACE" --watch "$bad"
 		assert_failure 2
-		assert_output --partial "invalid watch interval: '$bad'"
+		assert_output --partial "invalid --watch argument '$bad'"
 	done
 }
 
