@@ -596,6 +596,24 @@ static int observe(const struct ctl *ctl)
 	return TK_EXIT_OK;
 }
 
+/* ---- the tuner's callbacks ------------------------------------------ */
+
+static int show_cb(void *ctl)
+{
+	return show(ctl);
+}
+
+static int observe_cb(void *ctl)
+{
+	return observe(ctl);
+}
+
+static void recommend_cb(void *ctl, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
+{
+	(void)cmd;
+	recommend(ctl, recs, quiet);
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -616,7 +634,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .max = DEFAULT_MAX, .flows = 1, .interval_ms = 1000, .threshold_pct = 10 };
-	int c, rc;
+	int c;
 	uint64_t v;
 
 	msg_init(argv[0]);
@@ -661,40 +679,29 @@ int main(int argc, char **argv)
 		}
 	}
 	enum tuner_command cmd = tuner_command(argc, argv, optind, "observe", &ctl.common);
-	int is_rec = cmd == TUNER_RECOMMEND, is_apply = cmd == TUNER_APPLY, is_check = cmd == TUNER_CHECK;
+	int recs_cmd = cmd == TUNER_RECOMMEND || cmd == TUNER_APPLY || cmd == TUNER_CHECK;
 	if (ctl.rtt_ns && ctl.rtt_from) {
 		msg_warn("--rtt and --rtt-from exclude each other");
 		usage_hint();
 	}
-	if ((is_rec || is_apply || is_check) && (ctl.rtt_ns || ctl.rtt_from) && !ctl.rate_bps) {
+	if (recs_cmd && (ctl.rtt_ns || ctl.rtt_from) && !ctl.rate_bps) {
 		msg_warn("--rtt needs --rate");
 		usage_hint();
 	}
-	if ((is_rec || is_apply || is_check) && ctl.rate_bps && !ctl.rtt_ns && !ctl.rtt_from) {
+	if (recs_cmd && ctl.rate_bps && !ctl.rtt_ns && !ctl.rtt_from) {
 		msg_warn("--rate needs --rtt or --rtt-from");
 		usage_hint();
 	}
-	if (cmd == TUNER_SHOW)
-		return show(&ctl);
-	check_max(&ctl);
-	if (ctl.rtt_from)
-		measure_rtt(&ctl);
-	if (cmd == TUNER_EXTRA)
-		return observe(&ctl);
-
-	struct tuner_recs recs = { 0 };
-	recommend(&ctl, &recs, is_check || msg_verbosity < 0);
-	if (ctl.common.explain)
-		tuner_explain(&recs, stderr);
-	if (is_rec) {
-		tuner_print(&recs, stdout);
-		rc = TK_EXIT_OK;
-	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common, NULL);
-	} else {
-		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-buffers apply" };
-		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, ctl.common.json);
+	if (cmd != TUNER_SHOW) {
+		check_max(&ctl);
+		if (ctl.rtt_from)
+			measure_rtt(&ctl);
 	}
-	tuner_free(&recs);
-	return rc;
+	static const struct tuner_ops ops = {
+		.name = "nettune-buffers",
+		.show = show_cb,
+		.extra = observe_cb,
+		.recommend = recommend_cb,
+	};
+	return tuner_run(&ops, &ctl, &ctl.common, cmd);
 }
