@@ -452,6 +452,20 @@ static char *index_format(const struct snapshot_info *v, size_t n, size_t *len)
 	return buf;
 }
 
+/* All of data into the temp file fd, mode 0600; 0 or -errno. */
+static int write_0600(int fd, const char *data, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w > 0)
+			off += (size_t)w;
+	}
+	return fchmod(fd, 0600) < 0 ? -errno : 0;
+}
+
 static int index_write(const char *store, const struct snapshot_info *v, size_t n, unsigned flags)
 {
 	size_t len;
@@ -460,16 +474,7 @@ static int index_write(const char *store, const struct snapshot_info *v, size_t 
 	int fd = atomic_tmpfile(path, &tmp);
 	int rc = fd < 0 ? fd : 0;
 	if (fd >= 0) {
-		size_t off = 0;
-		while (!rc && off < len) {
-			ssize_t w = write(fd, text + off, len - off);
-			if (w < 0 && errno != EINTR)
-				rc = -errno;
-			else if (w > 0)
-				off += (size_t)w;
-		}
-		if (!rc && fchmod(fd, 0600) < 0)
-			rc = -errno;
+		rc = write_0600(fd, text, len);
 		if (!rc)
 			rc = atomic_commit_flags(fd, tmp, path, flags);
 		else
@@ -1095,17 +1100,7 @@ int snapshot_store(struct snapshot *s, struct snapshot_problem *p)
 	int fd = -1;
 	if (!rc) {
 		fd = atomic_tmpfile(final, &tmp);
-		rc = fd < 0 ? fd : 0;
-		size_t off = 0, len = strlen(all);
-		while (!rc && off < len) {
-			ssize_t w = write(fd, all + off, len - off);
-			if (w < 0 && errno != EINTR)
-				rc = -errno;
-			else if (w > 0)
-				off += (size_t)w;
-		}
-		if (!rc && fchmod(fd, 0600) < 0)
-			rc = -errno;
+		rc = fd < 0 ? fd : write_0600(fd, all, strlen(all));
 	}
 	/* the index line first: a crash before the rename leaves a last line
 	 * without its snapshot, which index_load drops */

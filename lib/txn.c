@@ -703,6 +703,23 @@ static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts
 
 static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
 
+/* Under the lock: the snapshot (extra: keys to capture besides net.*), the run, the prune. */
+static int snapshot_and_run(const struct kv_list *changes, const struct snapshot_file *files, size_t nfiles,
+			    const struct kv_list *extra, int do_persist, struct txn_opts *opts, struct txn_error *err)
+{
+	struct snapshot snap;
+	int rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", extra, opts, err);
+	if (rc)
+		return rc;
+	rc = run(changes, files, nfiles, &snap, do_persist, opts, err);
+	snapshot_free(&snap);
+	/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
+	if (rc == -EINVAL)
+		rc = -EIO;
+	auto_prune();
+	return rc;
+}
+
 int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
 {
 	opts->skipped = 0;
@@ -762,16 +779,7 @@ static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, 
 		txn_unlock(lock);
 		return 0;
 	}
-	struct snapshot snap;
-	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", changes, opts, err);
-	if (!rc) {
-		rc = run(changes, NULL, 0, &snap, !opts->no_persist, opts, err);
-		snapshot_free(&snap);
-		/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
-		if (rc == -EINVAL)
-			rc = -EIO;
-		auto_prune();
-	}
+	rc = snapshot_and_run(changes, NULL, 0, changes, !opts->no_persist, opts, err);
 	txn_unlock(lock);
 	return rc;
 }
@@ -810,15 +818,7 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 		txn_unlock(lock);
 		return 0;
 	}
-	struct snapshot snap;
-	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", NULL, opts, err);
-	if (!rc) {
-		rc = run(&none, &f, 1, &snap, 0, opts, err);
-		snapshot_free(&snap);
-		if (rc == -EINVAL)
-			rc = -EIO;
-		auto_prune();
-	}
+	rc = snapshot_and_run(&none, &f, 1, NULL, 0, opts, err);
 	txn_unlock(lock);
 	return rc;
 }
