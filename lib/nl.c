@@ -154,6 +154,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *link)
 	l.ifindex = ifm->ifi_index;
 	l.flags = ifm->ifi_flags;
 	l.operstate = IF_OPER_UNKNOWN;
+	l.speed_mbps = NL_SPEED_UNKNOWN;
+	l.duplex = NL_DUPLEX_UNKNOWN;
 
 	if (!tb[IFLA_IFNAME] || attr_strcpy(tb[IFLA_IFNAME], l.name, sizeof(l.name)) < 0 ||
 	    !l.name[0])
@@ -244,6 +246,22 @@ int nl_linkmodes_parse(const struct nlmsghdr *nlh, int32_t *speed_mbps, uint8_t 
 	return 0;
 }
 
+int nl_linkmodes_parse_dev(const struct nlmsghdr *nlh, int *ifindex, int32_t *speed_mbps, uint8_t *duplex)
+{
+	const struct nlattr *tb[ETHTOOL_A_LINKMODES_MAX + 1];
+	const struct nlattr *hdr[ETHTOOL_A_HEADER_MAX + 1];
+	uint32_t index;
+
+	if (parse_attrs(nlh, sizeof(struct genlmsghdr), tb, ETHTOOL_A_LINKMODES_MAX) < 0 ||
+	    !tb[ETHTOOL_A_LINKMODES_HEADER] ||
+	    parse_nested(tb[ETHTOOL_A_LINKMODES_HEADER], hdr, ETHTOOL_A_HEADER_MAX) < 0 ||
+	    !hdr[ETHTOOL_A_HEADER_DEV_INDEX] || attr_u32(hdr[ETHTOOL_A_HEADER_DEV_INDEX], &index) < 0 ||
+	    index > INT32_MAX)
+		return -EINVAL;
+	*ifindex = (int)index;
+	return nl_linkmodes_parse(nlh, speed_mbps, duplex);
+}
+
 int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
@@ -257,56 +275,88 @@ int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id)
 }
 
 /*
- * Send one request and run cb over every reply until the dump ends or the
- * kernel acknowledges. Requests must carry NLM_F_DUMP or NLM_F_ACK, or the
- * loop would wait for an end that never comes.
+ * One netlink session a run: one rtnetlink socket, one generic netlink
+ * socket (opened on first use, the ethtool family id looked up once), one
+ * ioctl socket for what only SIOCETHTOOL answers, one receive buffer.
  */
-static int nl_talk(int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data)
-{
-	struct mnl_socket *nl;
-	unsigned int portid, seq;
+struct nl_session {
+	struct mnl_socket *sock[2]; /* NETLINK_ROUTE, NETLINK_GENERIC */
+	unsigned int port[2];
+	unsigned int seq;
+	uint16_t ethtool_family;
+	int ethtool_rc;             /* the family lookup: 0 done, 1 not yet, -errno failed */
+	int ioctl_fd;
 	char *buf;
-	ssize_t n;
-	int rc;
+};
 
-	nl = mnl_socket_open(bus);
+int nl_session_open(struct nl_session **sp)
+{
+	struct nl_session *s = xcalloc(1, sizeof(*s));
+	s->seq = (unsigned int)time(NULL);
+	s->ethtool_rc = 1;
+	s->ioctl_fd = -1;
+	s->buf = xmalloc(NL_RECV_SIZE);
+	*sp = s;
+	return 0;
+}
+
+void nl_session_close(struct nl_session *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (s->sock[i])
+			mnl_socket_close(s->sock[i]);
+	if (s->ioctl_fd >= 0)
+		close(s->ioctl_fd);
+	free(s->buf);
+	free(s);
+}
+
+static int session_sock(struct nl_session *s, int bus)
+{
+	int i = bus == NETLINK_GENERIC;
+	if (s->sock[i])
+		return 0;
+	struct mnl_socket *nl = mnl_socket_open(bus);
 	if (!nl)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
+		int rc = -errno;
 		mnl_socket_close(nl);
 		return rc;
 	}
-	portid = mnl_socket_get_portid(nl);
-	seq = (unsigned int)time(NULL);
-	req->nlmsg_seq = seq;
+	s->sock[i] = nl;
+	s->port[i] = mnl_socket_get_portid(nl);
+	return 0;
+}
 
-	buf = xmalloc(NL_RECV_SIZE);
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0) {
-		rc = -errno;
-		goto out;
-	}
+/*
+ * Send one request on the session's socket for bus and run cb over every
+ * reply until the dump ends or the kernel acknowledges. Requests must carry
+ * NLM_F_DUMP or NLM_F_ACK, or the loop would wait for an end that never comes.
+ */
+static int session_talk(struct nl_session *s, int bus, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	int rc = session_sock(s, bus), i = bus == NETLINK_GENERIC;
+	if (rc < 0)
+		return rc;
+	unsigned int seq = ++s->seq;
+	req->nlmsg_seq = seq;
+	if (mnl_socket_sendto(s->sock[i], req, req->nlmsg_len) < 0)
+		return -errno;
 	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, NL_RECV_SIZE);
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (rc == MNL_CB_STOP) {
-			rc = 0;
-			break;
-		}
-		if (rc == MNL_CB_ERROR) {
+		ssize_t n = mnl_socket_recvfrom(s->sock[i], s->buf, NL_RECV_SIZE);
+		if (n < 0)
+			return -errno;
+		errno = 0;
+		rc = mnl_cb_run(s->buf, (size_t)n, seq, s->port[i], cb, data);
+		if (rc == MNL_CB_STOP)
+			return 0;
+		if (rc == MNL_CB_ERROR)
 			/* a callback's own -errno travels in errno; keep a sane fallback */
-			rc = errno ? -errno : -EPROTO;
-			break;
-		}
+			return errno ? -errno : -EPROTO;
 	}
-out:
-	free(buf);
-	mnl_socket_close(nl);
-	return rc;
 }
 
 static struct nlmsghdr *put_request(char *buf, uint16_t type, uint16_t flags)
@@ -334,7 +384,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_links_dump(struct nl_links *links)
+int nl_session_links(struct nl_session *s, struct nl_links *links)
 {
 	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -347,9 +397,18 @@ int nl_links_dump(struct nl_links *links)
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 
-	rc = nl_talk(NETLINK_ROUTE, nlh, link_cb, links);
+	rc = session_talk(s, NETLINK_ROUTE, nlh, link_cb, links);
 	if (rc < 0)
 		nl_links_free(links);
+	return rc;
+}
+
+int nl_links_dump(struct nl_links *links)
+{
+	struct nl_session *s;
+	nl_session_open(&s);
+	int rc = nl_session_links(s, links);
+	nl_session_close(s);
 	return rc;
 }
 
@@ -377,7 +436,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_addrs_dump(struct nl_links *links)
+int nl_session_addrs(struct nl_session *s, struct nl_links *links)
 {
 	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -386,7 +445,16 @@ int nl_addrs_dump(struct nl_links *links)
 	nlh = put_request(buf, RTM_GETADDR, NLM_F_DUMP);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	return nl_talk(NETLINK_ROUTE, nlh, addr_cb, links);
+	return session_talk(s, NETLINK_ROUTE, nlh, addr_cb, links);
+}
+
+int nl_addrs_dump(struct nl_links *links)
+{
+	struct nl_session *s;
+	nl_session_open(&s);
+	int rc = nl_session_addrs(s, links);
+	nl_session_close(s);
+	return rc;
 }
 
 struct nl_link *nl_links_find(const struct nl_links *links, const char *name)
@@ -399,6 +467,17 @@ struct nl_link *nl_links_find(const struct nl_links *links, const char *name)
 
 struct nl_link *nl_links_find_index(const struct nl_links *links, int ifindex)
 {
+	/* the dump is in ifindex order: search it so, check, then scan */
+	size_t lo = 0, hi = links->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (links->v[mid].ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < links->n && links->v[lo].ifindex == ifindex)
+		return &links->v[lo];
 	for (size_t i = 0; i < links->n; i++)
 		if (links->v[i].ifindex == ifindex)
 			return &links->v[i];
@@ -423,22 +502,28 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int genl_family_id(const char *family, uint16_t *id)
+/* The ethtool family id, looked up once a session. */
+static int session_ethtool_family(struct nl_session *s, uint16_t *id)
 {
+	if (s->ethtool_rc <= 0) {
+		*id = s->ethtool_family;
+		return s->ethtool_rc;
+	}
 	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *genl;
-	int rc;
 
 	nlh = put_request(buf, GENL_ID_CTRL, NLM_F_ACK);
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = CTRL_CMD_GETFAMILY;
 	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
-	*id = 0;
-	rc = nl_talk(NETLINK_GENERIC, nlh, family_cb, id);
-	if (rc == 0 && *id == 0)
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, ETHTOOL_GENL_NAME);
+	s->ethtool_family = 0;
+	int rc = session_talk(s, NETLINK_GENERIC, nlh, family_cb, &s->ethtool_family);
+	if (rc == 0 && s->ethtool_family == 0)
 		rc = -ENOENT;
+	s->ethtool_rc = rc;
+	*id = s->ethtool_family;
 	return rc;
 }
 
@@ -460,30 +545,31 @@ static int linkmodes_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int speed_genl(const char *name, int32_t *speed, uint8_t *duplex)
+/* A LINKMODES_GET request: for one device (name) or, name NULL, a dump of all. */
+static struct nlmsghdr *linkmodes_request(char *buf, uint16_t family, const char *name)
 {
-	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
-	struct linkmodes lm = { NL_SPEED_UNKNOWN, NL_DUPLEX_UNKNOWN, 0 };
-	struct nlmsghdr *nlh;
-	struct genlmsghdr *genl;
-	struct nlattr *hdr;
-	uint16_t family;
-	int rc;
-
-	rc = genl_family_id(ETHTOOL_GENL_NAME, &family);
-	if (rc < 0)
-		return rc;
-	nlh = put_request(buf, family, NLM_F_ACK);
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	struct nlmsghdr *nlh = put_request(buf, family, name ? NLM_F_ACK : NLM_F_DUMP);
+	struct genlmsghdr *genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = ETHTOOL_MSG_LINKMODES_GET;
 	genl->version = ETHTOOL_GENL_VERSION;
-	hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_LINKMODES_HEADER);
-	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, name);
+	struct nlattr *hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_LINKMODES_HEADER);
+	if (name)
+		mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, name);
 	/* compact bitsets keep the reply of link modes small */
 	mnl_attr_put_u32(nlh, ETHTOOL_A_HEADER_FLAGS, ETHTOOL_FLAG_COMPACT_BITSETS);
 	mnl_attr_nest_end(nlh, hdr);
+	return nlh;
+}
 
-	rc = nl_talk(NETLINK_GENERIC, nlh, linkmodes_cb, &lm);
+static int speed_genl(struct nl_session *s, const char *name, int32_t *speed, uint8_t *duplex)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	struct linkmodes lm = { NL_SPEED_UNKNOWN, NL_DUPLEX_UNKNOWN, 0 };
+	uint16_t family;
+	int rc = session_ethtool_family(s, &family);
+	if (rc < 0)
+		return rc;
+	rc = session_talk(s, NETLINK_GENERIC, linkmodes_request(buf, family, name), linkmodes_cb, &lm);
 	if (rc < 0)
 		return rc;
 	if (!lm.seen)
@@ -493,23 +579,38 @@ static int speed_genl(const char *name, int32_t *speed, uint8_t *duplex)
 	return 0;
 }
 
-static int ethtool_ioctl(const char *name, void *cmd)
+static int linkmodes_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nl_links *links = data;
+	int ifindex;
+	int32_t speed;
+	uint8_t duplex;
+
+	if (nl_linkmodes_parse_dev(nlh, &ifindex, &speed, &duplex) < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	struct nl_link *l = nl_links_find_index(links, ifindex);
+	if (l) { /* a link that appeared after our link dump is not ours to report */
+		l->speed_mbps = speed;
+		l->duplex = duplex;
+		l->has_ethtool = 1;
+	}
+	return MNL_CB_OK;
+}
+
+static int ethtool_ioctl(struct nl_session *s, const char *name, void *cmd)
 {
 	struct ifreq ifr;
-	int fd, rc = 0;
 
 	if (strlen(name) >= sizeof(ifr.ifr_name))
 		return -ENODEV;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, strlen(name));
 	ifr.ifr_data = cmd;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (s->ioctl_fd < 0 && (s->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return ioctl(s->ioctl_fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }
 
 static void set_speed(uint32_t speed, uint8_t dup, int32_t *speed_mbps, uint8_t *duplex)
@@ -518,7 +619,7 @@ static void set_speed(uint32_t speed, uint8_t dup, int32_t *speed_mbps, uint8_t 
 	*duplex = dup == NL_DUPLEX_HALF || dup == NL_DUPLEX_FULL ? dup : NL_DUPLEX_UNKNOWN;
 }
 
-static int speed_ioctl(const char *name, int32_t *speed_mbps, uint8_t *duplex)
+static int speed_ioctl(struct nl_session *s, const char *name, int32_t *speed_mbps, uint8_t *duplex)
 {
 	/* the header plus room for three masks of up to 127 words each */
 	union {
@@ -531,14 +632,14 @@ static int speed_ioctl(const char *name, int32_t *speed_mbps, uint8_t *duplex)
 	/* ETHTOOL_GLINKSETTINGS handshake: the kernel answers the mask size first */
 	memset(&req, 0, sizeof(req));
 	req.s.cmd = ETHTOOL_GLINKSETTINGS;
-	rc = ethtool_ioctl(name, &req);
+	rc = ethtool_ioctl(s, name, &req);
 	if (rc == 0 && req.s.link_mode_masks_nwords < 0) {
 		int8_t nwords = (int8_t)-req.s.link_mode_masks_nwords;
 
 		memset(&req, 0, sizeof(req));
 		req.s.cmd = ETHTOOL_GLINKSETTINGS;
 		req.s.link_mode_masks_nwords = nwords;
-		rc = ethtool_ioctl(name, &req);
+		rc = ethtool_ioctl(s, name, &req);
 		if (rc == 0 && req.s.link_mode_masks_nwords > 0) {
 			set_speed(req.s.speed, req.s.duplex, speed_mbps, duplex);
 			return 0;
@@ -549,23 +650,55 @@ static int speed_ioctl(const char *name, int32_t *speed_mbps, uint8_t *duplex)
 
 	memset(&old, 0, sizeof(old));
 	old.cmd = ETHTOOL_GSET;
-	rc = ethtool_ioctl(name, &old);
+	rc = ethtool_ioctl(s, name, &old);
 	if (rc < 0)
 		return rc;
 	set_speed(ethtool_cmd_speed(&old), old.duplex, speed_mbps, duplex);
 	return 0;
 }
 
-int nl_link_speed(const char *name, int32_t *speed_mbps, uint8_t *duplex)
+static int session_speed(struct nl_session *s, const char *name, int32_t *speed_mbps, uint8_t *duplex)
 {
-	int rc = speed_genl(name, speed_mbps, duplex);
+	int rc = speed_genl(s, name, speed_mbps, duplex);
 
 	if (rc == 0 || rc == -ENODEV)
 		return rc;
-	return speed_ioctl(name, speed_mbps, duplex);
+	return speed_ioctl(s, name, speed_mbps, duplex);
 }
 
-int nl_link_driver(const char *name, char *driver, size_t len)
+int nl_session_ethtool(struct nl_session *s, struct nl_links *links)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	uint16_t family;
+	int rc = session_ethtool_family(s, &family);
+
+	for (size_t i = 0; i < links->n; i++)
+		links->v[i].has_ethtool = 0;
+	if (rc == 0)
+		rc = session_talk(s, NETLINK_GENERIC, linkmodes_request(buf, family, NULL), linkmodes_dump_cb, links);
+	if (rc == 0)
+		return 0; /* a link the dump leaves out has no ethtool link modes (lo) */
+	/* no ethtool netlink (an older kernel): one device at a time, SIOCETHTOOL */
+	for (size_t i = 0; i < links->n; i++) {
+		struct nl_link *l = &links->v[i];
+		if (speed_ioctl(s, l->name, &l->speed_mbps, &l->duplex) == 0)
+			l->has_ethtool = 1;
+		else
+			l->speed_mbps = NL_SPEED_UNKNOWN, l->duplex = NL_DUPLEX_UNKNOWN;
+	}
+	return 0;
+}
+
+int nl_link_speed(const char *name, int32_t *speed_mbps, uint8_t *duplex)
+{
+	struct nl_session *s;
+	nl_session_open(&s);
+	int rc = session_speed(s, name, speed_mbps, duplex);
+	nl_session_close(s);
+	return rc;
+}
+
+int nl_session_driver(struct nl_session *s, const char *name, char *driver, size_t len)
 {
 	struct ethtool_drvinfo info;
 	size_t n;
@@ -573,7 +706,7 @@ int nl_link_driver(const char *name, char *driver, size_t len)
 
 	memset(&info, 0, sizeof(info));
 	info.cmd = ETHTOOL_GDRVINFO;
-	rc = ethtool_ioctl(name, &info);
+	rc = ethtool_ioctl(s, name, &info);
 	if (rc < 0)
 		return rc;
 	n = strnlen(info.driver, sizeof(info.driver));
@@ -584,6 +717,15 @@ int nl_link_driver(const char *name, char *driver, size_t len)
 	memcpy(driver, info.driver, n);
 	driver[n] = '\0';
 	return 0;
+}
+
+int nl_link_driver(const char *name, char *driver, size_t len)
+{
+	struct nl_session *s;
+	nl_session_open(&s);
+	int rc = nl_session_driver(s, name, driver, len);
+	nl_session_close(s);
+	return rc;
 }
 
 const char *nl_operstate_name(uint8_t operstate)

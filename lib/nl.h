@@ -48,6 +48,9 @@ struct nl_link {
 	uint8_t operstate;        /* IF_OPER_* */
 	char qdisc[NL_QDISC_MAX]; /* root qdisc kind, "" when none reported */
 	char kind[NL_KIND_MAX];   /* IFLA_INFO_KIND ("veth"), "" for none */
+	int32_t speed_mbps;       /* nl_session_ethtool(); NL_SPEED_UNKNOWN until then */
+	uint8_t duplex;           /* NL_DUPLEX_* */
+	int has_ethtool;          /* the link answered ethtool link modes */
 	int has_stats;            /* stats valid */
 	struct nl_stats stats;
 	struct nl_addr *addrs;    /* filled by nl_addrs_dump() */
@@ -59,6 +62,27 @@ struct nl_links {
 	struct nl_link *v;
 	size_t n;
 };
+
+/*
+ * One netlink session for a run: one rtnetlink socket, one generic netlink
+ * socket (ethtool's family id looked up once) and one ioctl socket, each
+ * opened on first use, and one receive buffer. A tool opens one, makes its
+ * requests, closes it; the single-call functions below open their own.
+ */
+struct nl_session;
+int nl_session_open(struct nl_session **s);
+void nl_session_close(struct nl_session *s);
+/* nl_links_dump, nl_addrs_dump on the session's socket. */
+int nl_session_links(struct nl_session *s, struct nl_links *links);
+int nl_session_addrs(struct nl_session *s, struct nl_links *links);
+/*
+ * Speed and duplex of every link with one ETHTOOL_MSG_LINKMODES_GET dump
+ * (NLM_F_DUMP); a link the dump does not name has none (has_ethtool 0). Where
+ * the kernel has no ethtool netlink, SIOCETHTOOL one device at a time.
+ */
+int nl_session_ethtool(struct nl_session *s, struct nl_links *links);
+/* nl_link_driver on the session's ioctl socket. */
+int nl_session_driver(struct nl_session *s, const char *name, char *driver, size_t len);
 
 /* Dump every link of this network namespace into *links (zeroed first). */
 int nl_links_dump(struct nl_links *links);
@@ -97,6 +121,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *link);
 int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *addr);
 /* ETHTOOL_MSG_LINKMODES_GET_REPLY (a genlmsghdr follows nlh). */
 int nl_linkmodes_parse(const struct nlmsghdr *nlh, int32_t *speed_mbps, uint8_t *duplex);
+/* The same, from a dump: also the ifindex of the header (ETHTOOL_A_HEADER_DEV_INDEX). */
+int nl_linkmodes_parse_dev(const struct nlmsghdr *nlh, int *ifindex, int32_t *speed_mbps, uint8_t *duplex);
 /* CTRL_CMD_NEWFAMILY reply: the generic netlink family id. */
 int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The two seams of DESIGN.md: --root DIR (env TUNEKIT_ROOT) prefixes every
+ * The two seams of doc/design.md: --root DIR (env TUNEKIT_ROOT) prefixes every
  * file tunekit reads or manages; TUNEKIT_PROC replaces /proc.
  */
 #ifndef TUNEKIT_PATHS_H

@@ -22,7 +22,7 @@
 #include "qdisc.h"
 #include "xalloc.h"
 
-/* libmnl 1.0.4 has no MNL_SOCKET_DUMP_SIZE; 4 KiB truncates dumps (NOTES.md) */
+/* libmnl 1.0.4 has no MNL_SOCKET_DUMP_SIZE; 4 KiB truncates dumps (doc/platform-notes.md) */
 #define NL_BUF_SIZE 32768
 
 #ifndef NETLINK_EXT_ACK

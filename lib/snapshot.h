@@ -1,27 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The snapshot store under TK_SNAPSHOT_DIR (below --root), a directory
- * owned by root, mode 0700. A snapshot is a directory ID/ (0700) holding
- * (each 0600):
- *   meta         id, seq, time, note, key count
- *   sysctl.conf  the keys' live values, sysctl -p format, sorted
- *   files.list   one line per managed file: "file MEMBER MODE PATH",
- *                "symlink MEMBER PATH" or "absent - PATH"; contents in files/N
- *   MANIFEST     sha256sum-format checksums of all of the above
- * It is written under a temp name and renamed into place, so a snapshot is
- * whole or absent; a snapshot never overwrites another.
- *
- * The order of snapshots is a sequence number, never the wall clock (which
- * can step back): the file "index" in the store holds one line per snapshot,
- * "SEQ ID TIME NKEYS NOTE", by ascending SEQ, replaced atomically with each
- * snapshot stored or removed (under the txn lock). A store without an index
- * (older tunekit) gets one rebuilt from the snapshots: their order by ID.
+ * owned by root, mode 0700 (doc/design.md, "Snapshots"):
+ *   index      one line per snapshot, "SEQ ID TIME NKEYS NOTE", by ascending
+ *              SEQ: what list reads, and nothing else
+ *   ID         one snapshot, one 0600 file (format 2): a header (id, seq,
+ *              time, note, key count, base=SHA256 of the full key capture it
+ *              is a delta against, one line per managed file), "[keys]" with
+ *              the keys whose value differs from the base, "sha256=" over
+ *              all of it. Small file contents are inline (b64:), others blobs
+ *   blobs/SHA  contents stored once (bases, managed files), checked against
+ *              their name on every read
+ *   ID/        a snapshot of older tunekit (format 1: meta, sysctl.conf,
+ *              files.list, files/N, MANIFEST), still loaded
+ * A snapshot is written under a temp name, its index line appended, then it
+ * is renamed into place (never over another); prune rewrites the index before
+ * it removes snapshots, and blobs last. So a crash leaves a last index line
+ * without its snapshot (dropped by the next reader) or snapshots without a
+ * line (removed by the next prune). The order is the sequence number, never
+ * the wall clock (which can step back). A store without an index (older
+ * tunekit) gets one rebuilt from the snapshots: their order by seq, then ID.
  *
  * The checksums prove a snapshot whole, not who wrote it: the store, every
- * snapshot and every member must be owned by root (or the effective user)
- * and not writable by group or others, or loading refuses it; and restore
- * admits only the managed files, with modes no higher than they may have
- * (snapshot_file_allowed).
+ * snapshot, the blob directory and every blob must be owned by root (or the
+ * effective user) and not writable by group or others, or loading refuses
+ * it; and restore admits only the managed files, with modes no higher than
+ * they may have (snapshot_file_allowed).
  */
 #ifndef TUNEKIT_SNAPSHOT_H
 #define TUNEKIT_SNAPSHOT_H
@@ -60,7 +64,7 @@ struct snapshot_info {
 	time_t time;
 	char *note;
 	size_t nkeys;
-	int valid;                   /* checksums verified */
+	int valid;                   /* 1 verified, 0 corrupt, -1 not read (list without verify) */
 };
 
 /* What was refused and why, for the message (filled on -EPERM/-EBADMSG). */
@@ -119,10 +123,13 @@ int snapshot_load(const char *id, struct snapshot *s, struct snapshot_problem *p
 
 /*
  * All snapshots by ascending sequence (oldest change first), from the index
- * (rebuilt when missing), each verified (valid). -EPERM (p filled) for an
- * untrusted store.
+ * alone (rebuilt when missing, reconciled with the store's entries): valid
+ * is -1. With SNAPSHOT_LIST_VERIFY each snapshot is also loaded and checked
+ * (valid 0 or 1), which reads them all. -EPERM (p filled) for an untrusted
+ * store.
  */
-int snapshot_list(struct snapshot_info **out, size_t *n, struct snapshot_problem *p);
+#define SNAPSHOT_LIST_VERIFY 1u
+int snapshot_list(struct snapshot_info **out, size_t *n, unsigned flags, struct snapshot_problem *p);
 void snapshot_info_free(struct snapshot_info *v, size_t n);
 
 /* The ID with the highest sequence number: 0, or -ENOENT when the store is empty. */
@@ -130,6 +137,31 @@ int snapshot_latest(char *id, size_t len);
 
 /* Remove one snapshot and its index line; the caller holds the txn lock. */
 int snapshot_remove(const char *id);
+
+/*
+ * Pruning (doc/design.md, "Snapshots"). A snapshot is kept when it is the
+ * oldest (the pristine baseline), one of the newest keep, younger than
+ * keep_days, one of the next keep steps of the undo walk (restore without
+ * an ID), or the "before restore of X" marker of a kept X. keep and
+ * keep_days both 0: nothing is pruned.
+ */
+#define SNAPSHOT_KEEP_DEFAULT 100
+struct snapshot_prune_policy {
+	long keep;       /* undo steps and newest snapshots kept; 0: no count rule */
+	long keep_days;  /* snapshots younger than this many days kept; 0: no age rule */
+	time_t now;
+};
+void snapshot_prune_policy_default(struct snapshot_prune_policy *pol);
+/* Pure: remove[i] = 1 for each v[i] (ascending seq) the policy removes. */
+void snapshot_prune_plan(const struct snapshot_info *v, size_t n, const struct snapshot_prune_policy *pol,
+			 char *remove);
+/*
+ * Apply the policy to the store (the caller holds the txn lock): remove the
+ * snapshots, then rewrite the index, then remove the blobs no snapshot
+ * refers to any more. *removed (free each and the array) names what went.
+ */
+int snapshot_prune(const struct snapshot_prune_policy *pol, char ***removed, size_t *nremoved,
+		   struct snapshot_problem *p);
 
 /* 1 if id has the shape of a snapshot ID (no path characters). */
 int snapshot_id_valid(const char *id);

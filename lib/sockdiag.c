@@ -18,7 +18,7 @@
 #include "sockdiag.h"
 #include "xalloc.h"
 
-/* libmnl 1.0.4 has no MNL_SOCKET_DUMP_SIZE; 4 KiB truncates dumps (NOTES.md) */
+/* libmnl 1.0.4 has no MNL_SOCKET_DUMP_SIZE; 4 KiB truncates dumps (doc/platform-notes.md) */
 #define DUMP_BUF_SIZE 32768
 
 struct collect {

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -130,10 +131,17 @@ char *sysctl_key_path(const char *key)
  */
 static int path_inside_root(const char *path)
 {
+	/* the root's resolved path, once per root (a restore reads every key twice) */
+	static char root_seen[PATH_MAX], rroot[PATH_MAX];
 	char *root = sys_root();
-	char rroot[PATH_MAX], rpath[PATH_MAX];
+	char rpath[PATH_MAX];
 	int inside = 0;
-	if (realpath(root, rroot) && realpath(path, rpath)) {
+	if (strcmp(root, root_seen) != 0) {
+		root_seen[0] = '\0';
+		if (strlen(root) < sizeof(root_seen) && realpath(root, rroot))
+			snprintf(root_seen, sizeof(root_seen), "%s", root);
+	}
+	if (root_seen[0] && realpath(path, rpath)) {
 		size_t n = strlen(rroot);
 		inside = strncmp(rroot, rpath, n) == 0 && rpath[n] == '/';
 	}
@@ -244,6 +252,12 @@ int sysctl_mode(const char *key, unsigned *mode)
 		*mode = st.st_mode;
 	free(path);
 	return rc;
+}
+
+int sysctl_key_read_only(const char *key)
+{
+	unsigned mode;
+	return sysctl_mode(key, &mode) == 0 && S_ISREG(mode) && !(mode & 0222);
 }
 
 void sysctl_value_normalize(const char *in, char *out, size_t outlen)

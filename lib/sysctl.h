@@ -41,6 +41,14 @@ int sysctl_writable(const char *key);
 /* The mode bits of the key's file (S_IFREG etc.). 0 or -errno. */
 int sysctl_mode(const char *key, unsigned *mode);
 
+/*
+ * 1 if the key exists as a regular file with no write bit at all: nobody can
+ * change it here (rmem_max in a network namespace, a container). The one
+ * "is this key read-only" decision: mode bits, not access(2), so an
+ * unprivileged caller is told "needs root" rather than "read-only".
+ */
+int sysctl_key_read_only(const char *key);
+
 /* Collapse runs of blanks to one space and trim: "4096\t87380" -> "4096 87380". */
 void sysctl_value_normalize(const char *in, char *out, size_t outlen);
 

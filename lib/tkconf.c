@@ -13,7 +13,7 @@
 
 const char *const tkconf_profiles[] = { "throughput", "latency", "balanced", NULL };
 
-enum vtype { V_PROFILE, V_RATE, V_DURATION, V_COUNT, V_BOOL, V_TEXT, V_HOSTS, V_IFACES, V_MS };
+enum vtype { V_PROFILE, V_RATE, V_DURATION, V_COUNT, V_BOOL, V_TEXT, V_HOSTS, V_IFACES, V_MS, V_COUNT0 };
 
 struct field {
 	const char *key;
@@ -35,6 +35,9 @@ static const struct field schema[] = {
 	{ "dns_servers", V_HOSTS, TKCONF_LOCAL },
 	{ "dns_count", V_COUNT, TKCONF_LOCAL },
 	{ "dns_max_ms", V_MS, TKCONF_LOCAL },
+	/* snapshot pruning (lib/snapshot.h); 0 turns the rule off */
+	{ "keep", V_COUNT0, TKCONF_LOCAL },
+	{ "keep_days", V_COUNT0, TKCONF_LOCAL },
 };
 
 int tkconf_profile_valid(const char *name)
@@ -112,6 +115,9 @@ static int check_value(enum vtype t, const char *v, const char **why)
 	case V_MS:
 		*why = "not a number of milliseconds (1 to 1000000)";
 		return check_count(v);
+	case V_COUNT0:
+		*why = "not a count (0 to 1000000)";
+		return !strcmp(v, "0") || check_count(v);
 	case V_COUNT:
 		*why = "not a count (1 to 1000000)";
 		return check_count(v);

@@ -165,8 +165,6 @@ static void prom_add_or_die(int rc)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "metrics");
 }
 
-static int key_read_only(const char *key);
-
 size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_format fmt, FILE *out,
 		   struct prom_registry *prom)
 {
@@ -189,7 +187,7 @@ size_t tuner_check(const struct tuner_recs *r, const char *tool, enum tuner_form
 		const struct tuner_rec *e = &r->v[i];
 		char *live = NULL;
 		/* a key nobody can change here (rmem_max in a netns) is not drift */
-		if (key_read_only(e->key)) {
+		if (sysctl_key_read_only(e->key)) {
 			msg_verbose("%s: read-only here, not checked", e->key);
 			continue;
 		}
@@ -252,52 +250,21 @@ int tuner_read_u64(const char *key, uint64_t *v)
 	return rc == 1 ? 0 : -EINVAL;
 }
 
-static void explain_failure(int rc, const struct txn_error *err)
-{
-	/* a write the kernel refused (not our missing privileges) */
-	if (rc == -EPERM && err->refused && !strcmp(err->key, "net.ipv4.tcp_congestion_control")) {
-		char *allowed = NULL;
-		sysctl_read("net.ipv4.tcp_allowed_congestion_control", &allowed);
-		msg_warn("%s: the kernel refused the algorithm (EPERM): inside a network "
-			 "namespace only the algorithms in net.ipv4.tcp_allowed_congestion_control "
-			 "(%s) can be set; nothing was changed",
-			 err->key, allowed ? allowed : "unknown");
-		free(allowed);
-		return;
-	}
-	txn_error_print(err, NULL);
-}
-
-/* 1 if the key exists with no write bit at all (read-only in this netns) */
-static int key_read_only(const char *key)
-{
-	char *path = sysctl_key_path(key);
-	struct stat st;
-	int ro = path && stat(path, &st) == 0 && S_ISREG(st.st_mode) && !(st.st_mode & 0222);
-	free(path);
-	return ro;
-}
-
-int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json)
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json,
+		int (*explain_failure)(int rc, const struct txn_error *err))
 {
 	struct kv_list changes = { 0 };
 	struct txn_changes own = { 0 };
 	struct txn_error err;
 	int rc;
 
-	for (size_t i = 0; i < r->n;) {
-		/* mode bits, not access(2): an unprivileged caller gets "needs root" from txn */
-		if (!key_read_only(r->v[i].key)) {
-			i++;
-			continue;
-		}
-		if (!quiet)
-			msg_warn("%s is read-only here (network namespace?): left out", r->v[i].key);
-		remove_at(r, i);
-	}
+	struct kv_list skipped = { 0 };
 	sort_recs(r);
 	for (size_t i = 0; i < r->n; i++)
 		kv_list_set(&changes, r->v[i].key, r->v[i].value);
+	/* read-only keys (a network namespace) are the engine's to leave out */
+	opts->skip_read_only = 1;
+	opts->skipped_keys = &skipped;
 	memset(&err, 0, sizeof(err));
 	if (!opts->log)
 		opts->log = &own;
@@ -311,8 +278,13 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json
 		rc = 0;
 	}
 	kv_list_free(&changes);
+	for (size_t i = 0; !quiet && i < skipped.n; i++)
+		msg_warn("%s is read-only here (network namespace?): left out", skipped.v[i].key);
+	kv_list_free(&skipped);
+	opts->skipped_keys = NULL;
 	if (rc < 0) {
-		explain_failure(rc, &err);
+		if (!explain_failure || !explain_failure(rc, &err))
+			txn_error_print(&err, NULL);
 		txn_changes_free(&own);
 		return txn_exit_status(rc);
 	}
@@ -413,4 +385,39 @@ int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc
 	if (prom != extra)
 		prom_free(prom);
 	return status;
+}
+
+int tuner_run(const struct tuner_ops *ops, void *ctl, const struct tuner_common *tc, enum tuner_command cmd)
+{
+	if (cmd == TUNER_SHOW)
+		return ops->show(ctl);
+	if (cmd == TUNER_EXTRA)
+		return ops->extra(ctl);
+
+	struct tuner_recs recs = { 0 };
+	/* a check is silent when all is well: its findings are the drift lines */
+	int quiet = msg_verbosity < 0 || cmd == TUNER_CHECK, rc;
+	ops->recommend(ctl, &recs, cmd, quiet);
+	tuner_drop_absent(&recs, quiet);
+	if (tc->explain)
+		tuner_explain(&recs, stderr);
+	if (cmd == TUNER_RECOMMEND) {
+		tuner_print(&recs, stdout);
+		if (!quiet && recs.n && ops->advise)
+			ops->advise(ctl, &recs);
+		rc = TK_EXIT_OK;
+	} else if (cmd == TUNER_CHECK) {
+		struct prom_registry *extra = tc->prom && ops->check_metrics ? ops->check_metrics(ctl) : NULL;
+		rc = tuner_check_status(&recs, tc, extra);
+		prom_free(extra);
+	} else if (ops->apply) {
+		rc = ops->apply(ctl, &recs);
+	} else {
+		char *note = xasprintf("%s apply", ops->name);
+		struct txn_opts opts = { .dry_run = tc->dry_run, .note = note };
+		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, tc->json, ops->explain_failure);
+		free(note);
+	}
+	tuner_free(&recs);
+	return rc;
 }

@@ -115,7 +115,8 @@ int tuner_read_u64(const char *key, uint64_t *v);
  * json: one object on stdout (txn_json_report) and no text. Failures on
  * stderr. Returns the exit status for main().
  */
-int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json);
+int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json,
+		int (*explain_failure)(int rc, const struct txn_error *err));
 
 /*
  * check as tc asks: text or --json on stdout, --prom FILE written
@@ -125,5 +126,32 @@ int tuner_apply(struct tuner_recs *r, struct txn_opts *opts, int quiet, int json
  */
 int tuner_check_status(const struct tuner_recs *r, const struct tuner_common *tc,
 		       struct prom_registry *extra);
+
+/*
+ * The tuner skeleton: what each nettune-{buffers,cc,queues} decides, behind
+ * callbacks; tuner_run does the rest the same way for all three (the
+ * command words, quiet rules, --explain, recommend output, check with
+ * --prom and its exit status, apply through the engine). ctl is the tool's
+ * own state, passed back to every callback. NULL callbacks are skipped.
+ */
+struct tuner_ops {
+	const char *name;          /* "nettune-queues": the snapshot note "NAME apply" */
+	/* show, and the tool's own extra command (nettune-buffers observe) */
+	int (*show)(void *ctl);
+	int (*extra)(void *ctl);
+	/* the recommendation for cmd; quiet: no notes on stderr (check, -q) */
+	void (*recommend)(void *ctl, struct tuner_recs *recs, enum tuner_command cmd, int quiet);
+	/* recommend, not quiet: advice after the lines (stderr) */
+	void (*advise)(void *ctl, const struct tuner_recs *recs);
+	/* check --prom: the tool's own families (or NULL) */
+	struct prom_registry *(*check_metrics)(void *ctl);
+	/* apply; NULL: tuner_apply with the note "NAME apply" */
+	int (*apply)(void *ctl, struct tuner_recs *recs);
+	/* a failed apply said in the tool's words: 1 when said, 0 for the default */
+	int (*explain_failure)(int rc, const struct txn_error *err);
+};
+
+/* Run cmd (from tuner_command) for the tool; returns the exit status for main(). */
+int tuner_run(const struct tuner_ops *ops, void *ctl, const struct tuner_common *tc, enum tuner_command cmd);
 
 #endif

@@ -15,10 +15,12 @@
 #include "atomicfile.h"
 #include "fileutil.h"
 #include "json.h"
+#include "monoclock.h"
 #include "msg.h"
 #include "paths.h"
 #include "snapshot.h"
 #include "sysctl.h"
+#include "tkconf.h"
 #include "txn.h"
 #include "xalloc.h"
 
@@ -232,8 +234,7 @@ int txn_lock_acquire(int *fdp, struct txn_error *err)
 		goto out;
 	}
 	long timeout = lock_timeout();
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	uint64_t start = mono_ns();
 	int said = 0;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
@@ -244,8 +245,7 @@ int txn_lock_acquire(int *fdp, struct txn_error *err)
 			set_err(err, 0, NULL, err->text, -rc);
 			goto out;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double waited = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		double waited = (double)(mono_ns() - start) / 1e9;
 		long holder = lock_holder(fd);
 		if (waited >= (double)timeout) {
 			rc = -ETIMEDOUT;
@@ -632,6 +632,44 @@ static int take_snapshot(struct snapshot *snap, const char *note, const struct k
 	return 0;
 }
 
+/*
+ * The pruning policy: SNAPSHOT_KEEP_DEFAULT, or keep / keep_days from
+ * TK_CONFIG_FILE. A file that does not parse leaves the default (the
+ * change itself is not refused for it; tunekit-config reports it).
+ */
+void txn_prune_policy(struct snapshot_prune_policy *pol)
+{
+	snapshot_prune_policy_default(pol);
+	char *path = tk_path(TK_CONFIG_FILE), *buf = NULL;
+	size_t len;
+	struct kv_list conf = { 0 };
+	struct kv_error kerr;
+	if (read_file(path, 1 << 20, &buf, &len) == 0 && tkconf_parse(TKCONF_LOCAL, buf, len, &conf, &kerr) == 0) {
+		long k = kv_list_find(&conf, "keep"), d = kv_list_find(&conf, "keep_days");
+		if (k >= 0)
+			pol->keep = strtol(conf.v[k].value, NULL, 10);
+		if (d >= 0)
+			pol->keep_days = strtol(conf.v[d].value, NULL, 10);
+	}
+	kv_list_free(&conf);
+	free(buf);
+	free(path);
+}
+
+/* After a snapshot is stored, under the lock: the store stays bounded. */
+static void auto_prune(void)
+{
+	struct snapshot_prune_policy pol;
+	char **gone;
+	size_t ngone;
+	txn_prune_policy(&pol);
+	if (snapshot_prune(&pol, &gone, &ngone, NULL) < 0)
+		msg_warn("cannot prune the snapshot store (%s%s)", tk_root(), TK_SNAPSHOT_DIR);
+	for (size_t i = 0; i < ngone; i++)
+		free(gone[i]);
+	free(gone);
+}
+
 static void dry_run_report(const struct kv_list *changes, struct txn_opts *opts)
 {
 	opts->changed = 0;
@@ -663,7 +701,60 @@ static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts
 	free(path);
 }
 
+static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
+
+/* Under the lock: the snapshot (extra: keys to capture besides net.*), the run, the prune. */
+static int snapshot_and_run(const struct kv_list *changes, const struct snapshot_file *files, size_t nfiles,
+			    const struct kv_list *extra, int do_persist, struct txn_opts *opts, struct txn_error *err)
+{
+	struct snapshot snap;
+	int rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", extra, opts, err);
+	if (rc)
+		return rc;
+	rc = run(changes, files, nfiles, &snap, do_persist, opts, err);
+	snapshot_free(&snap);
+	/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
+	if (rc == -EINVAL)
+		rc = -EIO;
+	auto_prune();
+	return rc;
+}
+
 int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
+{
+	opts->skipped = 0;
+	int any = 0;
+	for (size_t i = 0; i < changes->n && !any; i++)
+		any = (opts->skip_read_only || changes->v[i].ignore_errors) && sysctl_key_read_only(changes->v[i].key);
+	if (!any)
+		return apply_filtered(changes, opts, err);
+	/* the read-only keys left out, the rest applied as one transaction */
+	struct kv_list kept = { 0 };
+	for (size_t i = 0; i < changes->n; i++) {
+		const struct kv_entry *e = &changes->v[i];
+		struct kv_list *to = &kept;
+		if ((opts->skip_read_only || e->ignore_errors) && sysctl_key_read_only(e->key)) {
+			opts->skipped++;
+			to = opts->skipped_keys;
+		}
+		if (to) {
+			kv_list_set(to, e->key, e->value);
+			to->v[kv_list_find(to, e->key)].line = e->line;
+		}
+	}
+	int rc = 0;
+	if (kept.n || opts->after_write) {
+		rc = apply_filtered(&kept, opts, err);
+	} else { /* everything was read-only: nothing to do, not a bare snapshot */
+		memset(err, 0, sizeof(*err));
+		opts->snapshot_id[0] = '\0';
+		opts->changed = 0;
+	}
+	kv_list_free(&kept);
+	return rc;
+}
+
+static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
 {
 	memset(err, 0, sizeof(*err));
 	opts->snapshot_id[0] = '\0';
@@ -688,15 +779,7 @@ int txn_apply(const struct kv_list *changes, struct txn_opts *opts, struct txn_e
 		txn_unlock(lock);
 		return 0;
 	}
-	struct snapshot snap;
-	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", changes, opts, err);
-	if (!rc) {
-		rc = run(changes, NULL, 0, &snap, !opts->no_persist, opts, err);
-		snapshot_free(&snap);
-		/* rolled back, but a snapshot was stored: not "nothing changed" (exit 2) */
-		if (rc == -EINVAL)
-			rc = -EIO;
-	}
+	rc = snapshot_and_run(changes, NULL, 0, changes, !opts->no_persist, opts, err);
 	txn_unlock(lock);
 	return rc;
 }
@@ -735,14 +818,7 @@ int txn_apply_file(const char *abs_path, const void *data, size_t len, mode_t mo
 		txn_unlock(lock);
 		return 0;
 	}
-	struct snapshot snap;
-	rc = take_snapshot(&snap, opts->note ? opts->note : "before apply", NULL, opts, err);
-	if (!rc) {
-		rc = run(&none, &f, 1, &snap, 0, opts, err);
-		snapshot_free(&snap);
-		if (rc == -EINVAL)
-			rc = -EIO;
-	}
+	rc = snapshot_and_run(&none, &f, 1, NULL, 0, opts, err);
 	txn_unlock(lock);
 	return rc;
 }
@@ -949,6 +1025,7 @@ int txn_restore(const struct snapshot *target, struct txn_opts *opts, struct txn
 	if (!rc) {
 		rc = restore_run(&changes, &stuck, target, opts, err);
 		snapshot_free(&before);
+		auto_prune();
 	}
 	txn_unlock(lock);
 out:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The safe-change engine (DESIGN.md "Changing the system safely"). Every
+ * The safe-change engine (doc/design.md "Changing the system safely"). Every
  * change to sysctls or managed files goes through here:
  *   1. validate the whole input (any bad entry: -EINVAL, nothing touched);
  *   2. flock TK_LOCK_FILE (in root's TK_RUN_DIR; bounded wait);
@@ -8,7 +8,8 @@
  *   4. write each key, read it back, compare normalized values;
  *   5. on any failure restore every key already written, name the key;
  *   6. persist to TK_SYSCTL_CONF (secret keys to TK_SYSCTL_PRIVATE_CONF,
- *      0600): merged, sorted, one line per key, atomic.
+ *      0600): merged, sorted, one line per key, atomic;
+ *   7. prune the snapshot store (txn_prune_policy), still under the lock.
  */
 #ifndef TUNEKIT_TXN_H
 #define TUNEKIT_TXN_H
@@ -50,6 +51,15 @@ struct txn_opts {
 	const char *note;             /* snapshot note; NULL: "before apply" */
 	const char *const *allow_prefixes; /* key policy (sysctl_key_allowed); NULL: only "net." */
 	int no_persist;               /* do not write TK_SYSCTL_CONF */
+	/*
+	 * apply: leave out keys that are read-only here (sysctl_key_read_only)
+	 * instead of failing validation; they are counted in skipped and, when
+	 * skipped_keys is set, appended there (with their input line) for the
+	 * tool to name. Entries with ignore_errors ("-key" lines) are always
+	 * treated so.
+	 */
+	int skip_read_only;
+	struct kv_list *skipped_keys;
 	FILE *report;                 /* "key: old -> new" per change; NULL: silent */
 	/*
 	 * Called after every key is written and read back, before persist;
@@ -65,7 +75,7 @@ struct txn_opts {
 	void *after_write_ctx;
 	char snapshot_id[64];         /* out: the snapshot taken ("" if none) */
 	unsigned changed;             /* out: number of keys whose value changed */
-	unsigned skipped;             /* out (restore): keys absent or read-only now */
+	unsigned skipped;             /* out: keys absent or read-only now (restore), read-only (apply) */
 	/*
 	 * out, may be NULL: each change made (dry run: that would be made),
 	 * keys with their values (secrets as "(secret)"), and the persisted
@@ -135,6 +145,13 @@ int txn_restore(const struct snapshot *snap, struct txn_opts *opts, struct txn_e
  */
 int txn_lock_acquire(int *fd, struct txn_error *err);
 void txn_lock_release(int fd);
+
+struct snapshot_prune_policy;
+/*
+ * The snapshot pruning policy every stored snapshot is followed by:
+ * SNAPSHOT_KEEP_DEFAULT, or "keep" and "keep_days" in TK_CONFIG_FILE.
+ */
+void txn_prune_policy(struct snapshot_prune_policy *pol);
 
 /* Print err as "prog: FILE:LINE: KEY: why" style message (input names the source). */
 void txn_error_print(const struct txn_error *err, const char *input);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "snapshot.h"
@@ -39,15 +40,17 @@ static void __attribute__((__noreturn__)) usage(void)
 {
 	printf("Usage:\n"
 	       " %1$s save [-m NOTE]        snapshot net.* keys and managed files\n"
-	       " %1$s list [--json]         list snapshots, newest last\n"
+	       " %1$s list [--json] [--verify]  list snapshots, newest last (--verify: check each)\n"
 	       " %1$s show ID               print a snapshot as sysctl.d lines\n"
 	       " %1$s diff [ID]             live values against a snapshot (default newest)\n"
 	       " %1$s restore [ID] [-n]     go back to a snapshot (default: undo the last change)\n"
 	       " %1$s apply [FILE|-] [-n]   apply sysctl.d lines transactionally\n"
 	       " %1$s check [--prom FILE]   live values and the boot-time sysctl.d files\n"
 	       "                            against the persisted file; silent when all is well\n"
-	       " %1$s prune --keep N        keep only the newest N snapshots\n",
-	       msg_progname());
+	       " %1$s prune [--keep N] [--keep-days D]  remove old snapshots (default: tunekit.conf's\n"
+	       "                            keep and keep_days, else keep = %2$d); the oldest\n"
+	       "                            and the next N undo steps always stay\n",
+	       msg_progname(), SNAPSHOT_KEEP_DEFAULT);
 	printf("\nOptions:\n"
 	       " -m, --note NOTE          note stored with the snapshot (save)\n"
 	       " -n, --dry-run            show what would change, change nothing\n"
@@ -56,7 +59,9 @@ static void __attribute__((__noreturn__)) usage(void)
 	       "     --json               JSON output (list, apply)\n"
 	       "     --prom FILE          write node_exporter textfile metrics atomically\n"
 	       "                            (check; '-': on stdout instead of the text)\n"
-	       "     --keep N             snapshots to keep (prune)\n"
+	       "     --keep N             undo steps and newest snapshots to keep (prune)\n"
+	       "     --keep-days D        also keep snapshots younger than D days (prune)\n"
+	       "     --verify             load and check every snapshot (list)\n"
 	       "     --root DIR           manage files under DIR (env TUNEKIT_ROOT)\n"
 	       " -q, --quiet              only errors on stderr\n"
 	       " -v, --verbose            say more\n"
@@ -75,17 +80,12 @@ struct options {
 	int json;
 	const char *prom;
 	long keep;
+	long keep_days;
+	int verify;
 	const char *prefixes[MAX_PREFIXES + 2];
 	size_t nprefixes;
 	int skip_read_only;
 };
-
-/* 1 if the key exists but has no write bit (read-only here, e.g. in a netns). */
-static int key_read_only(const char *key)
-{
-	unsigned mode;
-	return sysctl_mode(key, &mode) == 0 && !(mode & 0222);
-}
 
 static void format_time(time_t t, char *buf, size_t len)
 {
@@ -117,7 +117,7 @@ static void pick_id(const char *arg, char *id, size_t len)
 	struct snapshot_problem p = { "", NULL };
 	struct snapshot_info *v;
 	size_t n;
-	int rc = snapshot_list(&v, &n, &p);
+	int rc = snapshot_list(&v, &n, 0, &p);
 	if (rc < 0)
 		store_die(rc, &p);
 	if (n == 0)
@@ -138,7 +138,7 @@ static void pick_undo_id(char *id, size_t len)
 	struct snapshot_info *v;
 	struct snapshot_problem p = { "", NULL };
 	size_t n;
-	int rc = snapshot_list(&v, &n, &p);
+	int rc = snapshot_list(&v, &n, 0, &p);
 	if (rc < 0)
 		store_die(rc, &p);
 	if (n == 0)
@@ -202,7 +202,7 @@ static int cmd_list(const struct options *o)
 	struct snapshot_info *v;
 	struct snapshot_problem p = { "", NULL };
 	size_t n;
-	int rc = snapshot_list(&v, &n, &p);
+	int rc = snapshot_list(&v, &n, o->verify ? SNAPSHOT_LIST_VERIFY : 0, &p);
 	if (rc < 0)
 		store_die(rc, &p);
 	char when[32];
@@ -219,7 +219,10 @@ static int cmd_list(const struct options *o)
 			json_i64(&j, "epoch", (int64_t)v[i].time);
 			json_string(&j, "note", v[i].note);
 			json_u64(&j, "keys", v[i].nkeys);
-			json_bool(&j, "valid", v[i].valid);
+			if (v[i].valid < 0)
+				json_null(&j, "valid"); /* not checked: list --verify */
+			else
+				json_bool(&j, "valid", v[i].valid);
 			json_u64(&j, "seq", v[i].seq);
 			json_object_end(&j);
 		}
@@ -230,7 +233,7 @@ static int cmd_list(const struct options *o)
 		for (size_t i = 0; i < n; i++) {
 			format_time(v[i].time, when, sizeof(when));
 			printf("%s  %s  %5zu  %s%s\n", v[i].id, when, v[i].nkeys, v[i].note,
-			       v[i].valid ? "" : " [CORRUPT]");
+			       v[i].valid == 0 ? " [CORRUPT]" : "");
 		}
 	}
 	snapshot_info_free(v, n);
@@ -378,17 +381,24 @@ static int cmd_apply(const char *arg, const struct options *o)
 				    in.v[i].key);
 			continue;
 		}
-		if ((in.v[i].ignore_errors || o->skip_read_only) && key_read_only(in.v[i].key)) {
-			msg_info("%s:%u: %s: read-only here, skipped", name, in.v[i].line, in.v[i].key);
-			continue;
-		}
 		kv_list_set(&changes, in.v[i].key, in.v[i].value);
-		changes.v[changes.n - 1].line = in.v[i].line;
+		long j = kv_list_find(&changes, in.v[i].key);
+		changes.v[j].line = in.v[i].line;
+		changes.v[j].ignore_errors = in.v[i].ignore_errors;
 	}
 	kv_list_free(&in);
 	struct txn_opts topts = { 0 };
 	struct txn_changes log = { 0 };
-	if (changes.n == 0) {
+	struct kv_list skipped = { 0 };
+	/* read-only keys: the engine leaves them out (skip_read_only) and names them */
+	topts.skip_read_only = o->skip_read_only;
+	topts.skipped_keys = &skipped;
+	size_t skippable = 0;
+	for (size_t i = 0; i < changes.n; i++)
+		skippable += (o->skip_read_only || changes.v[i].ignore_errors) && sysctl_key_read_only(changes.v[i].key);
+	if (changes.n == skippable) {
+		for (size_t i = 0; i < changes.n; i++)
+			msg_info("%s:%u: %s: read-only here, skipped", name, changes.v[i].line, changes.v[i].key);
 		msg_info("%s: no settings to apply", name);
 		topts.dry_run = o->dry_run;
 		if (o->json)
@@ -404,6 +414,9 @@ static int cmd_apply(const char *arg, const struct options *o)
 	topts.allow_prefixes = allowed_prefixes(o, prefixes);
 	rc = txn_apply(&changes, &topts, &err);
 	kv_list_free(&changes);
+	for (size_t i = 0; i < skipped.n; i++)
+		msg_info("%s:%u: %s: read-only here, skipped", name, skipped.v[i].line, skipped.v[i].key);
+	kv_list_free(&skipped);
 	if (rc) {
 		txn_error_print(&err, name);
 		if (rc == -EINVAL)
@@ -697,40 +710,42 @@ static int cmd_check(const struct options *o)
 
 static int cmd_prune(const struct options *o)
 {
-	if (o->keep < 1)
-		msg_die(TK_EXIT_USAGE, "prune needs --keep N with N >= 1 (the newest snapshot is never removed)");
-	struct snapshot_info *v;
+	struct snapshot_prune_policy pol;
 	struct snapshot_problem p = { "", NULL };
 	struct txn_error err = { 0 };
-	size_t n;
+	char **gone;
+	size_t ngone;
 	int lock;
+	txn_prune_policy(&pol);
+	if (o->keep >= 0 || o->keep_days >= 0) {
+		pol.keep = o->keep >= 0 ? o->keep : 0;
+		pol.keep_days = o->keep_days >= 0 ? o->keep_days : 0;
+	}
 	/* the index changes with each removal: one writer at a time */
 	int rc = txn_lock_acquire(&lock, &err);
 	if (rc) {
 		txn_error_print(&err, NULL);
 		return txn_exit_status(rc);
 	}
-	rc = snapshot_list(&v, &n, &p);
-	if (rc < 0)
+	rc = snapshot_prune(&pol, &gone, &ngone, &p);
+	if (rc == -EPERM && p.why)
 		store_die(rc, &p);
-	int status = TK_EXIT_OK;
-	for (size_t i = 0; i + (size_t)o->keep < n; i++) {
-		rc = snapshot_remove(v[i].id);
-		if (rc < 0) {
-			msg_warn_errno(-rc, "%s: cannot remove", v[i].id);
-			status = TK_EXIT_FAILURE;
-		} else {
-			printf("%s\n", v[i].id);
-		}
+	for (size_t i = 0; i < ngone; i++) {
+		printf("%s\n", gone[i]);
+		free(gone[i]);
 	}
-	snapshot_info_free(v, n);
+	free(gone);
 	txn_lock_release(lock);
-	return status;
+	if (rc < 0) {
+		msg_warn_errno(-rc, "%s%s: cannot prune every snapshot", tk_root(), TK_SNAPSHOT_DIR);
+		return TK_EXIT_FAILURE;
+	}
+	return TK_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_ROOT, OPT_SKIP_RO };
+	enum { OPT_ALLOW = 256, OPT_JSON, OPT_PROM, OPT_KEEP, OPT_KEEP_DAYS, OPT_VERIFY, OPT_ROOT, OPT_SKIP_RO };
 	static const struct option longopts[] = {
 		{ "note", required_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
@@ -739,6 +754,8 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "prom", required_argument, NULL, OPT_PROM },
 		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -746,7 +763,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct options o = { .keep = -1 };
+	struct options o = { .keep = -1, .keep_days = -1 };
 	int c;
 
 	msg_init(argv[0]);
@@ -784,16 +801,15 @@ int main(int argc, char **argv)
 		case OPT_PROM:
 			o.prom = optarg;
 			break;
-		case OPT_KEEP: {
-			char *end;
-			errno = 0;
-			o.keep = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.keep < 1 || o.keep > INT_MAX) {
-				msg_warn("--keep '%s': not a number >= 1", optarg);
-				usage_hint();
-			}
+		case OPT_KEEP:
+			o.keep = (long)optval_or_die(OPTVAL_COUNT, "--keep", optarg, 1, INT_MAX);
 			break;
-		}
+		case OPT_KEEP_DAYS:
+			o.keep_days = (long)optval_or_die(OPTVAL_COUNT, "--keep-days", optarg, 1, 1000000);
+			break;
+		case OPT_VERIFY:
+			o.verify = 1;
+			break;
 		case OPT_ROOT:
 			tk_set_root(optarg);
 			break;
@@ -835,6 +851,8 @@ int main(int argc, char **argv)
 		{ o.json, "--json", "list apply" },
 		{ o.prom != NULL, "--prom", "check" },
 		{ o.keep >= 0, "--keep", "prune" },
+		{ o.keep_days >= 0, "--keep-days", "prune" },
+		{ o.verify, "--verify", "list" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(only); i++) {
 		if (only[i].set && !strstr(only[i].cmds, cmd)) {

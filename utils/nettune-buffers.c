@@ -26,7 +26,9 @@
 #include "closestream.h"
 #include "json.h"
 #include "meminfo.h"
+#include "monoclock.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "sockdiag.h"
 #include "sysctl.h"
@@ -92,13 +94,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
-static void bad_arg(const char *opt, const char *arg, int rc)
-{
-	msg_warn("invalid %s argument '%s': %s", opt, arg,
-		 rc == -ERANGE ? "value too large" : "not understood");
-	usage_hint();
-}
-
 /* ---- RTT by TCP connect --------------------------------------------- */
 
 static int split_host_port(const char *spec, char **host, char **port)
@@ -120,13 +115,6 @@ static int split_host_port(const char *spec, char **host, char **port)
 	return **host && **port ? 0 : -EINVAL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* One connect: the SYN/SYN-ACK (or RST) round trip. 0 or -errno. */
 static int connect_rtt(const struct addrinfo *ai, uint64_t *ns)
 {
@@ -134,7 +122,7 @@ static int connect_rtt(const struct addrinfo *ai, uint64_t *ns)
 	int rc = 0;
 	if (fd < 0)
 		return -errno;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mono_ns();
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 		rc = -errno;
 	} else {
@@ -153,7 +141,7 @@ static int connect_rtt(const struct addrinfo *ai, uint64_t *ns)
 				rc = -err;
 		}
 	}
-	*ns = now_ns() - t0;
+	*ns = mono_ns() - t0;
 	close(fd);
 	return rc;
 }
@@ -608,6 +596,24 @@ static int observe(const struct ctl *ctl)
 	return TK_EXIT_OK;
 }
 
+/* ---- the tuner's callbacks ------------------------------------------ */
+
+static int show_cb(void *ctl)
+{
+	return show(ctl);
+}
+
+static int observe_cb(void *ctl)
+{
+	return observe(ctl);
+}
+
+static void recommend_cb(void *ctl, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
+{
+	(void)cmd;
+	recommend(ctl, recs, quiet);
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -628,7 +634,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .max = DEFAULT_MAX, .flows = 1, .interval_ms = 1000, .threshold_pct = 10 };
-	int c, rc;
+	int c;
 	uint64_t v;
 
 	msg_init(argv[0]);
@@ -636,33 +642,28 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:t:T:m:f:i:aejnqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if ((rc = units_parse_rate(optarg, &ctl.rate_bps)) < 0 || !ctl.rate_bps)
-				bad_arg("--rate", optarg, rc);
+			ctl.rate_bps = optval_or_die(OPTVAL_RATE, "--rate", optarg, 1, UINT64_MAX);
 			break;
 		case 't':
-			if ((rc = units_parse_duration(optarg, 0, &ctl.rtt_ns)) < 0 || !ctl.rtt_ns)
-				bad_arg("--rtt", optarg, rc);
+			ctl.rtt_ns = optval_or_die(OPTVAL_DURATION, "--rtt", optarg, 1, UINT64_MAX);
 			break;
 		case 'T':
 			ctl.rtt_from = optarg;
 			break;
 		case 'm':
-			if ((rc = units_parse_size(optarg, &ctl.max)) < 0 || !ctl.max)
-				bad_arg("--max", optarg, rc);
+			ctl.max = optval_or_die(OPTVAL_SIZE, "--max", optarg, 1, UINT64_MAX);
 			ctl.max_arg = optarg;
 			break;
 		case 'f':
-			if ((rc = units_parse_size(optarg, &ctl.flows)) < 0 || !ctl.flows)
-				bad_arg("--flows", optarg, rc);
+			/* a count, not a size: "1k" flows is refused */
+			ctl.flows = optval_or_die(OPTVAL_COUNT, "--flows", optarg, 1, 1000000);
 			break;
 		case 'i':
-			if ((rc = units_parse_duration(optarg, 1000000000ULL, &v)) < 0 || v > 3600000000000ULL)
-				bad_arg("--interval", optarg, rc);
+			v = optval_or_die(OPTVAL_SECONDS, "--interval", optarg, 0, 3600000000000ULL);
 			ctl.interval_ms = v / 1000000;
 			break;
 		case OPT_THRESHOLD:
-			if ((rc = units_parse_size(optarg, &v)) < 0 || v > 100)
-				bad_arg("--threshold", optarg, rc);
+			v = optval_or_die(OPTVAL_COUNT, "--threshold", optarg, 0, 100);
 			ctl.threshold_pct = (unsigned)v;
 			break;
 		case 'a':
@@ -678,40 +679,29 @@ int main(int argc, char **argv)
 		}
 	}
 	enum tuner_command cmd = tuner_command(argc, argv, optind, "observe", &ctl.common);
-	int is_rec = cmd == TUNER_RECOMMEND, is_apply = cmd == TUNER_APPLY, is_check = cmd == TUNER_CHECK;
+	int recs_cmd = cmd == TUNER_RECOMMEND || cmd == TUNER_APPLY || cmd == TUNER_CHECK;
 	if (ctl.rtt_ns && ctl.rtt_from) {
 		msg_warn("--rtt and --rtt-from exclude each other");
 		usage_hint();
 	}
-	if ((is_rec || is_apply || is_check) && (ctl.rtt_ns || ctl.rtt_from) && !ctl.rate_bps) {
+	if (recs_cmd && (ctl.rtt_ns || ctl.rtt_from) && !ctl.rate_bps) {
 		msg_warn("--rtt needs --rate");
 		usage_hint();
 	}
-	if ((is_rec || is_apply || is_check) && ctl.rate_bps && !ctl.rtt_ns && !ctl.rtt_from) {
+	if (recs_cmd && ctl.rate_bps && !ctl.rtt_ns && !ctl.rtt_from) {
 		msg_warn("--rate needs --rtt or --rtt-from");
 		usage_hint();
 	}
-	if (cmd == TUNER_SHOW)
-		return show(&ctl);
-	check_max(&ctl);
-	if (ctl.rtt_from)
-		measure_rtt(&ctl);
-	if (cmd == TUNER_EXTRA)
-		return observe(&ctl);
-
-	struct tuner_recs recs = { 0 };
-	recommend(&ctl, &recs, is_check || msg_verbosity < 0);
-	if (ctl.common.explain)
-		tuner_explain(&recs, stderr);
-	if (is_rec) {
-		tuner_print(&recs, stdout);
-		rc = TK_EXIT_OK;
-	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common, NULL);
-	} else {
-		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-buffers apply" };
-		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, ctl.common.json);
+	if (cmd != TUNER_SHOW) {
+		check_max(&ctl);
+		if (ctl.rtt_from)
+			measure_rtt(&ctl);
 	}
-	tuner_free(&recs);
-	return rc;
+	static const struct tuner_ops ops = {
+		.name = "nettune-buffers",
+		.show = show_cb,
+		.extra = observe_cb,
+		.recommend = recommend_cb,
+	};
+	return tuner_run(&ops, &ctl, &ctl.common, cmd);
 }

@@ -20,6 +20,7 @@
 #include "closestream.h"
 #include "json.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "qdisc.h"
 #include "sockdiag.h"
@@ -43,6 +44,7 @@ struct ctl {
 	size_t nifaces;
 	struct tuner_common common;
 	int sockets;
+	const char *kind;      /* the qdisc the recommendation chose, for apply */
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -80,12 +82,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -V, --version            display version\n", out);
 	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
 	exit(TK_EXIT_OK);
-}
-
-static void bad_arg(const char *opt, const char *arg)
-{
-	msg_warn("invalid %s argument '%s'", opt, arg);
-	usage_hint();
 }
 
 /* 1 if word is one of the blank-separated words of list */
@@ -482,6 +478,21 @@ static void plan_qdiscs(const struct ctl *ctl, const char *kind, struct qdisc_st
 			"interface out of --qdisc-ifaces)");
 }
 
+/* a write the kernel refused (not our missing privileges): say why in cc's words */
+static int explain_failure(int rc, const struct txn_error *err)
+{
+	if (rc != -EPERM || !err->refused || strcmp(err->key, KEY_CC))
+		return 0;
+	char *allowed = NULL;
+	sysctl_read("net.ipv4.tcp_allowed_congestion_control", &allowed);
+	msg_warn("%s: the kernel refused the algorithm (EPERM): inside a network "
+		 "namespace only the algorithms in net.ipv4.tcp_allowed_congestion_control "
+		 "(%s) can be set; nothing was changed",
+		 err->key, allowed ? allowed : "unknown");
+	free(allowed);
+	return 1;
+}
+
 static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kind)
 {
 	struct txn_changes log = { 0 };
@@ -511,7 +522,7 @@ static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kin
 			log_qdiscs(&st);
 		}
 	}
-	rc = tuner_apply(recs, &opts, msg_verbosity < 0, ctl->common.json);
+	rc = tuner_apply(recs, &opts, msg_verbosity < 0, ctl->common.json, explain_failure);
 	if (rc == TK_EXIT_OK && !ctl->common.json)
 		for (size_t i = 0; i < st.n; i++)
 			printf("qdisc dev %s: %s -> %s%s\n", st.saved[i].ifname, st.saved[i].kind, kind,
@@ -523,6 +534,25 @@ static int apply(const struct ctl *ctl, struct tuner_recs *recs, const char *kin
 	return rc;
 }
 
+/* ---- the tuner's callbacks ------------------------------------------ */
+
+static int show_cb(void *ctl)
+{
+	return show(ctl);
+}
+
+static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
+{
+	struct ctl *ctl = p;
+	(void)cmd;
+	ctl->kind = recommend(ctl, recs, quiet);
+}
+
+static int apply_cb(void *ctl, struct tuner_recs *recs)
+{
+	return apply(ctl, recs, ((struct ctl *)ctl)->kind);
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 static void parse_ifaces(struct ctl *ctl, const char *arg)
@@ -531,17 +561,17 @@ static void parse_ifaces(struct ctl *ctl, const char *arg)
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!*tok || strlen(tok) >= IF_NAMESIZE || strchr(tok, '/') || !strcmp(tok, ".") ||
 		    !strcmp(tok, ".."))
-			bad_arg("--qdisc-ifaces", arg);
+			usage_error("--qdisc-ifaces", arg, NULL);
 		ctl->ifaces = xreallocarray(ctl->ifaces, ctl->nifaces + 2, sizeof(char *));
 		ctl->ifaces[ctl->nifaces++] = xstrdup(tok);
 		ctl->ifaces[ctl->nifaces] = NULL;
 	}
 	free(copy);
 	if (!ctl->nifaces)
-		bad_arg("--qdisc-ifaces", arg);
+		usage_error("--qdisc-ifaces", arg, NULL);
 	for (size_t i = 0; ctl->nifaces > 1 && i < ctl->nifaces; i++)
 		if (!strcmp(ctl->ifaces[i], "all"))
-			bad_arg("--qdisc-ifaces", arg); /* "all" stands alone */
+			usage_error("--qdisc-ifaces", arg, NULL); /* "all" stands alone */
 }
 
 static int valid_name(const char *s, size_t max)
@@ -569,7 +599,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .profile = PROFILE_BALANCED };
-	int c, rc, found;
+	int c, found;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
@@ -583,16 +613,16 @@ int main(int argc, char **argv)
 					found = 1;
 				}
 			if (!found)
-				bad_arg("--profile", optarg);
+				usage_error("--profile", optarg, NULL);
 			break;
 		case 'c':
 			if (!valid_name(optarg, 16))
-				bad_arg("--cc", optarg);
+				usage_error("--cc", optarg, NULL);
 			ctl.cc = optarg;
 			break;
 		case 'Q':
 			if (!valid_name(optarg, QDISC_KIND_MAX))
-				bad_arg("--qdisc", optarg);
+				usage_error("--qdisc", optarg, NULL);
 			ctl.qdisc = optarg;
 			break;
 		case 'I':
@@ -611,15 +641,11 @@ int main(int argc, char **argv)
 		}
 	}
 	enum tuner_command cmd = tuner_command(argc, argv, optind, NULL, &ctl.common);
-	int is_rec = cmd == TUNER_RECOMMEND, is_apply = cmd == TUNER_APPLY, is_check = cmd == TUNER_CHECK;
-	if (ctl.nifaces && !is_apply) {
+	if (ctl.nifaces && cmd != TUNER_APPLY) {
 		msg_warn("--qdisc-ifaces is for apply");
 		usage_hint();
 	}
-	if (cmd == TUNER_SHOW)
-		return show(&ctl);
-
-	if (ctl.cc) {
+	if (cmd != TUNER_SHOW && ctl.cc) {
 		char *avail = read_normalized(KEY_AVAILABLE);
 		if (avail && !has_word(avail, ctl.cc)) {
 			msg_warn("congestion control '%s' is not available in this kernel (%s)", ctl.cc, avail);
@@ -628,21 +654,13 @@ int main(int argc, char **argv)
 		}
 		free(avail);
 	}
-	struct tuner_recs recs = { 0 };
-	int quiet = msg_verbosity < 0 || is_check;
-	const char *kind = recommend(&ctl, &recs, quiet);
-	tuner_drop_absent(&recs, quiet);
-	if (ctl.common.explain)
-		tuner_explain(&recs, stderr);
-	if (is_rec) {
-		tuner_print(&recs, stdout);
-		rc = TK_EXIT_OK;
-	} else if (is_check) {
-		rc = tuner_check_status(&recs, &ctl.common, NULL);
-	} else {
-		rc = apply(&ctl, &recs, kind);
-	}
-	tuner_free(&recs);
+	static const struct tuner_ops ops = {
+		.name = "nettune-cc",
+		.show = show_cb,
+		.recommend = recommend_cb,
+		.apply = apply_cb,
+	};
+	int rc = tuner_run(&ops, &ctl, &ctl.common, cmd);
 	for (size_t i = 0; i < ctl.nifaces; i++)
 		free(ctl.ifaces[i]);
 	free(ctl.ifaces);

@@ -17,7 +17,9 @@
 #include "c.h"
 #include "closestream.h"
 #include "json.h"
+#include "monoclock.h"
 #include "msg.h"
+#include "optval.h"
 #include "nl.h"
 #include "units.h"
 #include "xalloc.h"
@@ -89,17 +91,13 @@ static size_t select_links(const struct nl_links *links, const struct options *o
 	return n;
 }
 
-static void get_extra(const struct nl_link *l, struct link_extra *x)
+/* speed and duplex from the session's ethtool dump; the driver by ioctl */
+static void get_extra(struct nl_session *nls, const struct nl_link *l, struct link_extra *x)
 {
-	x->speed_mbps = NL_SPEED_UNKNOWN;
-	x->duplex = NL_DUPLEX_UNKNOWN;
-	x->driver[0] = '\0';
 	/* no ethtool support (lo, some virtual links) reads as unknown */
-	if (nl_link_speed(l->name, &x->speed_mbps, &x->duplex) < 0) {
-		x->speed_mbps = NL_SPEED_UNKNOWN;
-		x->duplex = NL_DUPLEX_UNKNOWN;
-	}
-	if (nl_link_driver(l->name, x->driver, sizeof(x->driver)) < 0)
+	x->speed_mbps = l->has_ethtool ? l->speed_mbps : NL_SPEED_UNKNOWN;
+	x->duplex = l->has_ethtool ? l->duplex : NL_DUPLEX_UNKNOWN;
+	if (nl_session_driver(nls, l->name, x->driver, sizeof(x->driver)) < 0)
 		x->driver[0] = '\0';
 }
 
@@ -280,29 +278,34 @@ static void print_table(const struct nl_link **sel, const struct link_extra *ext
 	free(cells);
 }
 
-static void dump_links(struct nl_links *links, int with_addrs)
+static void dump_links(struct nl_session *nls, struct nl_links *links, int with_addrs)
 {
-	int rc = nl_links_dump(links);
+	int rc = nl_session_links(nls, links);
 
 	if (rc < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "cannot dump network links");
-	if (with_addrs && (rc = nl_addrs_dump(links)) < 0)
+	if (with_addrs && (rc = nl_session_addrs(nls, links)) < 0)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "cannot dump addresses");
 }
 
 static int report(const struct options *o)
 {
+	struct nl_session *nls;
 	struct nl_links links;
 	const struct nl_link **sel;
 	struct link_extra *extra;
 	size_t n;
 
-	dump_links(&links, 1);
+	/* one session: a link dump, an address dump, one ethtool dump */
+	nl_session_open(&nls);
+	dump_links(nls, &links, 1);
+	nl_session_ethtool(nls, &links);
 	sel = xcalloc(links.n + o->nnames + 1, sizeof(*sel));
 	n = select_links(&links, o, 0, sel);
 	extra = xcalloc(n ? n : 1, sizeof(*extra));
 	for (size_t i = 0; i < n; i++)
-		get_extra(sel[i], &extra[i]);
+		get_extra(nls, sel[i], &extra[i]);
+	nl_session_close(nls);
 
 	if (o->json)
 		print_json(sel, extra, n);
@@ -315,19 +318,11 @@ static int report(const struct options *o)
 	return TK_EXIT_OK;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Wait until deadline; returns 1 when SIGINT or SIGTERM arrived instead. */
 static int wait_until(uint64_t deadline, const sigset_t *stopset)
 {
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_ns();
 		struct timespec left;
 
 		if (now >= deadline)
@@ -440,8 +435,10 @@ static int watch(const struct options *o)
 	if (sigprocmask(SIG_BLOCK, &stopset, NULL) < 0)
 		msg_die_errno(TK_EXIT_FAILURE, errno, "cannot block signals");
 
-	dump_links(&before, 0);
-	t0 = now_ns();
+	struct nl_session *nls;
+	nl_session_open(&nls);
+	dump_links(nls, &before, 0);
+	t0 = mono_ns();
 	{
 		/* check -i names now and size the name column */
 		const struct nl_link **sel = xcalloc(before.n + o->nnames + 1, sizeof(*sel));
@@ -464,14 +461,15 @@ static int watch(const struct options *o)
 		deadline += o->watch_ns;
 		if (wait_until(deadline, &stopset))
 			break;
-		dump_links(&after, 0);
-		t1 = now_ns();
+		dump_links(nls, &after, 0);
+		t1 = mono_ns();
 		print_rates(&before, &after, o, (double)(t1 - t0) / (double)NS_PER_SEC, width);
 		nl_links_free(&before);
 		before = after;
 		t0 = t1;
 	}
 	nl_links_free(&before);
+	nl_session_close(nls);
 	return TK_EXIT_OK;
 }
 
@@ -509,11 +507,7 @@ int main(int argc, char **argv)
 			o.json = 1;
 			break;
 		case 'w':
-			rc = units_parse_duration(optarg, NS_PER_SEC, &o.watch_ns);
-			if (rc < 0 || o.watch_ns == 0 || o.watch_ns > WATCH_MAX_NS) {
-				msg_warn("invalid watch interval: '%s' (seconds, 0 < s <= 86400)", optarg);
-				usage_hint();
-			}
+			o.watch_ns = optval_or_die(OPTVAL_SECONDS, "--watch", optarg, 1, WATCH_MAX_NS);
 			break;
 		case 'h':
 			usage();

@@ -25,6 +25,7 @@
 #include "irqstat.h"
 #include "json.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "softnet.h"
@@ -91,12 +92,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -V, --version            display version\n", out);
 	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
 	exit(TK_EXIT_OK);
-}
-
-static void bad_arg(const char *opt, const char *arg)
-{
-	msg_warn("invalid %s argument '%s'", opt, arg);
-	usage_hint();
 }
 
 /* ---- samples -------------------------------------------------------- */
@@ -553,6 +548,35 @@ static struct prom_registry *window_metrics(const struct ctl *ctl)
 	return p;
 }
 
+/* ---- the tuner's callbacks ------------------------------------------ */
+
+static int show_cb(void *ctl)
+{
+	return show(ctl);
+}
+
+static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
+{
+	struct ctl *ctl = p;
+	ctl->applying = cmd == TUNER_APPLY;
+	if (ctl->rule == RULE_CPUS)
+		rule_cpus(ctl, recs, quiet);
+	else
+		rule_drops(ctl, recs, quiet);
+}
+
+/* when one CPU takes every interrupt: advice on stderr, stdout stays sysctl lines */
+static void advise_cb(void *ctl, const struct tuner_recs *recs)
+{
+	(void)recs;
+	show_spread(ctl, NULL, 0, 1);
+}
+
+static struct prom_registry *metrics_cb(void *ctl)
+{
+	return window_metrics(ctl);
+}
+
 /* ---- main ----------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -571,15 +595,14 @@ int main(int argc, char **argv)
 	struct ctl ctl = { .interval_ms = 2000, .max_backlog = DEFAULT_MAX_BACKLOG,
 			   .max_budget = DEFAULT_MAX_BUDGET };
 	uint64_t v;
-	int c, rc;
+	int c;
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
 	while ((c = getopt_long(argc, argv, "i:R:ejnqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (units_parse_duration(optarg, 1000000000ULL, &v) < 0 || v > 3600000000000ULL)
-				bad_arg("--interval", optarg);
+			v = optval_or_die(OPTVAL_SECONDS, "--interval", optarg, 0, 3600000000000ULL);
 			ctl.interval_ms = v / 1000000;
 			if (v && !ctl.interval_ms)
 				ctl.interval_ms = 1;
@@ -590,17 +613,14 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "cpus"))
 				ctl.rule = RULE_CPUS;
 			else
-				bad_arg("--rule", optarg);
+				usage_error("--rule", optarg, NULL);
 			break;
 		case OPT_MAX_BACKLOG:
-			if (units_parse_size(optarg, &ctl.max_backlog) < 0 || !ctl.max_backlog ||
-			    ctl.max_backlog > INT_MAX)
-				bad_arg("--max-backlog", optarg);
+			/* counts of packets, not sizes */
+			ctl.max_backlog = optval_or_die(OPTVAL_COUNT, "--max-backlog", optarg, 1, INT_MAX);
 			break;
 		case OPT_MAX_BUDGET:
-			if (units_parse_size(optarg, &ctl.max_budget) < 0 || !ctl.max_budget ||
-			    ctl.max_budget > INT_MAX)
-				bad_arg("--max-budget", optarg);
+			ctl.max_budget = optval_or_die(OPTVAL_COUNT, "--max-budget", optarg, 1, INT_MAX);
 			break;
 		case 'h':
 			usage();
@@ -611,35 +631,12 @@ int main(int argc, char **argv)
 				usage_hint();
 		}
 	}
-	enum tuner_command cmd = tuner_command(argc, argv, optind, NULL, &ctl.common);
-	int is_rec = cmd == TUNER_RECOMMEND, is_check = cmd == TUNER_CHECK;
-	if (cmd == TUNER_SHOW)
-		return show(&ctl);
-
-	struct tuner_recs recs = { 0 };
-	/* a check is silent when all is well: its findings are the drift lines */
-	int quiet = msg_verbosity < 0 || is_check;
-	ctl.applying = cmd == TUNER_APPLY;
-	if (ctl.rule == RULE_CPUS)
-		rule_cpus(&ctl, &recs, quiet);
-	else
-		rule_drops(&ctl, &recs, quiet);
-	tuner_drop_absent(&recs, quiet);
-	if (ctl.common.explain)
-		tuner_explain(&recs, stderr);
-	if (is_rec) {
-		tuner_print(&recs, stdout);
-		if (!quiet && recs.n)
-			show_spread(&ctl, NULL, 0, 1);
-		rc = TK_EXIT_OK;
-	} else if (is_check) {
-		struct prom_registry *extra = ctl.common.prom ? window_metrics(&ctl) : NULL;
-		rc = tuner_check_status(&recs, &ctl.common, extra);
-		prom_free(extra);
-	} else {
-		struct txn_opts opts = { .dry_run = ctl.common.dry_run, .note = "nettune-queues apply" };
-		rc = tuner_apply(&recs, &opts, msg_verbosity < 0, ctl.common.json);
-	}
-	tuner_free(&recs);
-	return rc;
+	static const struct tuner_ops ops = {
+		.name = "nettune-queues",
+		.show = show_cb,
+		.recommend = recommend_cb,
+		.advise = advise_cb,
+		.check_metrics = metrics_cb,
+	};
+	return tuner_run(&ops, &ctl, &ctl.common, tuner_command(argc, argv, optind, NULL, &ctl.common));
 }

@@ -38,7 +38,7 @@ probe() {
 			"$(ip netns exec "fleet-h$i" cat /proc/sys/net/ipv4/tcp_rmem | tr '\t' _)" \
 			"$(on_host "$i" sh -c 'command -v nettune || echo none')" \
 			"$(on_host "$i" sh -c 'test -e /etc/sysctl.d/90-tunekit.conf && echo yes || echo no')" \
-			"$(on_host "$i" sh -c 'find /var/lib/tunekit/snapshots -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l')" \
+			"$(on_host "$i" sh -c 'find /var/lib/tunekit/snapshots -mindepth 1 -maxdepth 1 -name "[0-9]*" 2>/dev/null | wc -l')" \
 			"$(on_host "$i" sh -c 'ls -d /tmp/tunekit-pkg.* 2>/dev/null | wc -l')"
 	done
 }

@@ -47,18 +47,62 @@ host_hash() {
 		xargs -0 cat) | sha256sum
 }
 
-# forge ID: what an attacker does after editing a snapshot: regenerate MANIFEST
-# (and meta's key count) so every checksum is valid again
+# forge ID: what an attacker does after editing a snapshot (one file, format 2):
+# put appended entries where they belong, fix the key count and write the
+# sha256= trailer again so every checksum is valid
 forge() {
-	local dir
-	dir="$(STORE)/$1"
-	sed -i "s/^keys=.*/keys=$(grep -c . "$dir/sysctl.conf")/" "$dir/meta"
-	(cd "$dir" && find . -type f ! -name MANIFEST | sed 's|^\./||' | LC_ALL=C sort |
-		xargs sha256sum > MANIFEST)
+	python3 - "$(STORE)/$1" "$(STORE)/blobs" <<'PY'
+import hashlib, re, sys
+path, blobs = sys.argv[1], sys.argv[2]
+lines = [l for l in open(path).read().splitlines() if not l.startswith("sha256=")]
+k = lines.index("[keys]")
+head, keys = lines[:k], []
+for l in lines[k + 1:]:
+    (head if re.match(r"(file|symlink|absent) |drop=", l) else keys).append(l)
+def kv(ls):
+    d = {}
+    for l in ls:
+        if "=" in l and not l.startswith("#"):
+            a, b = l.split("=", 1)
+            d[a.strip()] = b.strip()
+    return d
+base = [l[5:] for l in head if l.startswith("base=")][0]
+allk = kv(open(blobs + "/" + base).read().splitlines())
+allk.update(kv(keys))
+for l in head:
+    if l.startswith("drop="):
+        allk.pop(l[5:], None)
+head = [("keys=%d" % len(allk)) if l.startswith("keys=") else l for l in head]
+body = "\n".join(head + ["[keys]"] + keys) + "\n"
+open(path, "w").write(body + "sha256=" + hashlib.sha256(body.encode()).hexdigest() + "\n")
+PY
 }
 
-# as_nobody CMD...: run CMD as nobody with the test's seams
-as_nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env TUNEKIT_PROC="$TUNEKIT_PROC" TUNEKIT_ROOT="$TUNEKIT_ROOT" PATH="$PATH" "$@"
+# put_blob < DATA: store DATA as a content blob (0600) and print its name
+put_blob() {
+	local tmp h
+	tmp=$(mktemp "$(STORE)/.blob.XXXXXX")
+	cat >"$tmp"
+	h=$(sha256sum <"$tmp" | cut -d' ' -f1)
+	chmod 0600 "$tmp"
+	mv "$tmp" "$(STORE)/blobs/$h"
+	echo "$h"
+}
+
+# content_of ID PATH: the recorded content of the managed file PATH in
+# snapshot ID (inline "b64:..." or a blob)
+content_of() {
+	local ref
+	ref=$(sed -n "s|^file \([^ ]*\) [0-7]* $2\$|\1|p" "$(STORE)/$1")
+	case $ref in
+	b64:*) printf '%s' "${ref#b64:}" | base64 -d ;;
+	*) cat "$(STORE)/blobs/$ref" ;;
+	esac
+}
+
+# set_content ID PATH < DATA: record DATA inline as the content of PATH
+set_content() {
+	local enc
+	enc=$(base64 -w0)
+	sed -i "s|^file [^ ]* \([0-7]*\) $2\$|file b64:$enc \1 $2|" "$(STORE)/$1"
 }

@@ -309,7 +309,9 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_line --index 0 --regexp "^$id1  .*  +5  first one\$"
 	assert_line --index 1 --regexp "^$id2  .*second\$"
 	run nettune-backup list --json
-	python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["snapshots"]; assert [x["note"] for x in s]==["first one","second"], s; assert all(x["valid"] and x["keys"]==5 for x in s)' <<<"$output"
+	python3 -c 'import json,sys; d=json.load(sys.stdin); s=d["snapshots"]; assert [x["note"] for x in s]==["first one","second"], s; assert all(x["valid"] is None and x["keys"]==5 for x in s)' <<<"$output"
+	run nettune-backup list --json --verify
+	python3 -c 'import json,sys; s=json.load(sys.stdin)["snapshots"]; assert all(x["valid"] is True for x in s), s' <<<"$output"
 }
 
 @test "save: snapshots only writable world-readable net keys, plus managed files" {
@@ -391,13 +393,17 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 @test "restore: a snapshot whose checksum fails is refused, exit 1, nothing changed" {
 	id=$(nettune-backup save)
 	nettune-backup -q apply - <<<'net.core.somaxconn = 1024'
-	sed -i 's/somaxconn = 4096/somaxconn = 1/' "$TUNEKIT_ROOT/var/lib/tunekit/snapshots/$id/sysctl.conf"
+	base=$(sed -n 's/^base=//p' "$(STORE)/$id")
+	sed -i 's/somaxconn = 4096/somaxconn = 1/' "$(STORE)/blobs/$base"
 	before=$(tree_hash)
 	run nettune-backup restore "$id"
 	assert_failure 1
 	assert_output --partial "$id: snapshot is corrupt"
+	assert_output --partial "blobs/$base checksum mismatch"
 	[ "$(tree_hash)" = "$before" ]
 	run nettune-backup list
+	refute_output --partial "[CORRUPT]" # list reads the index only
+	run nettune-backup list --verify
 	assert_line --partial "[CORRUPT]"
 }
 
@@ -456,15 +462,17 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_output ""
 }
 
-@test "prune: keeps the newest N, never the newest; --keep 0 is refused" {
+@test "prune: keeps the newest N and the oldest (pristine); --keep 0 is refused" {
 	for i in 1 2 3 4; do nettune-backup -q save -m "s$i" >/dev/null; sleep 1; done
+	oldest=$(nettune-backup list | head -1 | cut -d' ' -f1)
 	newest=$(nettune-backup list | tail -1 | cut -d' ' -f1)
 	run nettune-backup prune --keep 1
 	assert_success
-	[ "${#lines[@]}" -eq 3 ]
+	[ "${#lines[@]}" -eq 2 ]
 	run nettune-backup list
-	assert_output --regexp "^$newest "
-	[ "${#lines[@]}" -eq 1 ]
+	assert_line --index 0 --regexp "^$oldest "
+	assert_line --index 1 --regexp "^$newest "
+	[ "${#lines[@]}" -eq 2 ]
 	run nettune-backup prune --keep 0
 	assert_failure 2
 }
@@ -506,6 +514,37 @@ bad_input() { # bad_input TEXT EXPECTED-MESSAGE-PART
 	assert_line "not persisted"
 }
 
+@test "prune: automatic after every change (keep in tunekit.conf); the pristine and the undo walk stay" {
+	mkdir -p "$TUNEKIT_ROOT/etc/tunekit"
+	echo 'keep = 2' >"$TUNEKIT_ROOT/etc/tunekit/tunekit.conf"
+	for i in 1 2 3 4 5 6; do nettune-backup -q apply - <<<"net.core.somaxconn = 100$i" >/dev/null; done
+	run nettune-backup list
+	[ "${#lines[@]}" -eq 3 ]
+	run grep -c '^1 ' "$(STORE)/index"
+	assert_output 1 # the pristine snapshot, taken before the first change
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1005 ]
+	nettune-backup -q restore >/dev/null
+	[ "$(key_value net.core.somaxconn)" = 1004 ]
+	run nettune-backup restore "$(head -1 <(nettune-backup list) | cut -d' ' -f1)"
+	assert_success
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
+	# no blob left that no snapshot refers to
+	for b in "$(STORE)"/blobs/*; do
+		grep -qr --exclude-dir=blobs "${b##*/}" "$(STORE)" || fail "unreferenced blob $b"
+	done
+}
+
+@test "prune: keep = 0 in tunekit.conf turns automatic pruning off; --keep-days 0 is refused" {
+	mkdir -p "$TUNEKIT_ROOT/etc/tunekit"
+	echo 'keep = 0' >"$TUNEKIT_ROOT/etc/tunekit/tunekit.conf"
+	for i in 1 2 3 4; do nettune-backup -q apply - <<<"net.core.somaxconn = 100$i" >/dev/null; done
+	run nettune-backup list
+	[ "${#lines[@]}" -eq 4 ]
+	run nettune-backup prune --keep-days 0
+	assert_failure 2
+}
+
 # --- safe as root: forged snapshots (valid MANIFEST, content by someone else) --
 
 # forged_setup: a change to undo, a persisted file, and a snapshot $id to forge
@@ -534,58 +573,58 @@ refused_whole() {
 
 @test "forged: a file outside the managed set (/usr/local/bin) is refused whole" {
 	forged_setup
-	printf '#!/bin/sh\nid\n' > "$S/files/9"
-	echo "file files/9 0755 /usr/local/bin/tunekit-evil" >> "$S/files.list"
+	h=$(printf '#!/bin/sh\nid\n' | put_blob)
+	echo "file $h 0755 /usr/local/bin/tunekit-evil" >> "$S"
 	refused_whole /usr/local/bin/tunekit-evil "not a file tunekit manages"
 	assert_file_not_exists "$TUNEKIT_ROOT/usr/local/bin/tunekit-evil"
 }
 
 @test "forged: a ../ path that leaves the managed set is refused whole" {
 	forged_setup
-	printf 'x\n' > "$S/files/9"
-	echo "file files/9 0644 /etc/sysctl.d/../../usr/local/bin/x" >> "$S/files.list"
+	h=$(printf 'x\n' | put_blob)
+	echo "file $h 0644 /etc/sysctl.d/../../usr/local/bin/x" >> "$S"
 	refused_whole /etc/sysctl.d/../../usr/local/bin/x "not a file tunekit manages"
 }
 
 @test "forged: a set-uid mode (4755) on a managed file is refused whole" {
 	forged_setup
-	sed -i 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 4755 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
-	grep -q ' 4755 ' "$S/files.list"
+	sed -i 's|^file \([^ ]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 4755 /etc/sysctl.d/90-tunekit.conf|' "$S"
+	grep -q ' 4755 ' "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "set-uid, set-gid or sticky"
 }
 
 @test "forged: a group/world-writable mode (0666) on a managed file is refused whole" {
 	forged_setup
-	sed -i 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 0666 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
+	sed -i 's|^file \([^ ]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|file \1 0666 /etc/sysctl.d/90-tunekit.conf|' "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "group or others write"
 }
 
 @test "forged: the private sysctl file above 0600 is refused whole" {
 	forged_setup
-	printf 'net.ipv4.tcp_fastopen_key = 1-2-3-4\n' > "$S/files/9"
-	sed -i 's|^absent - /etc/sysctl.d/90-tunekit-private.conf$|file files/9 0644 /etc/sysctl.d/90-tunekit-private.conf|' "$S/files.list"
-	grep -q 'files/9 0644' "$S/files.list"
+	h=$(printf 'net.ipv4.tcp_fastopen_key = 1-2-3-4\n' | put_blob)
+	sed -i "s|^absent - /etc/sysctl.d/90-tunekit-private.conf\$|file $h 0644 /etc/sysctl.d/90-tunekit-private.conf|" "$S"
+	grep -q "$h 0644" "$S"
 	refused_whole /etc/sysctl.d/90-tunekit-private.conf "above 0600"
 }
 
 @test "forged: a symlink in place of the persisted sysctl file is refused whole" {
 	forged_setup
-	printf '/tmp/evil.conf' > "$S/files/9"
-	sed -i 's|^file files/[0-9]* [0-7]* /etc/sysctl.d/90-tunekit.conf$|symlink files/9 /etc/sysctl.d/90-tunekit.conf|' "$S/files.list"
+	h=$(printf '/tmp/evil.conf' | put_blob)
+	sed -i "s|^file [^ ]* [0-7]* /etc/sysctl.d/90-tunekit.conf\$|symlink $h /etc/sysctl.d/90-tunekit.conf|" "$S"
 	refused_whole /etc/sysctl.d/90-tunekit.conf "symbolic link is not allowed"
 }
 
 @test "forged: unlinking an unmanaged file (absent /etc/passwd) is refused whole" {
 	echo "root:x:0:0::/root:/bin/sh" > "$TUNEKIT_ROOT/etc/passwd"
 	forged_setup
-	echo "absent - /etc/passwd" >> "$S/files.list"
+	echo "absent - /etc/passwd" >> "$S"
 	refused_whole /etc/passwd "not a file tunekit manages"
 	assert_file_exists "$TUNEKIT_ROOT/etc/passwd"
 }
 
 @test "forged: kernel.core_pattern in a snapshot is refused whole (apply's prefix policy)" {
 	forged_setup
-	echo 'kernel.core_pattern = |/tmp/evil %p' >> "$S/sysctl.conf"
+	echo 'kernel.core_pattern = |/tmp/evil %p' >> "$S"
 	refused_whole kernel.core_pattern "outside the allowed prefixes"
 	[ "$(key_value kernel.core_pattern)" = core ]
 }
@@ -593,12 +632,12 @@ refused_whole() {
 @test "forged: other prefixes (vm., fs.) are refused whole; --allow-prefix admits them as apply does" {
 	forged_setup
 	for line in 'vm.swappiness = 1' 'fs.protected_regular = 0'; do
-		cp "$S/sysctl.conf" "$T/keys.orig"
-		echo "$line" >> "$S/sysctl.conf"
+		cp "$S" "$T/keys.orig"
+		echo "$line" >> "$S"
 		refused_whole "${line%% *}" "outside the allowed prefixes"
-		cp "$T/keys.orig" "$S/sysctl.conf"
+		cp "$T/keys.orig" "$S"
 	done
-	echo 'vm.swappiness = 1' >> "$S/sysctl.conf"
+	echo 'vm.swappiness = 1' >> "$S"
 	forge "$id"
 	run nettune-backup restore --allow-prefix vm "$id"
 	assert_success
@@ -608,14 +647,15 @@ refused_whole() {
 
 @test "forged: kernel.core_pattern inside the snapshot's persisted sysctl file is refused whole" {
 	forged_setup
-	f=$(sed -n 's|^file \(files/[0-9]*\) [0-7]* /etc/sysctl.d/90-tunekit.conf$|\1|p' "$S/files.list")
-	echo 'kernel.core_pattern = |/tmp/evil %p' >> "$S/$f"
+	{ content_of "$id" /etc/sysctl.d/90-tunekit.conf; echo 'kernel.core_pattern = |/tmp/evil %p'; } >"$T/evil"
+	grep -q '^kernel.core_pattern' "$T/evil"
+	set_content "$id" /etc/sysctl.d/90-tunekit.conf <"$T/evil"
 	refused_whole "kernel.core_pattern: key outside the allowed prefixes" /etc/sysctl.d/90-tunekit.conf
 }
 
 # --- safe as root: who owns the store ----------------------------------------
 
-@test "untrusted: a snapshot directory owned by nobody is refused (exit 2)" {
+@test "untrusted: a snapshot owned by nobody is refused (exit 2)" {
 	forged_setup
 	chown 65534 "$S"
 	before=$(host_hash)
@@ -625,19 +665,20 @@ refused_whole() {
 	[ "$(host_hash)" = "$before" ]
 }
 
-@test "untrusted: a snapshot member owned by nobody is refused (exit 2)" {
+@test "untrusted: a content blob owned by nobody is refused (exit 2)" {
 	forged_setup
-	chown 65534 "$S/sysctl.conf"
+	B="$(STORE)/blobs/$(sed -n 's/^base=//p' "$S")"
+	chown 65534 "$B"
 	before=$(host_hash)
 	run nettune-backup restore "$id"
 	assert_failure 2
-	assert_output --partial "$S/sysctl.conf is not owned by root"
+	assert_output --partial "$B is not owned by root"
 	[ "$(host_hash)" = "$before" ]
 }
 
-@test "untrusted: a group- or world-writable snapshot or member is refused (exit 2)" {
+@test "untrusted: a group- or world-writable snapshot, blob or blob directory is refused (exit 2)" {
 	forged_setup
-	for p in "$S" "$S/files.list" "$S/MANIFEST"; do
+	for p in "$S" "$(STORE)/blobs/$(sed -n 's/^base=//p' "$S")" "$(STORE)/blobs"; do
 		for m in g+w o+w; do
 			chmod "$m" "$p"
 			before=$(host_hash)
@@ -838,21 +879,34 @@ refused_whole() {
 	run grep -v '^#' "$idx"
 	assert_line --index 0 --regexp "^1 $a [0-9]+ 5 first\$"
 	assert_line --index 1 --regexp "^2 $b [0-9]+ 5 second note\$"
+	c=$(nettune-backup save -m third)
 	nettune-backup -q prune --keep 1 >/dev/null
 	run grep -v '^#' "$idx"
-	assert_output --regexp "^2 $b "
+	assert_line --index 0 --regexp "^1 $a "
+	assert_line --index 1 --regexp "^3 $c "
+	[ "${#lines[@]}" -eq 2 ]
 }
 
-@test "order: an older store without an index is indexed once from its snapshots (by ID)" {
-	a=$(nettune-backup save -m one)
-	sleep 1
-	b=$(nettune-backup save -m two)
-	# what an older tunekit left: no index, no seq, 0755/0644
-	rm "$(STORE)/index"
-	sed -i '/^seq=/d' "$(STORE)/$a/meta" "$(STORE)/$b/meta"
-	for s in "$a" "$b"; do id=$s; forge "$s"; done
-	chmod -R go+rX "$(STORE)"
-	run nettune-backup list
+# v1_snapshot ID NOTE: a snapshot as an older tunekit wrote it: a directory,
+# no seq, no index, 0755/0644
+v1_snapshot() {
+	local d
+	d="$(STORE)/$1"
+	mkdir -p "$d/files"
+	printf 'net.core.somaxconn = 4096\n' >"$d/sysctl.conf"
+	: >"$d/files.list"
+	printf 'id=%s\ntime=%s\nnote=%s\nkeys=1\n' "$1" "$(date +%s)" "$2" >"$d/meta"
+	(cd "$d" && sha256sum meta sysctl.conf files.list >MANIFEST)
+	chmod -R go+rX,go-w "$d"
+}
+
+@test "order: an older store (directories, no index) is indexed once by ID and stays restorable" {
+	mkdir -p "$(STORE)"
+	chmod 0755 "$(STORE)"
+	a=20200101-000000-001 b=20200101-000001-001
+	v1_snapshot "$b" two
+	v1_snapshot "$a" one
+	run nettune-backup list --verify
 	assert_success
 	assert_line --index 0 --partial "$a"
 	assert_line --index 1 --partial "$b"
@@ -863,4 +917,8 @@ refused_whole() {
 	c=$(nettune-backup save -m three)
 	run grep -c "^3 $c " "$(STORE)/index"
 	assert_output 1
+	echo 77 >"$TUNEKIT_PROC/sys/net/core/somaxconn"
+	run nettune-backup restore "$a"
+	assert_success
+	[ "$(key_value net.core.somaxconn)" = 4096 ]
 }

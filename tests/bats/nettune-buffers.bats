@@ -76,6 +76,13 @@ net.ipv4.tcp_wmem = 4096 16384 8388608"
 	run --separate-stderr nettune-buffers recommend --rate 18446744073709551615 --rtt 1h
 	assert_failure 2
 	[[ "$stderr" == *"rate x rtt is too large"* ]]
+	# a count is not a byte size: 1k flows is refused, not read as 1024
+	run --separate-stderr nettune-buffers recommend --rate 1gbit --rtt 20ms --flows 1k
+	assert_failure 2
+	assert_output ""
+	[[ "$stderr" == *"invalid --flows argument '1k': not a whole number"* ]]
+	run --separate-stderr nettune-buffers recommend --rate 1gbit --rtt 20ms --threshold 1k
+	assert_failure 2
 }
 
 @test "buffers recommend --explain: reasons on stderr, stdout unchanged" {

@@ -157,7 +157,7 @@ net.ipv4.tcp_window_scaling = 1"
 		ls /var/lib/tunekit/snapshots 2>/dev/null | wc -l'
 	assert_line "dry=2"
 	assert_line "rc=2"
-	# fq is not in this kernel (NOTES.md): the dry run asks the kernel too
+	# fq is not in this kernel (doc/platform-notes.md): the dry run asks the kernel too
 	assert_line "fq-dry=2"
 	assert_line qdisc-unchanged
 	assert_line 1
@@ -306,13 +306,13 @@ net.ipv4.tcp_window_scaling = 1"
 	run --separate-stderr in_sandbox_plain 'sandbox_veth tkc0 10.200.2.1/24 10.200.2.2/24
 		tc qdisc replace dev tkc0 root pfifo_fast
 		nettune-cc apply -q --qdisc pfifo >/dev/null || echo first-apply-failed
-		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -c "^[0-9]")"
 		nettune-cc apply -n --json --qdisc pfifo --qdisc-ifaces tkc0; echo "dry=$?"
 		nettune-cc apply --json --qdisc pfifo --qdisc-ifaces tkc0; echo "rc=$?"
-		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -c "^[0-9]")"
 		tc qdisc show dev tkc0 | cut -d" " -f2
 		nettune-cc apply --json --qdisc pfifo --qdisc-ifaces tkc0; echo "again=$?"
-		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -vc index)"
+		echo "snaps=$(ls /var/lib/tunekit/snapshots | grep -c "^[0-9]")"
 		# the step waits for the lock like every change: held elsewhere, it gives up
 		tc qdisc replace dev tkc0 root pfifo_fast
 		flock /run/tunekit/lock sleep 3 & sleep 0.5

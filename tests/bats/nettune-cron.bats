@@ -135,7 +135,7 @@ apply_all() {
 	assert_line 'tunekit_tuner_drift_keys{tool="nettune-queues"} 1'
 }
 
-# snapshots: the index lines and the snapshot directories
+# snapshots: the index lines and the store's entries (snapshot files, blobs)
 store_state() {
 	{ cat "$STORE/index" 2>/dev/null; ls "$STORE" 2>/dev/null; } | sha256sum
 }
@@ -169,7 +169,7 @@ store_state() {
 	before=$(store_state)
 	run --separate-stderr nettune-backup apply --json - <<<'net.core.somaxconn = 4096'
 	assert_success
-	assert_output '{"changed":1,"snapshot":"'"$(ls "$STORE" | grep -v index | sort | tail -1)"'","dry_run":false,"changes":[{"key":"file:/etc/sysctl.d/90-tunekit.conf","old":"file","new":"file"}]}'
+	assert_output '{"changed":1,"snapshot":"'"$(ls "$STORE" | grep '^[0-9]' | sort | tail -1)"'","dry_run":false,"changes":[{"key":"file:/etc/sysctl.d/90-tunekit.conf","old":"file","new":"file"}]}'
 	run --separate-stderr nettune-backup apply --json - <<<'net.core.somaxconn = 4096'
 	assert_output '{"changed":0,"snapshot":null,"dry_run":false,"changes":[]}'
 }

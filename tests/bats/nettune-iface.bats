@@ -45,7 +45,7 @@ in_iface_sandbox() {
 	for bad in 0 -1 abc 1x 100000; do
 		run "$NETTUNE_IFACE" --watch "$bad"
 		assert_failure 2
-		assert_output --partial "invalid watch interval: '$bad'"
+		assert_output --partial "invalid --watch argument '$bad'"
 	done
 }
 
@@ -207,6 +207,21 @@ in_iface_sandbox() {
 	done
 	# the pings went on through every interval: some traffic each way
 	awk -v t="$txsum" -v r="$rxsum" 'BEGIN { exit !(t > 0 && r > 0) }' || fail "no packets counted: tx $txsum rx $rxsum"
+}
+
+@test "nettune-iface -a: one netlink session, whatever the number of interfaces (3 sockets, 4 requests)" {
+	require_cmd strace
+	out=$BATS_TEST_TMPDIR/many.json
+	run in_iface_sandbox "for i in \$(seq 0 49); do echo \"link add tkm\$i type veth peer name tkn\$i\"; done | ip -batch -;
+		strace -f -c -o '$BATS_TEST_TMPDIR/strace' -e trace=socket,sendto,sendmsg \"\$NETTUNE_IFACE\" -a --json >'$out'"
+	assert_success
+	run awk '$NF == "socket" { print "socket", $4 } $NF == "sendto" { print "sendto", $4 }' "$BATS_TEST_TMPDIR/strace"
+	assert_line "socket 3"
+	assert_line "sendto 4"
+	# and speed came from the one dump: every veth at 10000, lo unknown
+	assert_equal "$(pyjson "$out" 'len(d["interfaces"])')" 102 # lo, tkv0 and 50 pairs
+	assert_equal "$(pyjson "$out" 'sorted(set(i["speed_mbps"] for i in d["interfaces"] if i["kind"] == "veth"))')" "[10000]"
+	assert_equal "$(pyjson "$out" 'iface("lo")["speed_mbps"]')" null
 }
 
 @test "nettune-iface --watch --json prints one object per interval, rates that add up to the counters" {

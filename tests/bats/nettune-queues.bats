@@ -19,6 +19,10 @@ setup() {
 	run nettune-queues --rule magic recommend
 	assert_failure 2
 	assert_output --partial "invalid --rule argument 'magic'"
+	# packet counts, not byte sizes
+	run nettune-queues recommend --max-backlog 2k
+	assert_failure 2
+	assert_output --partial "invalid --max-backlog argument '2k': not a whole number"
 	run nettune-queues frob
 	assert_failure 2
 	run nettune-queues --interval 5parsecs recommend

@@ -72,6 +72,24 @@ TAP_FN int is_u64(uint64_t got, uint64_t want, const char *fmt, ...)
 	return cond;
 }
 
+/*
+ * A check that cannot run here (a kernel feature, a file that is absent):
+ * reported as "ok N # SKIP why", which TAP harnesses count as skipped, not
+ * passed. Never use ok(1, ...) for that.
+ */
+__attribute__((__format__(__printf__, 1, 2)))
+TAP_FN void skip(const char *fmt, ...)
+{
+	va_list ap;
+	tap_n++;
+	printf("ok %d # SKIP ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 TAP_FN void diag(const char *s)
 {
 	printf("# %s\n", s);

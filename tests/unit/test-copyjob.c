@@ -314,11 +314,11 @@ static void test_buffers(void)
 	}
 	int e = thp_eligible(p);
 	if (e == -1)
-		ok(1, "no THPeligible in /proc/self/smaps: huge-page advice not checked");
+		skip("no THPeligible in /proc/self/smaps: huge-page advice not checked");
 	else if (strstr(mode, "[madvise]") || strstr(mode, "[always]"))
 		is_int(e, 1, "the large pool is advised onto transparent huge pages");
 	else
-		ok(1, "transparent huge pages are off here (%s): plain pages", mode[0] ? "never" : "absent");
+		skip("transparent huge pages are off here (%s): plain pages", mode[0] ? "never" : "absent");
 	free(p);
 	free(q);
 }
@@ -344,7 +344,7 @@ static void test_temp_names_and_sources(const char *dir)
 		ok(copy_fd_size_unreliable(fd), "sysfs sizes are not the contents");
 		close(fd);
 	} else {
-		ok(1, "no sysfs attribute to open here");
+		skip("no sysfs attribute to open here");
 	}
 	char *a = xasprintf("%s/plain", dir);
 	fd = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);

@@ -276,6 +276,26 @@ static void test_linkmodes(void)
 	mnl_attr_put_u16(nlh, ETHTOOL_A_LINKMODES_SPEED, 100);
 	is_int(nl_linkmodes_parse(nlh, &speed, &duplex), -EINVAL, "linkmodes: 2-byte speed rejected");
 
+	/* a dump reply names its device in the nested header */
+	int ifindex = 0;
+	nlh = new_genl(30, ETHTOOL_MSG_LINKMODES_GET_REPLY);
+	struct nlattr *hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_LINKMODES_HEADER);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_HEADER_DEV_INDEX, 42);
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, "tkv0");
+	mnl_attr_nest_end(nlh, hdr);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_LINKMODES_SPEED, 25000);
+	mnl_attr_put_u8(nlh, ETHTOOL_A_LINKMODES_DUPLEX, NL_DUPLEX_HALF);
+	is_int(nl_linkmodes_parse_dev(nlh, &ifindex, &speed, &duplex), 0, "linkmodes dump: parses");
+	ok(ifindex == 42 && speed == 25000 && duplex == NL_DUPLEX_HALF, "linkmodes dump: ifindex, speed, duplex");
+	nlh = new_genl(30, ETHTOOL_MSG_LINKMODES_GET_REPLY);
+	mnl_attr_put_u32(nlh, ETHTOOL_A_LINKMODES_SPEED, 25000);
+	is_int(nl_linkmodes_parse_dev(nlh, &ifindex, &speed, &duplex), -EINVAL, "linkmodes dump: no header rejected");
+	nlh = new_genl(30, ETHTOOL_MSG_LINKMODES_GET_REPLY);
+	hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_LINKMODES_HEADER);
+	mnl_attr_put_u16(nlh, ETHTOOL_A_HEADER_DEV_INDEX, 42);
+	mnl_attr_nest_end(nlh, hdr);
+	is_int(nl_linkmodes_parse_dev(nlh, &ifindex, &speed, &duplex), -EINVAL, "linkmodes dump: 2-byte ifindex rejected");
+
 	nlh = new_genl(GENL_ID_CTRL, CTRL_CMD_NEWFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "ethtool");
 	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x1c);
