@@ -26,7 +26,7 @@ IFACE_SETUP='wait_operstate() {
 };
 wait_lines() {
 	for i in $(seq 1200); do
-		[ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.05;
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0; sleep 0.05;
 	done; echo "$1: fewer than $2 lines" >&2; return 1;
 };
 sandbox_veth tkv0 $IFACE_V4/24 $IFACE_PEER_V4/24 $IFACE_MTU;
