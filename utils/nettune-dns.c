@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -1440,6 +1441,10 @@ int main(int argc, char **argv)
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
+	/* OpenSSL writes to a TLS peer with write(2): a peer that closes in the
+	 * middle is a failed probe with its reason, never a death by SIGPIPE
+	 * (plain sockets use MSG_NOSIGNAL; stdout's EPIPE is closestream's) */
+	signal(SIGPIPE, SIG_IGN);
 
 	while ((ch = getopt_long(argc, argv, "c:t:P:nqvhV", longopts, NULL)) != -1) {
 		switch (ch) {
