@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "json.h"
@@ -14,19 +15,15 @@ void json_init(struct json *j, FILE *out)
 	j->out = out;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid; at
+ * most n bytes are looked at (SIZE_MAX for a NUL-terminated string: a NUL
+ * ends the sequence as invalid before anything past it is read). */
+size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
+	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
+	if (!len || len > n)
 		return 0;
 	/* no overlong forms, no surrogates, nothing past U+10FFFF */
 	if (c == 0xe0)
@@ -39,10 +36,10 @@ static size_t utf8_len(const unsigned char *s)
 		hi = 0x8f;
 	if (s[1] < lo || s[1] > hi)
 		return 0;
-	for (size_t i = 2; i < n; i++)
+	for (size_t i = 2; i < len; i++)
 		if (s[i] < 0x80 || s[i] > 0xbf)
 			return 0;
-	return n;
+	return len;
 }
 
 void json_put_quoted(FILE *out, const char *str)
@@ -69,7 +66,7 @@ void json_put_quoted(FILE *out, const char *str)
 		} else if (c < 0x80) {
 			fputc(c, out);
 			s++;
-		} else if ((n = utf8_len(s)) != 0) {
+		} else if ((n = utf8_seq_len(s, SIZE_MAX)) != 0) {
 			fwrite(s, 1, n, out);
 			s += n;
 		} else {

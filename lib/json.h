@@ -36,4 +36,7 @@ void json_null(struct json *j, const char *key);
 /* Write s as a quoted, escaped JSON string literal. */
 void json_put_quoted(FILE *out, const char *s);
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
 #endif

@@ -261,30 +261,6 @@ static void walk(const struct jv *v, struct path *here, struct table *t, int aft
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	if (!len || len > n)
-		return 0;
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* A name being built for display, at most NAME_SHOWN_MAX bytes and "...". */
 struct shown {
 	char text[NAME_SHOWN_MAX + 4];
@@ -309,7 +285,7 @@ static void show(struct shown *o, const char *str, int raw)
 		const char *out = esc;
 		size_t len = 1, used = 1;
 		if (c >= 0x80) {
-			used = utf8_len(s + i, n - i);
+			used = utf8_seq_len(s + i, n - i);
 			if (used == 2 && c == 0xc2 && s[i + 1] < 0xa0) {
 				if (raw)
 					out = "\xef\xbf\xbd", len = 3;
