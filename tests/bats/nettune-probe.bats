@@ -494,7 +494,7 @@ PY
 
 # ---- parallel targets and metrics ----------------------------------------
 
-@test "probe: 20 targets behind a 100 ms round trip run in parallel (< half the serial floor); output in the order given" {
+@test "probe: 20 targets behind a 100 ms round trip take < 2x one target; output in the order given" {
 	require_sandbox
 	require_probe_fixtures
 	run in_probe_sandbox "probe_delay_line 50; probe_httpd 10.200.9.2 8080 0 probe-peer;
@@ -511,11 +511,10 @@ PY
 	serial3=$(printf '%s\n' "$output" | sed -n 's/^serial3=//p')
 	# 3 probes of >= 100 ms each
 	[ "$one" -ge 300 ]
-	# one after another, 20 targets x 3 probes would take >= 6000 ms; in
-	# parallel they take about one target's time. Less than half the serial
-	# floor proves the parallelism with a margin no load reaches (the ratio
-	# to one target is measured in bench/probe-accuracy, not here).
-	[ "$twenty" -lt 3000 ] || fail "20 targets took ${twenty} ms, one took ${one} ms"
+	# one after another, 20 targets x 3 probes would take >= 6000 ms. The
+	# bound the issue states is < 2x one target; bench/probe-accuracy measures
+	# the ratio: 1.05x idle, at most 1.16x under stress-ng, far from 2x.
+	[ "$twenty" -lt $((2 * one)) ] || fail "20 targets took ${twenty} ms, one took ${one} ms"
 	# -P 1 is one target after another: 3 targets x 1 probe >= 3 round trips
 	[ "$serial3" -ge 300 ]
 	run cut -d, -f1,5 "$OUT"
