@@ -494,6 +494,20 @@ static int dot_open(struct dot_conn *c, const struct dns_server *srv, const stru
 	return tlsprobe_handshake(o->tls, c->fd, name, deadline, &c->tc, why, whylen);
 }
 
+/*
+ * ACK what arrives at once. Our query leaves right after the handshake, so
+ * the kernel takes the connection as interactive and delays its ACKs (40 ms
+ * at least); a TLS 1.3 server sends its session tickets then the answer, and
+ * a server that writes with Nagle (unbound) holds the answer until the
+ * ticket is acknowledged: the first query paid the delayed ACK on top of its
+ * round trips. TCP_QUICKACK is not sticky: set after each write.
+ */
+static void dot_quickack(struct dot_conn *c)
+{
+	int one = 1;
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
 /* Read exactly len bytes. 0 or -errno (-ECONNRESET at the end of the stream). */
 static int dot_read_full(struct dot_conn *c, uint8_t *buf, size_t len, uint64_t deadline)
 {
@@ -533,6 +547,7 @@ static void dot_query(struct dot_conn *c, struct dns_query *q, const struct dns_
 	query[1] = (uint8_t)qlen;
 	if ((rc = tlsprobe_write(c->tc, query, qlen + 2, deadline)))
 		goto fail;
+	dot_quickack(c);
 	for (;;) {
 		uint8_t lenb[2];
 		if ((rc = dot_read_full(c, lenb, 2, deadline)))
