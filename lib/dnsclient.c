@@ -17,6 +17,7 @@
 
 #include "dnsclient.h"
 #include "dnswire.h"
+#include "monoclock.h"
 #include "tlsprobe.h"
 #include "xalloc.h"
 
@@ -201,10 +202,11 @@ static int random_id(uint16_t *id)
 	return 0;
 }
 
-static uint64_t now_ns(clockid_t clk)
+/* SO_TIMESTAMPNS stamps are CLOCK_REALTIME: the send time on that clock too */
+static uint64_t realtime_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(clk, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -268,7 +270,7 @@ static int udp_send(struct slot *s, const struct dns_client_opts *o)
 	(void)setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (connect(s->fd, (const struct sockaddr *)&srv->addr, srv->addrlen) < 0)
 		return -errno;
-	uint64_t mono = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME);
+	uint64_t mono = mono_ns(), real = realtime_ns();
 	if (!s->t0_mono) {
 		s->t0_mono = mono;
 		s->t0_real = real;
@@ -296,7 +298,7 @@ static int tcp_start(struct slot *s, const struct dns_client_opts *o)
 	s->fd = socket(srv->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return -errno;
-	s->deadline = now_ns(CLOCK_MONOTONIC) + o->timeout_ns;
+	s->deadline = mono_ns() + o->timeout_ns;
 	if (connect(s->fd, (const struct sockaddr *)&srv->addr, srv->addrlen) < 0) {
 		if (errno != EINPROGRESS)
 			return -errno;
@@ -367,7 +369,7 @@ static int udp_readable(struct slot *s, uint8_t *buf, const struct dns_client_op
 				continue;
 			return -errno;	/* ECONNREFUSED: ICMP port unreachable */
 		}
-		uint64_t mono = now_ns(CLOCK_MONOTONIC), rtt = mono - s->t0_mono;
+		uint64_t mono = mono_ns(), rtt = mono - s->t0_mono;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 				struct timespec ts;
@@ -424,7 +426,7 @@ static int tcp_ready(struct slot *s, short revents, const struct dns_client_opts
 				s->tcp_done += (size_t)r;
 				continue;
 			}
-			uint64_t rtt = now_ns(CLOCK_MONOTONIC) - s->t0_mono;
+			uint64_t rtt = mono_ns() - s->t0_mono;
 			int rc = handle_reply(s, s->tcp_buf + 2, need - 2, rtt, o);
 			if (rc != 0 || s->state != SLOT_TCP_READ)
 				return rc;
@@ -470,7 +472,7 @@ static int dot_open(struct dot_conn *c, const struct dns_server *srv, const stru
 		if (errno != EINPROGRESS)
 			return -errno;
 		for (;;) {
-			uint64_t now = now_ns(CLOCK_MONOTONIC);
+			uint64_t now = mono_ns();
 			if (now >= deadline)
 				return -ETIMEDOUT;
 			struct pollfd p = { .fd = c->fd, .events = POLLOUT };
@@ -490,6 +492,20 @@ static int dot_open(struct dot_conn *c, const struct dns_server *srv, const stru
 	}
 	const char *name = srv->tls_name[0] ? srv->tls_name : dns_server_addr(srv, addr, sizeof(addr));
 	return tlsprobe_handshake(o->tls, c->fd, name, deadline, &c->tc, why, whylen);
+}
+
+/*
+ * ACK what arrives at once. Our query leaves right after the handshake, so
+ * the kernel takes the connection as interactive and delays its ACKs (40 ms
+ * at least); a TLS 1.3 server sends its session tickets then the answer, and
+ * a server that writes with Nagle (unbound) holds the answer until the
+ * ticket is acknowledged: the first query paid the delayed ACK on top of its
+ * round trips. TCP_QUICKACK is not sticky: set after each write.
+ */
+static void dot_quickack(struct dot_conn *c)
+{
+	int one = 1;
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 /* Read exactly len bytes. 0 or -errno (-ECONNRESET at the end of the stream). */
@@ -512,7 +528,7 @@ static void dot_query(struct dot_conn *c, struct dns_query *q, const struct dns_
 	uint8_t query[DNS_QUERY_MAX + 2];
 	size_t qlen;
 	uint16_t id;
-	uint64_t t0 = now_ns(CLOCK_MONOTONIC), deadline = t0 + o->timeout_ns;
+	uint64_t t0 = mono_ns(), deadline = t0 + o->timeout_ns;
 	int rc;
 
 	if (c->tc && o->dot_reuse && c->used >= o->dot_reuse)
@@ -531,6 +547,7 @@ static void dot_query(struct dot_conn *c, struct dns_query *q, const struct dns_
 	query[1] = (uint8_t)qlen;
 	if ((rc = tlsprobe_write(c->tc, query, qlen + 2, deadline)))
 		goto fail;
+	dot_quickack(c);
 	for (;;) {
 		uint8_t lenb[2];
 		if ((rc = dot_read_full(c, lenb, 2, deadline)))
@@ -538,7 +555,7 @@ static void dot_query(struct dot_conn *c, struct dns_query *q, const struct dns_
 		size_t mlen = (size_t)(lenb[0] << 8 | lenb[1]);
 		if ((rc = dot_read_full(c, buf, mlen, deadline)))
 			goto fail;
-		uint64_t rtt = now_ns(CLOCK_MONOTONIC) - t0;
+		uint64_t rtt = mono_ns() - t0;
 		struct dns_msg m;
 		if (dns_reply_match(query + 2, qlen, buf, mlen) != DNS_MATCH_OK) {
 			q->mismatched++;
@@ -623,7 +640,7 @@ int dns_client_run(struct dns_query *queries, size_t n, const struct dns_client_
 			}
 		}
 		/* wait for the first event or deadline */
-		uint64_t now = now_ns(CLOCK_MONOTONIC), first = UINT64_MAX;
+		uint64_t now = mono_ns(), first = UINT64_MAX;
 		unsigned np = 0;
 		for (unsigned i = 0; i < par; i++) {
 			struct slot *s = &slots[i];
@@ -658,7 +675,7 @@ int dns_client_run(struct dns_query *queries, size_t n, const struct dns_client_
 				done++;
 			}
 		}
-		now = now_ns(CLOCK_MONOTONIC);
+		now = mono_ns();
 		for (unsigned i = 0; i < par; i++) {
 			struct slot *s = &slots[i];
 			if (s->state != SLOT_FREE && now >= s->deadline) {

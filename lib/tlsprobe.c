@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "monoclock.h"
 #include "tlsprobe.h"
 
 struct tlsprobe_ctx {
@@ -25,17 +25,10 @@ struct tlsprobe_conn {
 	int fd;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
 	for (;;) {
-		uint64_t now = now_ns();
+		uint64_t now = mono_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		uint64_t left_ms = (deadline - now + 999999) / 1000000;

@@ -5,7 +5,7 @@
  * chain verified against the system store or a given CA file, and its name
  * (or IP address) checked, unless the caller asked for insecure. Every call
  * works on a non-blocking socket within a deadline (CLOCK_MONOTONIC, ns,
- * netprobe_now_ns()) and returns 0 or -errno; a failed handshake or
+ * mono_ns()) and returns 0 or -errno; a failed handshake or
  * verification is -ECONNABORTED with the reason in words.
  */
 #ifndef TUNEKIT_TLSPROBE_H
