@@ -27,6 +27,7 @@ setup() {
 		t1=\$(date +%s%N); nettune-probe -c 2 -i 0 --json --cacert \"\$big\" https://tls.probe.test:8443/ >'$OUT' || exit 1
 		t2=\$(date +%s%N); echo \$(( (t2 - t1 - (t1 - t0)) / 1000000 )) >'$OUT.load'"
 	assert_success
+	[ "$(cat "$OUT.load")" -ge 100 ] || skip "the 3000-certificate bundle loaded in $(cat "$OUT.load") ms: too fast to tell on this machine"
 	run python3 - "$OUT.small" "$OUT" "$(cat "$OUT.load")" <<'PY'
 import json, sys
 def rows(path):
@@ -35,7 +36,6 @@ small, big, load_ms = rows(sys.argv[1]), rows(sys.argv[2]), int(sys.argv[3])
 for r in (small, big):
     assert r["http_tls"]["received"] == 2 and r["http_total"]["http_status"] == 200, r
 # the bundle costs the run real time (once: the run's extra wall time) ...
-assert load_ms >= 100, "the bundle loaded in %d ms: too fast to tell" % load_ms
 # ... and no handshake carries it (loaded per probe, each would add all of it)
 extra = big["http_tls"]["median_ms"] - small["http_tls"]["median_ms"]
 assert extra < load_ms / 4, (extra, load_ms, small["http_tls"], big["http_tls"])
