@@ -713,7 +713,7 @@ static size_t collect_servers(struct resolver *rs, char **args, int nargs, const
 	for (int i = 0; i < nargs; i++) {
 		if (dns_server_parse(args[i], &s) < 0)
 			usage_errorf("invalid server '%s': want ADDRESS, ADDRESS:PORT, [IPV6]:PORT or "
-				  "tls://ADDRESS[:PORT][#NAME]", args[i]);
+				     "tls://ADDRESS[:PORT][#NAME]", args[i]);
 		if (add_server(rs, &nr, &s) < 0)
 			usage_errorf("too many servers (at most %d)", MAX_SERVERS);
 	}
@@ -1060,7 +1060,7 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 							       : APPLY_RESOLV_CONF;
 	if (mode == APPLY_NM && c->route_all)
 		usage_errorf("--route-all is for the systemd-resolved drop-in; %s is managed by NetworkManager",
-			  TK_RESOLV_CONF);
+			     TK_RESOLV_CONF);
 	if (mode == APPLY_RESOLV_CONF && resolvconf_owner_is_resolved(owner))
 		msg_die(TK_EXIT_FAILURE, "%s belongs to %s: use --resolved (or remove the link first)",
 			TK_RESOLV_CONF, resolvconf_owner_text(owner));
@@ -1075,15 +1075,15 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 	}
 	if (any_dot && mode == APPLY_NM)
 		usage_errorf("DNS over TLS: %s is managed by NetworkManager, whose global DNS (servers= in "
-			  "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
-			  "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
-			  "systemd-resolved); nothing changed", TK_RESOLV_CONF);
+			     "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
+			     "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
+			     "systemd-resolved); nothing changed", TK_RESOLV_CONF);
 	if (any_dot && mode == APPLY_RESOLV_CONF)
 		usage_errorf("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
-			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
+			     "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
 	if (any_dot && any_plain && explicit)
 		usage_errorf("a resolved drop-in sets DNSOverTLS= for all its servers: give only tls:// "
-			  "servers or only plain ones");
+			     "servers or only plain ones");
 	for (size_t i = 0; i < nr; i++) {
 		if (is_resolved_stub(&rs[i].srv) && explicit)
 			usage_errorf("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
@@ -1091,7 +1091,7 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 			usage_errorf("%s: resolv.conf cannot name a port other than 53", rs[i].label);
 		if (mode == APPLY_NM && dns_server_port(&rs[i].srv) != 53)
 			usage_errorf("%s: NetworkManager's global DNS cannot name a port other than 53",
-				  rs[i].label);
+				     rs[i].label);
 	}
 	if (explicit && nr > RESOLV_MAX_NS)
 		usage_errorf("at most %d servers", RESOLV_MAX_NS);
@@ -1496,7 +1496,7 @@ int main(int argc, char **argv)
 		usage_errorf("%s is for check", only_for);
 	if (c.cmd != CMD_APPLY && (c.apply_mode || c.route_all || c.dry_run || c.reload >= 0))
 		usage_errorf("--resolved, --resolv-conf, --route-all, --reload, --no-reload and "
-			  "--dry-run are for apply");
+			     "--dry-run are for apply");
 	if (c.route_all && c.apply_mode == APPLY_RESOLV_CONF)
 		usage_errorf("--route-all needs --resolved");
 	if (!c.count)

@@ -365,7 +365,7 @@ teardown() {
 		run "$t" -b 5000 a b
 		assert_failure 2
 		assert_output --partial "invalid --block-size argument '5000': a multiple of 4K, 4K-64M"
-		run "$t" --reflink sometimes a b
+		run "$t" --reflink=sometimes a b
 		assert_failure 2
 		assert_output --partial "invalid --reflink argument 'sometimes': expected auto, always or never"
 		run "$t" --bogus a b
