@@ -16,6 +16,7 @@
 #include "closestream.h"
 #include "copyjob.h"
 #include "msg.h"
+#include "optval.h"
 
 static const struct copy_engine *usage_engine;
 
@@ -189,24 +190,19 @@ int copy_main(int argc, char **argv, struct copy_engine *engine)
 				/* asked for by name: a failure to keep it is an error */
 				o.preserve_required |= bits;
 			} else {
-				msg_warn("invalid attribute list '%s' (mode, ownership, timestamps, "
-					 "links, xattr, all)", optarg);
-				usage_hint();
+				usage_error("--preserve", optarg, "expected mode, ownership, timestamps, links, "
+					    "xattr or all");
 			}
 			break;
 		case OPT_NO_PRESERVE:
-			if (copy_parse_preserve(optarg, &bits) < 0) {
-				msg_warn("invalid attribute list '%s' (mode, ownership, timestamps, "
-					 "links, xattr, all)", optarg);
-				usage_hint();
-			}
+			if (copy_parse_preserve(optarg, &bits) < 0)
+				usage_error("--no-preserve", optarg, "expected mode, ownership, timestamps, links, "
+					    "xattr or all");
 			no_preserve |= bits;
 			break;
 		case OPT_REFLINK:
-			if (copy_parse_reflink(optarg, &o.reflink) < 0) {
-				msg_warn("invalid --reflink '%s' (auto, always, never)", optarg);
-				usage_hint();
-			}
+			if (copy_parse_reflink(optarg, &o.reflink) < 0)
+				usage_error("--reflink", optarg, "expected auto, always or never");
 			break;
 		case 'f':
 			o.force = true;
@@ -218,16 +214,12 @@ int copy_main(int argc, char **argv, struct copy_engine *engine)
 			o.verbose = true;
 			break;
 		case 'q':
-			if (copy_parse_queue_depth(optarg, &o.queue_depth) < 0) {
-				msg_warn("invalid queue depth '%s' (1-%d)", optarg, COPY_MAX_QUEUE_DEPTH);
-				usage_hint();
-			}
+			o.queue_depth = (unsigned)optval_or_die(OPTVAL_COUNT, "--queue-depth", optarg, 1,
+								COPY_MAX_QUEUE_DEPTH);
 			break;
 		case 'b':
-			if (copy_parse_block_size(optarg, &o.block_size) < 0) {
-				msg_warn("invalid block size '%s' (a multiple of 4K, 4K-64M)", optarg);
-				usage_hint();
-			}
+			if (copy_parse_block_size(optarg, &o.block_size) < 0)
+				usage_error("--block-size", optarg, "a multiple of 4K, 4K-64M");
 			break;
 		case OPT_DIRECT:
 			o.direct = true;

@@ -17,7 +17,7 @@
 #include "c.h"
 #include "iperf3.h"
 #include "jsonread.h"
-#include "netprobe.h"
+#include "monoclock.h"
 #include "xalloc.h"
 
 #define NS_PER_MS 1000000ULL
@@ -68,10 +68,10 @@ static int run_iperf3(char *const argv[], uint64_t limit_ns, char **out, size_t 
 
 	size_t cap = 65536, n = 0;
 	char *buf = xmalloc(cap + 1);
-	uint64_t deadline = netprobe_now_ns() + limit_ns;
+	uint64_t deadline = mono_ns() + limit_ns;
 	int rc = 0;
 	for (;;) {
-		uint64_t now = netprobe_now_ns();
+		uint64_t now = mono_ns();
 		if (now >= deadline) {
 			rc = -ETIMEDOUT;
 			break;

@@ -12,10 +12,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "httpmini.h"
+#include "monoclock.h"
 #include "netprobe.h"
 #include "tlsprobe.h"
 
@@ -29,21 +29,13 @@ struct icmp_filter {
 };
 #endif /* the classic ping size: 64 bytes of ICMP */
 
-uint64_t netprobe_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* poll one fd until deadline; 0 with revents, -ETIMEDOUT, -errno */
-static int wait_fd(int fd, short events, uint64_t deadline, short *revents)
+int netprobe_wait_fd(int fd, short events, uint64_t deadline, short *revents)
 {
 	for (;;) {
-		uint64_t now = netprobe_now_ns();
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		uint64_t left_ms = (deadline - now + 999999) / 1000000;
+		/* poll before judging the deadline: a caller scheduled late
+		 * still sees a fd that is ready (poll with 0 ms once) */
+		uint64_t now = mono_ns();
+		uint64_t left_ms = now >= deadline ? 0 : (deadline - now + 999999) / 1000000;
 		struct pollfd pfd = { .fd = fd, .events = events };
 		int n = poll(&pfd, 1, left_ms > 60000 ? 60000 : (int)left_ms);
 		if (n < 0) {
@@ -52,9 +44,12 @@ static int wait_fd(int fd, short events, uint64_t deadline, short *revents)
 			return -errno;
 		}
 		if (n > 0) {
-			*revents = pfd.revents;
+			if (revents)
+				*revents = pfd.revents;
 			return 0;
 		}
+		if (!left_ms || mono_ns() >= deadline)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -71,7 +66,7 @@ static int tcp_connect_at(const struct sockaddr *sa, socklen_t salen, uint64_t d
 			goto out;
 		}
 		short rev;
-		if ((rc = wait_fd(fd, POLLOUT, deadline, &rev)))
+		if ((rc = netprobe_wait_fd(fd, POLLOUT, deadline, &rev)))
 			goto out;
 		int err = 0;
 		socklen_t el = sizeof(err);
@@ -82,7 +77,7 @@ static int tcp_connect_at(const struct sockaddr *sa, socklen_t salen, uint64_t d
 			goto out;
 		}
 	}
-	*rtt_ns = netprobe_now_ns() - start;
+	*rtt_ns = mono_ns() - start;
 out:
 	if (rc || !fd_out)
 		close(fd);
@@ -94,7 +89,7 @@ out:
 int netprobe_tcp_connect(const struct sockaddr *sa, socklen_t salen, uint64_t timeout_ns,
 			 uint64_t *rtt_ns, int *fd_out)
 {
-	uint64_t start = netprobe_now_ns();
+	uint64_t start = mono_ns();
 	return tcp_connect_at(sa, salen, start + timeout_ns, start, rtt_ns, fd_out);
 }
 
@@ -132,7 +127,7 @@ static int http_send(int fd, struct tlsprobe_conn *tc, const char *buf, size_t l
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			if ((rc = wait_fd(fd, POLLOUT, deadline, &rev)))
+			if ((rc = netprobe_wait_fd(fd, POLLOUT, deadline, &rev)))
 				return rc;
 			continue;
 		}
@@ -155,7 +150,7 @@ static ssize_t http_recv(int fd, struct tlsprobe_conn *tc, char *buf, size_t len
 			continue;
 		if (errno != EAGAIN)
 			return -errno;
-		if ((rc = wait_fd(fd, POLLIN, deadline, &rev)))
+		if ((rc = netprobe_wait_fd(fd, POLLIN, deadline, &rev)))
 			return rc;
 	}
 }
@@ -169,20 +164,20 @@ int netprobe_http_get(const struct netprobe_http_req *rq, struct netprobe_http *
 	if (reqlen < 0)
 		return reqlen;
 
-	uint64_t start = netprobe_now_ns(), deadline = start + rq->timeout_ns, ignored;
+	uint64_t start = mono_ns(), deadline = start + rq->timeout_ns, ignored;
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	int rc = http_resolve(rq, &ss, &sslen, res);
 	if (rc)
 		return rc;
-	res->ns[NETPROBE_DNS] = netprobe_now_ns() - start;
+	res->ns[NETPROBE_DNS] = mono_ns() - start;
 	res->reached[NETPROBE_DNS] = 1;
 
 	int fd = -1;
 	rc = tcp_connect_at((struct sockaddr *)&ss, sslen, deadline, start, &ignored, &fd);
 	if (rc)
 		return rc;
-	res->ns[NETPROBE_CONNECT] = netprobe_now_ns() - start;
+	res->ns[NETPROBE_CONNECT] = mono_ns() - start;
 	res->reached[NETPROBE_CONNECT] = 1;
 	/* as curl: the request must not wait behind Nagle for the ACK of the
 	 * handshake's last flight (one more round trip) */
@@ -194,7 +189,7 @@ int netprobe_http_get(const struct netprobe_http_req *rq, struct netprobe_http *
 		rc = tlsprobe_handshake(rq->tls, fd, rq->host, deadline, &tc, res->why, sizeof(res->why));
 		if (rc)
 			goto out;
-		res->ns[NETPROBE_TLS] = netprobe_now_ns() - start;
+		res->ns[NETPROBE_TLS] = mono_ns() - start;
 		res->reached[NETPROBE_TLS] = 1;
 	}
 
@@ -210,7 +205,7 @@ int netprobe_http_get(const struct netprobe_http_req *rq, struct netprobe_http *
 	for (;;) {
 		char buf[16384];
 		ssize_t n = http_recv(fd, tc, buf, sizeof(buf), deadline);
-		uint64_t now = netprobe_now_ns();
+		uint64_t now = mono_ns();
 		if (n < 0) {
 			rc = (int)n;
 			break;
@@ -301,7 +296,7 @@ int netprobe_icmp_open(struct netprobe_icmp *s, int family, enum netprobe_icmp_m
 	s->raw = raw;
 	/* a ping socket's identifier is its port: the kernel picks it */
 	s->ident = (uint16_t)(raw ? (getpid() ^ (family << 8)) : 0);
-	s->seq = (uint16_t)(netprobe_now_ns() & 0x7fff);
+	s->seq = (uint16_t)(mono_ns() & 0x7fff);
 	return 0;
 }
 
@@ -364,7 +359,7 @@ int netprobe_icmp_echo(struct netprobe_icmp *s, const struct sockaddr *sa, sockl
 		memcpy(pkt + 2, &ck, 2);
 	} /* ICMPv6: the kernel computes the checksum over the pseudo-header */
 
-	uint64_t start = netprobe_now_ns(), deadline = start + timeout_ns;
+	uint64_t start = mono_ns(), deadline = start + timeout_ns;
 	while (sendto(s->fd, pkt, sizeof(pkt), 0, sa, salen) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -381,11 +376,11 @@ int netprobe_icmp_echo(struct netprobe_icmp *s, const struct sockaddr *sa, sockl
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			if ((rc = wait_fd(s->fd, POLLIN, deadline, &rev)))
+			if ((rc = netprobe_wait_fd(s->fd, POLLIN, deadline, &rev)))
 				return rc;
 			continue;
 		}
-		uint64_t now = netprobe_now_ns();
+		uint64_t now = mono_ns();
 		if (same_addr(sa, &from) && is_our_reply(s, buf, (size_t)n, seq)) {
 			*rtt_ns = now - start;
 			return 0;

@@ -13,8 +13,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t netprobe_now_ns(void);
+/*
+ * Poll fd for events until deadline (mono_ns() time): 0 with *revents
+ * (revents may be NULL), -ETIMEDOUT, -errno. A fd that is ready counts even
+ * when the caller comes after the deadline: it is polled at least once.
+ */
+int netprobe_wait_fd(int fd, short events, uint64_t deadline, short *revents);
 
 /*
  * Non-blocking connect and poll until established. *rtt_ns gets the time

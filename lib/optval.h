@@ -18,6 +18,7 @@ enum optval_kind {
 	OPTVAL_SIZE,     /* bytes with an optional unit (units_parse_size) */
 	OPTVAL_DURATION, /* nanoseconds; a unit is required (50ms, 2s) */
 	OPTVAL_SECONDS,  /* nanoseconds; a bare number is seconds */
+	OPTVAL_MILLIS,   /* nanoseconds; a bare number is milliseconds */
 	OPTVAL_RATE,     /* bits per second (10gbit, 1.5Gbps, 125MB/s) */
 };
 
@@ -32,7 +33,24 @@ int optval_parse(enum optval_kind kind, const char *arg, uint64_t min, uint64_t 
 /* optval_parse, or usage_error(opt, arg, why) naming the range. */
 uint64_t optval_or_die(enum optval_kind kind, const char *opt, const char *arg, uint64_t min, uint64_t max);
 
-/* "prog: invalid OPT argument 'ARG': WHY", the usage hint, exit 2. */
+/*
+ * A decimal number (digits, one optional fraction: 0.5, 12, 99.9; no sign,
+ * exponent, blank, inf or nan) in [min, max]: 0, -EINVAL or -ERANGE, *why
+ * as optval_parse's.
+ */
+int optval_parse_real(const char *arg, double min, double max, double *out, const char **why);
+
+/* optval_parse_real, or usage_error(opt, arg, why) naming the range. */
+double optval_real_or_die(const char *opt, const char *arg, double min, double max);
+
+/*
+ * "prog: invalid OPT argument 'ARG': WHY" for an option ("--count"), or
+ * "prog: invalid WHAT 'ARG': WHY" for an operand ("target"); without WHY
+ * (NULL) the line ends after 'ARG'. Then the usage hint, exit 2.
+ */
 TK_NORETURN void usage_error(const char *opt, const char *arg, const char *why);
+
+/* Any other usage error: "prog: TEXT", the usage hint, exit 2. */
+TK_NORETURN void usage_errorf(const char *fmt, ...) TK_PRINTF(1, 2);
 
 #endif

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "monoclock.h"
 #include "progress.h"
 #include "units.h"
 #include "xalloc.h"
@@ -22,20 +22,13 @@ struct progress {
 	unsigned width;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 struct progress *progress_new(FILE *stream, uint64_t total, bool enabled)
 {
 	struct progress *p = xcalloc(1, sizeof(*p));
 	p->stream = stream;
 	p->total = total;
 	p->active = enabled && isatty(fileno(stream));
-	p->start_ns = now_ns();
+	p->start_ns = mono_ns();
 	p->width = 80;
 	if (p->active) {
 		struct winsize ws;
@@ -111,7 +104,7 @@ void progress_update(struct progress *p, uint64_t done)
 	if (!p || !p->active)
 		return;
 	p->done = done;
-	uint64_t t = now_ns();
+	uint64_t t = mono_ns();
 	if (t - p->last_draw_ns >= REDRAW_NS)
 		draw(p, t);
 }
@@ -131,7 +124,7 @@ void progress_finish(struct progress *p)
 	if (!p)
 		return;
 	if (p->active) {
-		draw(p, now_ns());
+		draw(p, mono_ns());
 		fputc('\n', p->stream);
 		fflush(p->stream);
 	}

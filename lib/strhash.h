@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "monoclock.h"
 
 #define STRHASH_ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define STRHASH_ROUND(v0, v1, v2, v3)                                          \
@@ -33,9 +34,8 @@ static inline uint64_t strhash(const void *data, size_t len)
 	if (!keyed) {
 		if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
 			/* no entropy yet (early boot): still differs per run */
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			key[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)&ts;
+			uint64_t t = mono_ns();
+			key[0] = t ^ (t << 32) ^ (uint64_t)(uintptr_t)&t;
 			key[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)data;
 		}
 		keyed = 1;

@@ -846,3 +846,76 @@ void sysctld_report_free(struct sysctld_report *rep)
 	free(rep->masked_by);
 	memset(rep, 0, sizeof(*rep));
 }
+
+void sysctld_put_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+void sysctld_format_finding(FILE *out, const struct sysctld_report *rep, const struct sysctld_result *r,
+			    const struct sysctld_verdict *v, unsigned models, unsigned flags)
+{
+	int secret = (flags & SYSCTLD_FMT_SECRET) && sysctl_key_secret(r->key);
+	int at_boot = 0;
+	sysctld_put_text(out, r->key);
+	fputs(": ", out);
+	switch (v->status) {
+	case SYSCTLD_OK:
+		fputs("ok", out);
+		break;
+	case SYSCTLD_SHADOWED:
+		fputs("shadowed by ", out);
+		sysctld_put_text(out, v->file);
+		fprintf(out, ":%u (value ", v->line);
+		sysctld_put_text(out, secret ? "(secret)" : v->value);
+		fputc(')', out);
+		if (v->pattern) {
+			fputs(" via glob ", out);
+			sysctld_put_text(out, v->pattern);
+		}
+		break;
+	case SYSCTLD_EXCLUDED:
+		fputs("excluded by ", out);
+		sysctld_put_text(out, v->file);
+		fprintf(out, ":%u", v->line);
+		break;
+	case SYSCTLD_MASKED:
+		fputs("masked by ", out);
+		sysctld_put_text(out, rep->masked_by ? rep->masked_by : "?");
+		fprintf(out, " (%s)", rep->masked_how ? rep->masked_how : "?");
+		at_boot = 1;
+		break;
+	case SYSCTLD_MISSING:
+		fputs("missing from ", out);
+		sysctld_put_text(out, rep->our_path);
+		at_boot = 1;
+		break;
+	case SYSCTLD_STALE:
+		fputs("stale: ", out);
+		sysctld_put_text(out, rep->our_path);
+		fprintf(out, ":%u persists ", r->our_line);
+		sysctld_put_text(out, secret ? "(secret)" : r->ours ? r->ours : "?");
+		if (flags & SYSCTLD_FMT_WANTED) {
+			fputs(", wanted ", out);
+			sysctld_put_text(out, secret ? "(secret)" : r->want);
+		}
+		break;
+	}
+	if (at_boot && (flags & SYSCTLD_FMT_AT_BOOT)) {
+		fputs("; at boot: ", out);
+		if (!v->value) {
+			fputs("not set", out);
+		} else {
+			sysctld_put_text(out, secret ? "(secret)" : v->value);
+			fputs(" from ", out);
+			sysctld_put_text(out, v->file);
+			fprintf(out, ":%u", v->line);
+		}
+	}
+	if (models == 1u << SYSCTLD_SYSTEMD)
+		fputs(" [systemd-sysctl only]", out);
+	else if (models == 1u << SYSCTLD_PROCPS)
+		fputs(" [sysctl --system only]", out);
+	fputc('\n', out);
+}

@@ -28,6 +28,7 @@
 #define TUNEKIT_SYSCTLD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kvconf.h"
 
@@ -129,6 +130,28 @@ struct sysctld_report {
  */
 int sysctld_lint(const char *our_path, const struct kv_list *want, struct sysctld_report *rep);
 void sysctld_report_free(struct sysctld_report *rep);
+
+/* s on out with every control character (and DEL) as '?': text from files
+ * goes to terminals. */
+void sysctld_put_text(FILE *out, const char *s);
+
+/* What sysctld_format_finding adds to the line. */
+enum {
+	SYSCTLD_FMT_SECRET = 1,  /* values shown as "(secret)" (sysctl_key_secret keys) */
+	SYSCTLD_FMT_AT_BOOT = 2, /* masked, missing: "; at boot: VALUE from FILE:LINE" */
+	SYSCTLD_FMT_WANTED = 4,  /* stale: ", wanted VALUE" */
+};
+
+/*
+ * One finding as a line, the form tunekit-bootlint and nettune-backup check
+ * share: "KEY: shadowed by FILE:LINE (value V) via glob G", "KEY: excluded
+ * by FILE:LINE", "KEY: masked by FILE (HOW)", "KEY: missing from OUR",
+ * "KEY: stale: OUR:LINE persists V", "KEY: ok"; then " [systemd-sysctl
+ * only]" or " [sysctl --system only]" when models (bits 1 << SYSCTLD_*)
+ * names one boot path alone, and a newline. v is one of r->model[].
+ */
+void sysctld_format_finding(FILE *out, const struct sysctld_report *rep, const struct sysctld_result *r,
+			    const struct sysctld_verdict *v, unsigned models, unsigned flags);
 
 /* Open path (absolute, as on the target) under tk_root() with symlinks,
  * ".." and absolute links resolved inside the root (openat2

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -39,12 +38,13 @@
 #include "digest.h"
 #include "hashpool.h"
 #include "manifest.h"
+#include "monoclock.h"
 #include "msg.h"
+#include "optval.h"
 #include "pagecache.h"
 #include "pathsrc.h"
 #include "sumline.h"
 #include "treewalk.h"
-#include "units.h"
 #include "xalloc.h"
 
 /* Defaults, measured with bench/batch on 2 cores, ext4 on virtio (man page). */
@@ -143,13 +143,6 @@ struct batch {
 	uint64_t pc_cached, pc_dirty, pc_size;
 	bool pc_dirty_known;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static inline uint64_t pack(unsigned idx, enum op op)
 {
@@ -931,7 +924,7 @@ static void run(struct batch *b, struct input *src, unsigned fixed_batch)
 
 	if (batch > b->max_inflight)
 		batch = b->max_inflight;
-	batchctl_init(&ctl, batch, 1, b->max_inflight, BATCH_WINDOW, now_ns());
+	batchctl_init(&ctl, batch, 1, b->max_inflight, BATCH_WINDOW, mono_ns());
 
 	for (;;) {
 		unsigned r = room(b);
@@ -991,7 +984,7 @@ static void run(struct batch *b, struct input *src, unsigned fixed_batch)
 		reap(b);
 		if (b->finished_now) {
 			if (!fixed_batch)
-				batch = batchctl_done(&ctl, b->finished_now, now_ns());
+				batch = batchctl_done(&ctl, b->finished_now, mono_ns());
 			b->finished_now = 0;
 		}
 	}
@@ -1145,18 +1138,6 @@ static bool check_manifest(struct batch *b, struct input *in, const char *name,
 	       (!b->ignore_missing || cc->matched);
 }
 
-static unsigned parse_count(const char *opt, const char *arg, unsigned max)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || v < 1 || v > max || arg[0] == '-') {
-		msg_warn("invalid %s argument: '%s' (1 to %u)", opt, arg, max);
-		usage_hint();
-	}
-	return (unsigned)v;
-}
-
 int main(int argc, char **argv)
 {
 	/* the modes first, in the order of enum mode */
@@ -1239,23 +1220,19 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			fixed_batch = strcmp(optarg, "auto") == 0 ? 0
-				: parse_count("--batch", optarg, MAX_INFLIGHT_LIMIT);
+				: (unsigned)optval_or_die(OPTVAL_COUNT, "--batch", optarg, 1, MAX_INFLIGHT_LIMIT);
 			break;
 		case 'm':
-			b.max_inflight = parse_count("--max-inflight", optarg, MAX_INFLIGHT_LIMIT);
+			b.max_inflight = (unsigned)optval_or_die(OPTVAL_COUNT, "--max-inflight", optarg, 1, MAX_INFLIGHT_LIMIT);
 			break;
 		case OPT_BUFSIZE:
-			if (units_parse_size(optarg, &bufsize) < 0 || bufsize < 4096 ||
-			    bufsize > (1U << 30)) {
-				msg_warn("invalid --buffer-size argument: '%s' (4KiB to 1GiB)", optarg);
-				usage_hint();
-			}
+			bufsize = optval_or_die(OPTVAL_SIZE, "--buffer-size", optarg, 4096, 1U << 30);
 			break;
 		case 's':
 			stats = true;
 			break;
 		case OPT_THREADS:
-			threads = parse_count("--threads", optarg, 256);
+			threads = (unsigned)optval_or_die(OPTVAL_COUNT, "--threads", optarg, 1, 256);
 			break;
 		case 'c':
 			b.check = true;
@@ -1366,7 +1343,7 @@ int main(int argc, char **argv)
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mono_ns();
 	if (!b.check) {
 		run(&b, &in, fixed_batch);
 	} else {
@@ -1381,7 +1358,7 @@ int main(int argc, char **argv)
 				b.status = TK_EXIT_FAILURE;
 		free(in.line);
 	}
-	double secs = (double)(now_ns() - t0) / 1e9;
+	double secs = (double)(mono_ns() - t0) / 1e9;
 
 	if (b.mode == MODE_WARM)
 		printf("files %llu\nbytes %llu\n", b.files_ok, b.bytes);

@@ -494,49 +494,11 @@ static size_t boot_lint(FILE *out, const char *abs, const struct kv_list *want, 
 			ok[k] = v->status == SYSCTLD_OK;
 		if (v->status == SYSCTLD_OK)
 			continue;
-		int secret = sysctl_key_secret(r->key);
 		n++;
-		put(out, r->key);
-		fputs(": ", out);
-		switch (v->status) {
-		case SYSCTLD_SHADOWED:
-			fputs("shadowed by ", out);
-			put(out, v->file);
-			fprintf(out, ":%u (value ", v->line);
-			put(out, secret ? "(secret)" : v->value);
-			fputc(')', out);
-			if (v->pattern) {
-				fputs(" via glob ", out);
-				put(out, v->pattern);
-			}
-			break;
-		case SYSCTLD_EXCLUDED:
-			fputs("excluded by ", out);
-			put(out, v->file);
-			fprintf(out, ":%u", v->line);
-			break;
-		case SYSCTLD_MASKED:
-			fputs("masked by ", out);
-			put(out, rep.masked_by ? rep.masked_by : "?");
-			fprintf(out, " (%s)", rep.masked_how ? rep.masked_how : "?");
-			break;
-		case SYSCTLD_MISSING:
-			fputs("missing from ", out);
-			put(out, rep.our_path);
-			break;
-		default:
-			fputs("stale: ", out);
-			put(out, rep.our_path);
-			fprintf(out, ":%u persists ", r->our_line);
-			put(out, secret ? "(secret)" : r->ours ? r->ours : "?");
-			break;
-		}
 		/* a finding of one boot path only says which */
-		if (v == sd && pp->status == SYSCTLD_OK)
-			fputs(" [systemd-sysctl only]", out);
-		else if (v == pp)
-			fputs(" [sysctl --system only]", out);
-		fputc('\n', out);
+		unsigned models = v == sd && pp->status == SYSCTLD_OK ? 1u << SYSCTLD_SYSTEMD
+				  : v == pp ? 1u << SYSCTLD_PROCPS : 0;
+		sysctld_format_finding(out, &rep, r, v, models, SYSCTLD_FMT_SECRET);
 	}
 	sysctld_report_free(&rep);
 	return n;

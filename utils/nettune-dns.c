@@ -29,10 +29,12 @@
 #include "fileutil.h"
 #include "json.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "resolvconf.h"
 #include "snapshot.h"
+#include "stats.h"
 #include "textdiff.h"
 #include "tlsprobe.h"
 #include "txn.h"
@@ -167,37 +169,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
-static TK_NORETURN TK_PRINTF(1, 2) void bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", msg_progname());
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	usage_hint();
-}
-
-static unsigned parse_uint(const char *s, const char *opt, unsigned lo, unsigned hi)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *s == '-' || *end || errno || v < lo || v > hi)
-		bad_usage("invalid %s: '%s' (%u-%u)", opt, s, lo, hi);
-	return (unsigned)v;
-}
-
-static double parse_pct(const char *s, const char *opt, double hi)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (!*s || *end || errno || !(v >= 0 && v <= hi))
-		bad_usage("invalid %s: '%s'", opt, s);
-	return v;
-}
-
 /* ---- names ----------------------------------------------------------- */
 
 static void random_label(char *out, size_t n)
@@ -251,16 +222,10 @@ static void load_name_file(struct config *c)
 	}
 	free(data);
 	if (!c->nfile_names)
-		bad_usage("%s: no names", c->name_file);
+		usage_errorf("%s: no names", c->name_file);
 }
 
 /* ---- statistics ------------------------------------------------------ */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static void compute_stats(struct resolver *r, const struct config *c)
 {
@@ -268,24 +233,21 @@ static void compute_stats(struct resolver *r, const struct config *c)
 	unsigned lost = r->timeouts + r->errors;
 	r->loss_pct = r->sent ? 100.0 * lost / r->sent : 0;
 	r->fail_pct = r->sent ? 100.0 * (r->rcodes[RC_SERVFAIL] + r->rcodes[RC_REFUSED]) / r->sent : 0;
+	/* lib/stats: the p95 interpolates between closest ranks, as nettune-probe's */
+	struct stats st;
 	if (n) {
-		qsort(r->rtt_ms, n, sizeof(double), cmp_double);
-		r->min = r->rtt_ms[0];
-		r->median = n % 2 ? r->rtt_ms[n / 2] : (r->rtt_ms[n / 2 - 1] + r->rtt_ms[n / 2]) / 2;
-		size_t k = (size_t)ceil(0.95 * (double)n);
-		r->p95 = r->rtt_ms[k ? k - 1 : 0];
-		double sum = 0, sq = 0;
-		for (size_t i = 0; i < n; i++)
-			sum += r->rtt_ms[i];
-		r->mean = sum / (double)n;
-		for (size_t i = 0; i < n; i++)
-			sq += (r->rtt_ms[i] - r->mean) * (r->rtt_ms[i] - r->mean);
-		r->stddev = n > 1 ? sqrt(sq / (double)(n - 1)) : 0;
+		if (stats_summarize(r->rtt_ms, n, &st) < 0)
+			msg_die_errno(TK_EXIT_FAILURE, ENOMEM, "statistics");
+		r->min = st.min;
+		r->median = st.median;
+		r->p95 = st.p95;
+		r->mean = st.mean;
+		r->stddev = st.stddev;
 	}
 	if (r->nhs) {
-		qsort(r->hs_ms, r->nhs, sizeof(double), cmp_double);
-		size_t m = r->nhs;
-		r->hs_median = m % 2 ? r->hs_ms[m / 2] : (r->hs_ms[m / 2 - 1] + r->hs_ms[m / 2]) / 2;
+		if (stats_summarize(r->hs_ms, r->nhs, &st) < 0)
+			msg_die_errno(TK_EXIT_FAILURE, ENOMEM, "statistics");
+		r->hs_median = st.median;
 	}
 	r->qualified = 0;
 	/* a refused handshake or certificate disqualifies, even once */
@@ -750,10 +712,10 @@ static size_t collect_servers(struct resolver *rs, char **args, int nargs, const
 	struct dns_server s;
 	for (int i = 0; i < nargs; i++) {
 		if (dns_server_parse(args[i], &s) < 0)
-			bad_usage("invalid server '%s': want ADDRESS, ADDRESS:PORT, [IPV6]:PORT or "
-				  "tls://ADDRESS[:PORT][#NAME]", args[i]);
+			usage_errorf("invalid server '%s': want ADDRESS, ADDRESS:PORT, [IPV6]:PORT or "
+				     "tls://ADDRESS[:PORT][#NAME]", args[i]);
 		if (add_server(rs, &nr, &s) < 0)
-			bad_usage("too many servers (at most %d)", MAX_SERVERS);
+			usage_errorf("too many servers (at most %d)", MAX_SERVERS);
 	}
 	if (nargs)
 		return nr;
@@ -1097,8 +1059,8 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		       : resolvconf_owner_is_resolved(owner)   ? APPLY_RESOLVED
 							       : APPLY_RESOLV_CONF;
 	if (mode == APPLY_NM && c->route_all)
-		bad_usage("--route-all is for the systemd-resolved drop-in; %s is managed by NetworkManager",
-			  TK_RESOLV_CONF);
+		usage_errorf("--route-all is for the systemd-resolved drop-in; %s is managed by NetworkManager",
+			     TK_RESOLV_CONF);
 	if (mode == APPLY_RESOLV_CONF && resolvconf_owner_is_resolved(owner))
 		msg_die(TK_EXIT_FAILURE, "%s belongs to %s: use --resolved (or remove the link first)",
 			TK_RESOLV_CONF, resolvconf_owner_text(owner));
@@ -1112,27 +1074,27 @@ static int cmd_apply(struct resolver *rs, size_t nr, int explicit, const struct 
 		any_plain |= !rs[i].srv.tls;
 	}
 	if (any_dot && mode == APPLY_NM)
-		bad_usage("DNS over TLS: %s is managed by NetworkManager, whose global DNS (servers= in "
-			  "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
-			  "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
-			  "systemd-resolved); nothing changed", TK_RESOLV_CONF);
+		usage_errorf("DNS over TLS: %s is managed by NetworkManager, whose global DNS (servers= in "
+			     "NetworkManager.conf) takes plain addresses; NetworkManager has DNS over TLS only "
+			     "per connection (connection.dns-over-tls, NetworkManager >= 1.34, with "
+			     "systemd-resolved); nothing changed", TK_RESOLV_CONF);
 	if (any_dot && mode == APPLY_RESOLV_CONF)
-		bad_usage("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
-			  "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
+		usage_errorf("DNS over TLS needs systemd-resolved (DNSOverTLS=): %s is %s, which the C "
+			     "library reads as plain DNS; nothing changed", TK_RESOLV_CONF, resolvconf_owner_text(owner));
 	if (any_dot && any_plain && explicit)
-		bad_usage("a resolved drop-in sets DNSOverTLS= for all its servers: give only tls:// "
-			  "servers or only plain ones");
+		usage_errorf("a resolved drop-in sets DNSOverTLS= for all its servers: give only tls:// "
+			     "servers or only plain ones");
 	for (size_t i = 0; i < nr; i++) {
 		if (is_resolved_stub(&rs[i].srv) && explicit)
-			bad_usage("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
+			usage_errorf("%s is systemd-resolved's own stub: it cannot be the upstream", rs[i].label);
 		if (mode == APPLY_RESOLV_CONF && dns_server_port(&rs[i].srv) != 53)
-			bad_usage("%s: resolv.conf cannot name a port other than 53", rs[i].label);
+			usage_errorf("%s: resolv.conf cannot name a port other than 53", rs[i].label);
 		if (mode == APPLY_NM && dns_server_port(&rs[i].srv) != 53)
-			bad_usage("%s: NetworkManager's global DNS cannot name a port other than 53",
-				  rs[i].label);
+			usage_errorf("%s: NetworkManager's global DNS cannot name a port other than 53",
+				     rs[i].label);
 	}
 	if (explicit && nr > RESOLV_MAX_NS)
-		bad_usage("at most %d servers", RESOLV_MAX_NS);
+		usage_errorf("at most %d servers", RESOLV_MAX_NS);
 	if (mode == APPLY_RESOLV_CONF) {
 		/* a damaged file is refused before any query, not after the measurement */
 		char *path = tk_path(TK_RESOLV_CONF), *old = NULL;
@@ -1449,15 +1411,13 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:t:P:nqvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			c.count = parse_uint(optarg, "--count", 1, 100000);
+			c.count = (unsigned)optval_or_die(OPTVAL_COUNT, "--count", optarg, 1, 100000);
 			break;
 		case 't':
-			if (units_parse_duration(optarg, 1000000, &c.timeout_ns) < 0 ||
-			    c.timeout_ns < 1000000 || c.timeout_ns > 60000000000ull)
-				bad_usage("invalid --timeout: '%s' (1ms-60s)", optarg);
+			c.timeout_ns = optval_or_die(OPTVAL_MILLIS, "--timeout", optarg, 1000000, 60000000000ull);
 			break;
 		case 'P':
-			c.parallel = parse_uint(optarg, "--parallel", 1, 512);
+			c.parallel = (unsigned)optval_or_die(OPTVAL_COUNT, "--parallel", optarg, 1, 512);
 			break;
 		case OPT_CACHE_MISS: c.names = NAMES_MISS; break;
 		case OPT_CACHE_HIT: c.names = NAMES_HIT; break;
@@ -1470,21 +1430,21 @@ int main(int argc, char **argv)
 			size_t wl;
 			/* room for a 12-byte random label in front */
 			if (dns_name_from_text(optarg, w, &wl) < 0 || wl + 13 > DNS_MAX_NAME)
-				bad_usage("invalid --domain: '%s'", optarg);
+				usage_error("--domain", optarg, NULL);
 			c.domain = optarg;
 			break;
 		}
 		case OPT_TYPE:
 			if (!(c.qtype = dns_type_from_name(optarg)))
-				bad_usage("invalid --type: '%s'", optarg);
+				usage_error("--type", optarg, NULL);
 			break;
 		case OPT_NO_EDNS: c.edns = 0; break;
 		case OPT_CACERT: c.cacert = optarg; break;
 		case OPT_NO_BUILTIN: c.builtin = 0; break;
-		case OPT_MAX_LOSS: c.max_loss = parse_pct(optarg, "--max-loss", 100); break;
-		case OPT_MAX_FAIL: c.max_fail = parse_pct(optarg, "--max-fail", 100); break;
+		case OPT_MAX_LOSS: c.max_loss = optval_real_or_die("--max-loss", optarg, 0, 100); break;
+		case OPT_MAX_FAIL: c.max_fail = optval_real_or_die("--max-fail", optarg, 0, 100); break;
 		case OPT_MAX_MS:
-			c.max_ms = parse_pct(optarg, "--max-ms", 600000);
+			c.max_ms = optval_real_or_die("--max-ms", optarg, 0, 600000);
 			only_for = only_for ? only_for : "--max-ms";
 			break;
 		case OPT_JSON: c.out = OUT_JSON; break;
@@ -1507,7 +1467,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		bad_usage("no command (show, bench, best, apply or check)");
+		usage_errorf("no command (show, bench, best, apply or check)");
 	if (!strcmp(argv[0], "bench"))
 		c.cmd = CMD_BENCH;
 	else if (!strcmp(argv[0], "best"))
@@ -1519,26 +1479,26 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[0], "show"))
 		c.cmd = CMD_SHOW;
 	else
-		bad_usage("unknown command '%s'", argv[0]);
+		usage_errorf("unknown command '%s'", argv[0]);
 	argc--;
 	argv++;
 
 	/* options that make no sense for the command are mistakes, not no-ops */
 	if (c.out == OUT_CSV && c.cmd != CMD_BENCH)
-		bad_usage("--csv is for bench");
+		usage_errorf("--csv is for bench");
 	if (c.prom && c.cmd != CMD_CHECK)
-		bad_usage("--prom is for check");
+		usage_errorf("--prom is for check");
 	if (c.prom && !*c.prom)
-		bad_usage("--prom needs a FILE ('-': stdout)");
+		usage_errorf("--prom needs a FILE ('-': stdout)");
 	if (c.prom && c.out == OUT_JSON && !strcmp(c.prom, "-"))
-		bad_usage("--json and --prom - both write to stdout: give --prom a FILE");
+		usage_errorf("--json and --prom - both write to stdout: give --prom a FILE");
 	if (only_for && c.cmd != CMD_CHECK)
-		bad_usage("%s is for check", only_for);
+		usage_errorf("%s is for check", only_for);
 	if (c.cmd != CMD_APPLY && (c.apply_mode || c.route_all || c.dry_run || c.reload >= 0))
-		bad_usage("--resolved, --resolv-conf, --route-all, --reload, --no-reload and "
-			  "--dry-run are for apply");
+		usage_errorf("--resolved, --resolv-conf, --route-all, --reload, --no-reload and "
+			     "--dry-run are for apply");
 	if (c.route_all && c.apply_mode == APPLY_RESOLV_CONF)
-		bad_usage("--route-all needs --resolved");
+		usage_errorf("--route-all needs --resolved");
 	if (!c.count)
 		c.count = c.cmd == CMD_CHECK ? 5 : 20;
 	if (c.names == NAMES_FILE)
@@ -1556,7 +1516,7 @@ int main(int argc, char **argv)
 		}
 	if (c.cmd == CMD_SHOW) {
 		if (argc)
-			bad_usage("show takes no SERVER arguments");
+			usage_errorf("show takes no SERVER arguments");
 		rc = cmd_show(&c);
 		goto out;
 	}

@@ -28,8 +28,10 @@
 #include "fileutil.h"
 #include "iperf3.h"
 #include "json.h"
+#include "monoclock.h"
 #include "msg.h"
 #include "netprobe.h"
+#include "optval.h"
 #include "probetarget.h"
 #include "prom.h"
 #include "stats.h"
@@ -153,12 +155,6 @@ static void __attribute__((__noreturn__)) usage(void)
 	exit(TK_EXIT_OK);
 }
 
-static void bad_arg(const char *what, const char *arg, const char *why)
-{
-	msg_warn("invalid %s '%s': %s", what, arg, why);
-	usage_hint();
-}
-
 static const char *errno_words(int err)
 {
 	switch (err) {
@@ -183,27 +179,12 @@ static unsigned parse_methods(const char *arg)
 		else if (!strcmp(tok, "icmp"))
 			m |= METHOD_ICMP;
 		else
-			bad_arg("method", tok, "expected tcp, http or icmp");
+			usage_error("--method", tok, "expected tcp, http or icmp");
 	}
 	free(copy);
 	if (!m)
-		bad_arg("method list", arg, "empty");
+		usage_error("--method", arg, "empty");
 	return m;
-}
-
-static uint64_t parse_duration_arg(const char *what, const char *arg, uint64_t min_ns, uint64_t max_ns)
-{
-	uint64_t ns;
-	int rc = units_parse_duration(arg, NS_PER_S, &ns);
-	if (rc)
-		bad_arg(what, arg, rc == -ERANGE ? "too large" : "expected a duration like 200ms or 2s");
-	if (ns < min_ns || ns > max_ns) {
-		char lo[32], hi[32];
-		char *why = xasprintf("out of range %s to %s", units_format_duration(min_ns, lo, sizeof(lo)),
-				      units_format_duration(max_ns, hi, sizeof(hi)));
-		bad_arg(what, arg, why);
-	}
-	return ns;
 }
 
 /* Which methods apply to the target: by its form, or the -m list where it applies. */
@@ -462,7 +443,7 @@ static void probe_target(struct target *t, size_t idx, const struct options *o)
 		}
 	}
 	for (unsigned round = 0; round < o->count; round++) {
-		uint64_t start = netprobe_now_ns();
+		uint64_t start = mono_ns();
 		probe_once(t, icmp, o, round);
 		if (round + 1 < o->count)
 			sleep_until(start + o->interval_ns);
@@ -899,20 +880,14 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:i:W:m:f:46P:kb:RjqvhV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': {
-			char *end;
-			errno = 0;
-			unsigned long c = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || c < 1 || c > COUNT_MAX)
-				bad_arg("count", optarg, "expected a number from 1 to 100000");
-			o.count = (unsigned)c;
+		case 'c':
+			o.count = (unsigned)optval_or_die(OPTVAL_COUNT, "--count", optarg, 1, COUNT_MAX);
 			break;
-		}
 		case 'i':
-			o.interval_ns = parse_duration_arg("interval", optarg, 0, 3600 * NS_PER_S);
+			o.interval_ns = optval_or_die(OPTVAL_SECONDS, "--interval", optarg, 0, 3600 * NS_PER_S);
 			break;
 		case 'W':
-			o.timeout_ns = parse_duration_arg("timeout", optarg, NS_PER_MS, 3600 * NS_PER_S);
+			o.timeout_ns = optval_or_die(OPTVAL_SECONDS, "--timeout", optarg, NS_PER_MS, 3600 * NS_PER_S);
 			break;
 		case 'm':
 			o.methods = parse_methods(optarg);
@@ -920,15 +895,9 @@ int main(int argc, char **argv)
 		case 'f':
 			targets_file = optarg;
 			break;
-		case 'P': {
-			char *end;
-			errno = 0;
-			unsigned long c = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || c < 1 || c > PARALLEL_MAX)
-				bad_arg("parallel", optarg, "expected a number from 1 to 1024");
-			o.parallel = (unsigned)c;
+		case 'P':
+			o.parallel = (unsigned)optval_or_die(OPTVAL_COUNT, "--parallel", optarg, 1, PARALLEL_MAX);
 			break;
-		}
 		case OPT_CACERT:
 			cacert = optarg;
 			break;
@@ -937,7 +906,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PROM:
 			if (!*optarg)
-				bad_arg("metrics file", optarg, "empty");
+				usage_error("--prom", optarg, "empty");
 			prom_file = optarg;
 			break;
 		case '4':
@@ -954,15 +923,15 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "raw"))
 				o.icmp_mode = NETPROBE_ICMP_RAW;
 			else
-				bad_arg("ICMP socket mode", optarg, "expected auto, dgram or raw");
+				usage_error("--icmp-socket", optarg, "expected auto, dgram or raw");
 			break;
 		case 'b':
 			bw_arg = optarg;
 			break;
 		case OPT_DURATION:
-			bw_ns = parse_duration_arg("duration", optarg, NS_PER_S, 86400 * NS_PER_S);
+			bw_ns = optval_or_die(OPTVAL_SECONDS, "--duration", optarg, NS_PER_S, 86400 * NS_PER_S);
 			if (bw_ns % NS_PER_S)
-				bad_arg("duration", optarg, "iperf3 takes whole seconds");
+				usage_error("--duration", optarg, "iperf3 takes whole seconds");
 			break;
 		case 'R':
 			reverse = 1;
@@ -995,7 +964,7 @@ int main(int argc, char **argv)
 		struct probe_target pt;
 		const char *why = NULL;
 		if (probe_target_parse(argv[i], strlen(argv[i]), &pt, &why))
-			bad_arg("target", argv[i], why);
+			usage_error("target", argv[i], why);
 		add_target(&targets, &ntargets, &pt, o.methods);
 		probe_target_free(&pt);
 	}
@@ -1007,9 +976,9 @@ int main(int argc, char **argv)
 		const char *why = NULL;
 		memset(&bwstore, 0, sizeof(bwstore));
 		if (probe_target_parse(bw_arg, strlen(bw_arg), &bwstore.t, &why))
-			bad_arg("bandwidth target", bw_arg, why);
+			usage_error("--bandwidth", bw_arg, why);
 		if (bwstore.t.http)
-			bad_arg("bandwidth target", bw_arg, "expected HOST[:PORT] of an iperf3 server");
+			usage_error("--bandwidth", bw_arg, "expected HOST[:PORT] of an iperf3 server");
 		bwstore.seconds = (unsigned)(bw_ns / NS_PER_S);
 		bwstore.reverse = reverse;
 		bw = &bwstore;

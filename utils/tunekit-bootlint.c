@@ -24,6 +24,7 @@
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "sysctl.h"
 #include "sysctld.h"
@@ -113,24 +114,9 @@ static void load_want(const char *path, int from_stdin, struct kv_list *want)
 	free(buf);
 }
 
-/* Strings from files go to a terminal: no control characters. */
 static void put(const char *s)
 {
-	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-}
-
-static void put_boot(const struct sysctld_verdict *v)
-{
-	fputs("; at boot: ", stdout);
-	if (!v->value) {
-		fputs("not set", stdout);
-		return;
-	}
-	put(v->value);
-	fputs(" from ", stdout);
-	put(v->file);
-	printf(":%u", v->line);
+	sysctld_put_text(stdout, s);
 }
 
 /* Name the boot path of a finding only when both were asked for. */
@@ -147,6 +133,11 @@ static void print_text(const struct findings *f, const struct sysctld_report *re
 			printf(" (%s)\n", rep->masked_how);
 			continue;
 		}
+		if (x->kind == K_SYSCTLD) {
+			sysctld_format_finding(stdout, rep, x->r, x->v, model_notes ? (unsigned)x->models : 0,
+					       SYSCTLD_FMT_AT_BOOT | SYSCTLD_FMT_WANTED);
+			continue;
+		}
 		put(x->r->key);
 		fputs(": ", stdout);
 		if (x->kind == K_TUNED) {
@@ -159,56 +150,7 @@ static void print_text(const struct findings *f, const struct sysctld_report *re
 			printf(":%u)\n", x->ts->line);
 			continue;
 		}
-		if (x->kind == K_BPFTUNE) {
-			printf("retuned at run time by bpftune (pid %ld, tuner %s)\n", (long)x->pid, x->tuner);
-			continue;
-		}
-		const struct sysctld_verdict *v = x->v;
-		switch (v->status) {
-		case SYSCTLD_OK:
-			fputs("ok", stdout);
-			break;
-		case SYSCTLD_SHADOWED:
-			fputs("shadowed by ", stdout);
-			put(v->file);
-			printf(":%u (value ", v->line);
-			put(v->value);
-			putchar(')');
-			if (v->pattern) {
-				fputs(" via glob ", stdout);
-				put(v->pattern);
-			}
-			break;
-		case SYSCTLD_EXCLUDED:
-			fputs("excluded by ", stdout);
-			put(v->file);
-			printf(":%u", v->line);
-			break;
-		case SYSCTLD_MASKED:
-			fputs("masked by ", stdout);
-			put(rep->masked_by);
-			printf(" (%s)", rep->masked_how);
-			put_boot(v);
-			break;
-		case SYSCTLD_MISSING:
-			fputs("missing from ", stdout);
-			put(rep->our_path);
-			put_boot(v);
-			break;
-		case SYSCTLD_STALE:
-			fputs("stale: ", stdout);
-			put(rep->our_path);
-			printf(":%u persists ", x->r->our_line);
-			put(x->r->ours);
-			fputs(", wanted ", stdout);
-			put(x->r->want);
-			break;
-		}
-		if (model_notes && x->models == 1 << SYSCTLD_SYSTEMD)
-			fputs(" [systemd-sysctl only]", stdout);
-		else if (model_notes && x->models == 1 << SYSCTLD_PROCPS)
-			fputs(" [sysctl --system only]", stdout);
-		putchar('\n');
+		printf("retuned at run time by bpftune (pid %ld, tuner %s)\n", (long)x->pid, x->tuner);
 	}
 }
 
@@ -370,10 +312,8 @@ int main(int argc, char **argv)
 				models = 1 << SYSCTLD_PROCPS;
 			else if (strcmp(optarg, "both") == 0)
 				models = (1 << SYSCTLD_SYSTEMD) | (1 << SYSCTLD_PROCPS);
-			else {
-				msg_warn("--model '%s': not one of systemd, procps, both", optarg);
-				usage_hint();
-			}
+			else
+				usage_error("--model", optarg, "not one of systemd, procps, both");
 			break;
 		case OPT_NOCO:
 			comanagers = 0;

@@ -22,6 +22,7 @@
 #include "fileutil.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "optval.h"
 #include "paths.h"
 #include "tkconf.h"
 #include "xalloc.h"
@@ -90,10 +91,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (!tkconf_profile_valid(optarg)) {
-				msg_warn("--profile '%s': not one of throughput, latency, balanced", optarg);
-				usage_hint();
-			}
+			if (!tkconf_profile_valid(optarg))
+				usage_error("--profile", optarg, "not one of throughput, latency, balanced");
 			profile = optarg;
 			break;
 		case OPT_DIR:

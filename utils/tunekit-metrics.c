@@ -40,6 +40,7 @@
 #include "closestream.h"
 #include "fileutil.h"
 #include "msg.h"
+#include "optval.h"
 #include "prom.h"
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -144,10 +145,8 @@ static int cmd_merge(int argc, char **argv)
 			build_info = 1;
 			break;
 		case 'S':
-			if (strcmp(optarg, "0") && strcmp(optarg, "1")) {
-				msg_warn("--success takes 0 or 1, not '%s'", optarg);
-				usage_hint();
-			}
+			if (strcmp(optarg, "0") && strcmp(optarg, "1"))
+				usage_error("--success", optarg, "takes 0 or 1");
 			success = optarg[0] - '0';
 			break;
 		case 'T': {
@@ -157,13 +156,8 @@ static int cmd_merge(int argc, char **argv)
 				stamp = (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1e3;
 				break;
 			}
-			char *end;
-			errno = 0;
-			stamp = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(stamp) || stamp < 0) {
-				msg_warn("--timestamp takes seconds since the epoch, not '%s'", optarg);
-				usage_hint();
-			}
+			/* seconds since the epoch, a fraction allowed (up to the year 33658) */
+			stamp = optval_real_or_die("--timestamp", optarg, 0, 1e12);
 			break;
 		}
 		case 'q':

@@ -143,7 +143,7 @@ running() {
 	assert_failure 2
 	run tunekit-bootlint --model sysv
 	assert_failure 2
-	assert_output --partial "not one of systemd, procps, both"
+	assert_output --partial "invalid --model argument 'sysv': not one of systemd, procps, both"
 	run tunekit-bootlint --file /etc/90-tunekit.conf
 	assert_failure 2
 	printf 'net.core.rmem_max 1000\n' >"$ours"

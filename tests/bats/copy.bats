@@ -357,10 +357,17 @@ teardown() {
 		assert_output --partial "missing destination"
 		run "$t" -q 0 a b
 		assert_failure 2
-		assert_output --partial "invalid queue depth '0'"
+		assert_output --partial "invalid --queue-depth argument '0': out of range (1 to"
+		# a queue depth is a count, never a size
+		run "$t" -q 1k a b
+		assert_failure 2
+		assert_output --partial "invalid --queue-depth argument '1k': not a whole number"
 		run "$t" -b 5000 a b
 		assert_failure 2
-		assert_output --partial "invalid block size '5000'"
+		assert_output --partial "invalid --block-size argument '5000': a multiple of 4K, 4K-64M"
+		run "$t" --reflink=sometimes a b
+		assert_failure 2
+		assert_output --partial "invalid --reflink argument 'sometimes': expected auto, always or never"
 		run "$t" --bogus a b
 		assert_failure 2
 		assert_output --partial "Try '$t --help'"

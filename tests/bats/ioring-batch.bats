@@ -223,7 +223,7 @@ bytes $bytes"
 	[[ "$stderr" == *"Try 'ioring-batch --help'"* ]]
 	run_split ioring-batch --batch 0 tree/empty
 	assert_failure 2
-	[[ "$stderr" == *"invalid --batch argument: '0'"* ]]
+	[[ "$stderr" == *"invalid --batch argument '0': out of range (1 to"* ]]
 	run_split ioring-batch --size --cat tree/empty
 	assert_failure 2
 	[[ "$stderr" == *"--size and --cat are mutually exclusive"* ]]
@@ -558,10 +558,10 @@ line"
 @test "--threads: bad values exit 2" {
 	run_split ioring-batch --threads 0 tree/empty
 	assert_failure 2
-	[[ "$stderr" == *"invalid --threads argument: '0'"* ]]
+	[[ "$stderr" == *"invalid --threads argument '0': out of range (1 to 256)"* ]]
 	run_split ioring-batch --threads lots tree/empty
 	assert_failure 2
-	[[ "$stderr" == *"invalid --threads argument: 'lots'"* ]]
+	[[ "$stderr" == *"invalid --threads argument 'lots': not a whole number"* ]]
 }
 
 # --- page cache: --resident, --evict -------------------------------------------

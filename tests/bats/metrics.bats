@@ -157,8 +157,13 @@ fragments() {
 	assert_output --partial "nonexistent.prom: No such file or directory"
 	run tunekit-metrics merge -o "$D/tunekit.prom" --success 2
 	assert_failure 2
+	assert_output --partial "invalid --success argument '2': takes 0 or 1"
 	run tunekit-metrics merge --timestamp=yesterday
 	assert_failure 2
+	assert_output --partial "invalid --timestamp argument 'yesterday': not a number"
+	run tunekit-metrics merge --timestamp=-5
+	assert_failure 2
+	assert_output --partial "invalid --timestamp argument '-5'"
 	run tunekit-metrics frob
 	assert_failure 2
 	run cat "$D/tunekit.prom"

@@ -54,8 +54,24 @@ teardown_file() {
 	assert_failure 2
 	run "$DNS" bench -c 0 127.0.0.1
 	assert_failure 2
+	assert_output --partial "invalid --count argument '0': out of range (1 to 100000)"
+	# a count is never a size
+	run "$DNS" bench -c 1k 127.0.0.1
+	assert_failure 2
+	assert_output --partial "invalid --count argument '1k': not a whole number"
+	# a bare timeout is milliseconds: 90000 (90 s) is above the 60 s bound
+	run "$DNS" bench -t 90000 127.0.0.1
+	assert_failure 2
+	assert_output --partial "invalid --timeout argument '90000': out of range (0.001 s to 60 s)"
+	run "$DNS" best --max-loss 1e2 127.0.0.1
+	assert_failure 2
+	assert_output --partial "invalid --max-loss argument '1e2': not a number"
+	run "$DNS" best --max-fail 100.5 127.0.0.1
+	assert_failure 2
+	assert_output --partial "invalid --max-fail argument '100.5': out of range (0 to 100)"
 	run "$DNS" bench --domain 'a..b' 127.0.0.1
 	assert_failure 2
+	assert_output --partial "invalid --domain argument 'a..b'"
 }
 
 @test "nettune-dns: a --name-file with an invalid name exits 2 before any query" {

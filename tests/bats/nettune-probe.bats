@@ -48,13 +48,20 @@ setup() {
 	assert_line --index 1 "Try 'nettune-probe --help' for more information."
 	run "$PROBE" -c 0 127.0.0.1
 	assert_failure 2
-	assert_line --index 0 --partial "invalid count '0'"
+	assert_line --index 0 "nettune-probe: invalid --count argument '0': out of range (1 to 100000)"
+	# a count is never a size
+	run "$PROBE" -c 1k 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 "nettune-probe: invalid --count argument '1k': not a whole number"
 	run "$PROBE" -W 5parsecs 127.0.0.1
 	assert_failure 2
-	assert_line --index 0 --partial "invalid timeout '5parsecs'"
+	assert_line --index 0 --partial "invalid --timeout argument '5parsecs'"
+	run "$PROBE" -W 2h 127.0.0.1
+	assert_failure 2
+	assert_line --index 0 "nettune-probe: invalid --timeout argument '2h': out of range (0.001 s to 3600 s)"
 	run "$PROBE" -m udp 127.0.0.1
 	assert_failure 2
-	assert_line --index 0 --partial "invalid method 'udp'"
+	assert_line --index 0 "nettune-probe: invalid --method argument 'udp': expected tcp, http or icmp"
 	run "$PROBE" 'host:99999'
 	assert_failure 2
 	assert_line --index 0 "nettune-probe: invalid target 'host:99999': port out of range 1-65535"
@@ -63,7 +70,7 @@ setup() {
 	assert_line --index 0 --partial "only http:// and https:// are supported"
 	run "$PROBE" -P 0 127.0.0.1
 	assert_failure 2
-	assert_line --index 0 --partial "invalid parallel '0'"
+	assert_line --index 0 --partial "invalid --parallel argument '0': out of range (1 to 1024)"
 	run "$PROBE" --cacert /nonexistent/ca.pem https://127.0.0.1/
 	assert_failure 2
 	assert_line --index 0 --partial "cannot load CA certificates from /nonexistent/ca.pem"

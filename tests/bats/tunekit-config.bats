@@ -77,5 +77,5 @@ setup() {
 @test "config: a bad --profile name is a usage error" {
 	run tunekit-config --profile fastest
 	assert_failure 2
-	assert_output --partial "--profile 'fastest'"
+	assert_output --partial "invalid --profile argument 'fastest': not one of throughput, latency, balanced"
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "optval.h"
@@ -41,5 +42,28 @@ int main(void)
 	ok(refused(OPTVAL_SECONDS, "100000", 1, 86400000000000ULL, -ERANGE), "100000 s above it");
 	ok(parses(OPTVAL_RATE, "10gbit", 1, UINT64_MAX, 10000000000ULL), "rate 10gbit");
 	ok(refused(OPTVAL_RATE, "fast", 1, UINT64_MAX, -EINVAL), "rate fast refused");
+	ok(parses(OPTVAL_MILLIS, "250", 1, UINT64_MAX, 250000000), "millis: a bare 250 is 250 ms");
+	ok(parses(OPTVAL_MILLIS, "2s", 1, UINT64_MAX, 2000000000), "millis: 2s with its unit");
+	ok(refused(OPTVAL_MILLIS, "0", 1000000, 60000000000ULL, -ERANGE), "millis: 0 below 1 ms");
+	ok(refused(OPTVAL_MILLIS, "2m", 1000000, 60000000000ULL, -ERANGE), "millis: 2m above 60 s");
+	ok(refused(OPTVAL_MILLIS, "5parsecs", 1, UINT64_MAX, -EINVAL), "millis: a bad unit");
+
+	double d = -1;
+	const char *why = NULL;
+	ok(optval_parse_real("0.5", 0, 100, &d, NULL) == 0 && d == 0.5, "real 0.5");
+	ok(optval_parse_real("12", 0, 100, &d, NULL) == 0 && d == 12, "real 12");
+	ok(optval_parse_real("7.", 0, 100, &d, NULL) == 0 && d == 7, "real 7.");
+	ok(optval_parse_real(".25", 0, 100, &d, NULL) == 0 && d == 0.25, "real .25");
+	static const char *const bad[] = { "", ".", "-1", "+1", " 1", "1 ", "1e2", "0x10", "inf", "nan",
+					   "1.2.3", "5%" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = -1;
+		why = NULL;
+		ok(optval_parse_real(bad[i], 0, 1e12, &d, &why) == -EINVAL && d == -1 && why,
+		   "real '%s' refused", bad[i]);
+	}
+	ok(optval_parse_real("100.5", 0, 100, &d, &why) == -ERANGE && why, "real above the range");
+	ok(optval_parse_real("1000000000000000000000000000000", 0, 1e12, &d, &why) == -ERANGE,
+	   "real far above the range");
 	return done_testing();
 }
