@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "monoclock.h"
+#include "netprobe.h"
 #include "tlsprobe.h"
 
 struct tlsprobe_ctx {
@@ -24,22 +25,6 @@ struct tlsprobe_conn {
 	SSL *ssl;
 	int fd;
 };
-
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-	for (;;) {
-		uint64_t now = mono_ns();
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		uint64_t left_ms = (deadline - now + 999999) / 1000000;
-		struct pollfd pfd = { .fd = fd, .events = events };
-		int n = poll(&pfd, 1, left_ms > 60000 ? 60000 : (int)left_ms);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		if (n > 0)
-			return 0;
-	}
-}
 
 int tlsprobe_is_ip(const char *s)
 {
@@ -103,9 +88,9 @@ static int ssl_wait(SSL *ssl, int fd, int ret, uint64_t deadline, const char *wh
 	int e = SSL_get_error(ssl, ret);
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
-		return wait_fd(fd, POLLIN, deadline);
+		return netprobe_wait_fd(fd, POLLIN, deadline, NULL);
 	case SSL_ERROR_WANT_WRITE:
-		return wait_fd(fd, POLLOUT, deadline);
+		return netprobe_wait_fd(fd, POLLOUT, deadline, NULL);
 	case SSL_ERROR_ZERO_RETURN:
 		return -ECONNRESET;
 	case SSL_ERROR_SYSCALL: {

@@ -464,12 +464,6 @@ static void prom_or_die(int rc)
 }
 
 /* Strings from files go to a terminal or a log: no control characters. */
-static void put(FILE *out, const char *s)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-}
-
 /*
  * What the boot will set for the persisted keys of abs (one managed file):
  * one line per key the sysctl.d files will not leave at our value, under
@@ -535,13 +529,13 @@ static size_t comanager_lint(FILE *out, const struct kv_list *keys, struct coman
 			for (size_t t = 0; t < ts.n; t++) {
 				if (strcmp(ts.v[t].key, rel) || sysctl_value_equal(ts.v[t].value, e->value))
 					continue;
-				put(out, e->key);
+				sysctld_put_text(out, e->key);
 				fputs(": tuned profile ", out);
-				put(out, ts.v[t].profile);
+				sysctld_put_text(out, ts.v[t].profile);
 				fputs(" sets ", out);
-				put(out, sysctl_key_secret(e->key) ? "(secret)" : ts.v[t].value);
+				sysctld_put_text(out, sysctl_key_secret(e->key) ? "(secret)" : ts.v[t].value);
 				fputs(" (", out);
-				put(out, ts.v[t].file);
+				sysctld_put_text(out, ts.v[t].file);
 				fprintf(out, ":%u)\n", ts.v[t].line);
 				cm->tuned++;
 				n++;
@@ -549,7 +543,7 @@ static size_t comanager_lint(FILE *out, const struct kv_list *keys, struct coman
 		}
 		const char *tuner = bpftune_tuner_for(e->key);
 		if (nbpids && tuner) {
-			put(out, e->key);
+			sysctld_put_text(out, e->key);
 			fprintf(out, ": retuned at run time by bpftune (pid %ld, tuner %s)\n", (long)bpids[0], tuner);
 			cm->bpftune++;
 			n++;
