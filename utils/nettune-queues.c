@@ -26,6 +26,7 @@
 #include "irqstat.h"
 #include "json.h"
 #include "msg.h"
+#include "nl.h"
 #include "optval.h"
 #include "paths.h"
 #include "prom.h"
@@ -475,6 +476,77 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 		irqstat_free(&t);
 }
 
+/* ---- rings and coalescing (ethtool netlink, reported only) ------------ */
+
+/* "ring IFACE rx CUR/MAX tx CUR/MAX" and "coalesce IFACE ..." lines, or
+ * "unsupported" where the driver has none (veth): a report, never an error. */
+static void show_ethtool(const struct ctl *ctl, struct json *w)
+{
+	struct nl_session *s;
+	char **ifs = list_ifaces();
+	nl_session_open(&s);
+	for (int pass = 0; pass < 2; pass++) {
+		if (ctl->common.json)
+			json_array_begin(w, pass ? "coalesce" : "rings");
+		for (char **ifn = ifs; *ifn; ifn++) {
+			struct nl_rings r;
+			struct nl_coalesce c;
+			int rc = pass ? nl_session_coalesce(s, *ifn, &c) : nl_session_rings(s, *ifn, &r);
+			const char *word = pass ? "coalesce" : "ring";
+			if (ctl->common.json) {
+				json_object_begin(w, NULL);
+				json_string(w, "iface", *ifn);
+				json_bool(w, "supported", rc == 0);
+				if (rc < 0 && rc != -EOPNOTSUPP)
+					json_string(w, "error", strerror(-rc));
+			}
+			if (rc < 0) {
+				if (!ctl->common.json)
+					printf("%s %s %s\n", word, *ifn, rc == -EOPNOTSUPP ? "unsupported" : strerror(-rc));
+			} else if (!pass) {
+				if (ctl->common.json) {
+					json_u64(w, "rx", r.rx);
+					json_u64(w, "rx_max", r.rx_max);
+					json_u64(w, "tx", r.tx);
+					json_u64(w, "tx_max", r.tx_max);
+				} else {
+					printf("ring %s rx %" PRIu32 "/%" PRIu32 " tx %" PRIu32 "/%" PRIu32 "\n", *ifn, r.rx,
+					       r.rx_max, r.tx, r.tx_max);
+				}
+			} else {
+				const struct {
+					unsigned bit;
+					const char *name, *jname;
+					uint32_t v;
+				} f[] = {
+					{ NL_COALESCE_RX_USECS, "rx-usecs", "rx_usecs", c.rx_usecs },
+					{ NL_COALESCE_RX_FRAMES, "rx-frames", "rx_frames", c.rx_frames },
+					{ NL_COALESCE_TX_USECS, "tx-usecs", "tx_usecs", c.tx_usecs },
+					{ NL_COALESCE_TX_FRAMES, "tx-frames", "tx_frames", c.tx_frames },
+				};
+				if (!ctl->common.json)
+					printf("coalesce %s", *ifn);
+				for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+					if (!(c.present & f[i].bit))
+						continue;
+					if (ctl->common.json)
+						json_u64(w, f[i].jname, f[i].v);
+					else
+						printf(" %s %" PRIu32, f[i].name, f[i].v);
+				}
+				if (!ctl->common.json)
+					putchar('\n');
+			}
+			if (ctl->common.json)
+				json_object_end(w);
+		}
+		if (ctl->common.json)
+			json_array_end(w);
+	}
+	nl_session_close(s);
+	free_ifaces(ifs);
+}
+
 /* ---- show ----------------------------------------------------------- */
 
 static int show(const struct ctl *ctl)
@@ -533,6 +605,7 @@ static int show(const struct ctl *ctl)
 		json_array_end(&w);
 	softnet_free(&s);
 	show_spread(ctl, &w, 1, 0);
+	show_ethtool(ctl, &w);
 	if (ctl->common.json)
 		json_object_end(&w);
 	return TK_EXIT_OK;
@@ -744,6 +817,8 @@ static int show_cb(void *ctl)
 	return show(ctl);
 }
 
+static void ethtool_note(void);
+
 static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
 {
 	struct ctl *ctl = p;
@@ -755,6 +830,8 @@ static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cm
 	queue_recs(ctl, recs);
 	if (cmd == TUNER_CHECK)
 		persisted_queue_recs(recs, quiet);
+	if (cmd == TUNER_RECOMMEND && !quiet && msg_verbosity > 0)
+		ethtool_note();
 }
 
 /* when one CPU takes every interrupt: advice on stderr, stdout stays sysctl lines */
@@ -762,6 +839,25 @@ static void advise_cb(void *ctl, const struct tuner_recs *recs)
 {
 	(void)recs;
 	show_spread(ctl, NULL, 0, 1);
+}
+
+/* rings and coalescing are read, not changed: -v says where the driver has none */
+static void ethtool_note(void)
+{
+	struct nl_session *s;
+	char **ifs = list_ifaces();
+	nl_session_open(&s);
+	for (char **ifn = ifs; *ifn; ifn++) {
+		struct nl_rings r;
+		struct nl_coalesce c;
+		int rr = nl_session_rings(s, *ifn, &r), rc = nl_session_coalesce(s, *ifn, &c);
+		if (rr == -EOPNOTSUPP || rc == -EOPNOTSUPP)
+			msg_verbose("%s: %s%s%s not supported by the driver", *ifn, rr == -EOPNOTSUPP ? "ring sizes" : "",
+				    rr == -EOPNOTSUPP && rc == -EOPNOTSUPP ? " and " : "",
+				    rc == -EOPNOTSUPP ? "interrupt coalescing" : "");
+	}
+	nl_session_close(s);
+	free_ifaces(ifs);
 }
 
 static struct prom_registry *metrics_cb(void *ctl)

@@ -139,3 +139,18 @@ veth_setup="ip link add tkq0 type veth peer name tkq1 && export TUNEKIT_PROC='$B
 	assert_output --regexp "ATTR '/sys/devices/virtual/net/tkq0/tx_queue_len' writing '2000'"
 	assert_line --regexp "^live 0*1 2000$"
 }
+
+@test "sandbox: veth has no rings or coalescing: show reports unsupported, never an error" {
+	require_sandbox
+	run --separate-stderr in_sandbox_plain "$veth_setup
+		nettune-queues show; echo show=\$?
+		nettune-queues show --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print([(r[\"iface\"], r[\"supported\"]) for r in d[\"rings\"] + d[\"coalesce\"] if r[\"iface\"] == \"tkq0\"])'
+		nettune-queues -v -i 0 recommend; echo recommend=\$?"
+	assert_success
+	assert_line "ring tkq0 unsupported"
+	assert_line "coalesce tkq0 unsupported"
+	assert_line "show=0"
+	assert_line "[('tkq0', False), ('tkq0', False)]"
+	assert_line "recommend=0"
+	[[ "$stderr" == *"tkq0: ring sizes and interrupt coalescing not supported by the driver"* ]]
+}
