@@ -650,6 +650,13 @@ static char **sysfs_ifaces(void)
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo"))
 			continue;
+		/* interfaces are directories (links to them); bonding_masters is a file */
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		struct stat st;
+		int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+		free(path);
+		if (!is_dir)
+			continue;
 		if (!sysfs_dev_name_valid(e->d_name)) {
 			msg_verbose("%s: interface name outside what tunekit manages, skipped", e->d_name);
 			continue;
