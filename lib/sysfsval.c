@@ -38,7 +38,8 @@ int sysfs_key_is(const char *key)
 int sysfs_dev_name_valid(const char *name)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n > SYSFS_DEV_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+	/* "a..b" is a legal kernel name, but ".." never appears in a path we build */
+	if (n == 0 || n > SYSFS_DEV_MAX || !strcmp(name, ".") || strstr(name, ".."))
 		return 0;
 	for (const char *c = name; *c; c++)
 		if (!isalnum((unsigned char)*c) && !strchr("_.@+-", *c))
@@ -93,7 +94,7 @@ int sysfs_key_parse(const char *key, struct sysfs_key *k, const char **why)
 	memcpy(k->dev, p, dlen);
 	k->dev[dlen] = '\0';
 	if (!sysfs_dev_name_valid(k->dev)) {
-		reason = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . or ..)";
+		reason = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . and no ..)";
 		goto bad;
 	}
 	const char *rest = slash + 1;

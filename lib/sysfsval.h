@@ -9,9 +9,9 @@
  *   sysfs:net/DEV/queues/rx-N/rps_flow_cnt    decimal
  *   sysfs:net/DEV/queues/tx-N/xps_cpus        CPU mask
  *
- * DEV follows the kernel's dev_valid_name() (1-15 bytes, not "." or "..",
- * no '/', ':' or blanks) and, because it lands in a udev rule, only the
- * bytes [A-Za-z0-9_.@+-]. N is decimal without leading zeros. The file is
+ * DEV follows the kernel's dev_valid_name() (1-15 bytes, not ".", no
+ * '/', ':' or blanks), narrowed: no ".." anywhere and, because it lands in
+ * a udev rule, only the bytes [A-Za-z0-9_.@+-]. N is decimal without leading zeros. The file is
  * $TUNEKIT_SYS/class/net/DEV/... (default /sys).
  *
  * Values are kept canonical so a read-back compares right: masks in

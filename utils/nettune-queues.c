@@ -926,7 +926,7 @@ int main(int argc, char **argv)
 		case 'I':
 			if (!sysfs_dev_name_valid(optarg))
 				usage_error("--iface", optarg,
-					    "not an interface name tunekit manages (1-15 of A-Z a-z 0-9 _ . @ + -)");
+					    "not an interface name tunekit manages (1-15 of A-Z a-z 0-9 _ . @ + -, no ..)");
 			ctl.ifaces = xreallocarray(ctl.ifaces, ctl.nifaces + 2, sizeof(*ctl.ifaces));
 			ctl.ifaces[ctl.nifaces++] = xstrdup(optarg);
 			ctl.ifaces[ctl.nifaces] = NULL;

@@ -159,6 +159,7 @@ static void test_schema(void)
 	static const char *const bad[] = {
 		"sysfs:net/../tx_queue_len",                     /* .. as the device */
 		"sysfs:net/./tx_queue_len",
+		"sysfs:net/a..b/tx_queue_len",                    /* no .. anywhere */
 		"sysfs:net/va/queues/rx-0/../../tx_queue_len",    /* .. inside */
 		"sysfs:net/va/../../../etc/shadow",
 		"sysfs:net/a/b/tx_queue_len",                     /* slash in the name */
