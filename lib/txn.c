@@ -402,12 +402,19 @@ out:
 	return rc;
 }
 
-/* Both persisted files must parse before anything changes. 0 or -EINVAL/-errno, err filled. */
-static int persisted_check(struct txn_error *err)
+/*
+ * The persisted files must parse before anything changes: both sysctl.d
+ * files, and the udev rule file when changes hold queue settings.
+ * 0 or -EINVAL/-errno, err filled.
+ */
+static int persisted_check(const struct kv_list *changes, struct txn_error *err)
 {
 	struct kv_list a = { 0 }, b = { 0 }, u = { 0 };
+	int queues = 0;
+	for (size_t i = 0; i < changes->n && !queues; i++)
+		queues = sysfs_key_is(changes->v[i].key);
 	int rc = persisted_read(TK_SYSCTL_CONF, &a, err);
-	if (!rc)
+	if (!rc && queues)
 		rc = udev_read(&u, err);
 	kv_list_free(&u);
 	if (!rc)
@@ -893,7 +900,7 @@ static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, 
 	int rc = txn_validate(changes, opts, err);
 	if (rc)
 		return rc;
-	if (!opts->no_persist && (rc = persisted_check(err)))
+	if (!opts->no_persist && (rc = persisted_check(changes, err)))
 		return rc;
 	/* sysfs values in their canonical spelling: what is written, logged and persisted */
 	struct kv_list canon = { 0 };

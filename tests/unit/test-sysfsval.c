@@ -419,7 +419,24 @@ static void test_hostile_rules(void)
 	ok(raw_is("va/queues/rx-0/rps_cpus", "00000000\n"), "nothing changed");
 	unlink(path);
 	free(path);
-	/* a snapshot of older tunekit (no queue keys, no rule file) still restores */
+	/* a sysctl-only apply is not held up by a rule file it does not touch */
+	put_rules(hostile[0]);
+	char *kdir = xasprintf("%s/../proc/sys/net/t", sys_dir), *kfile = xasprintf("%s/k", kdir);
+	mkdir_p(kdir, 0755);
+	FILE *kf = fopen(kfile, "we");
+	fputs("1\n", kf);
+	fclose(kf);
+	struct kv_list sysonly = { 0 };
+	kv_list_set(&sysonly, "net.t.k", "2");
+	struct txn_opts sopts = { 0 };
+	is_int(txn_apply(&sysonly, &sopts, &err), 0, "a sysctl apply beside a foreign rule file works");
+	char *r = rules_text();
+	ok(r && !strcmp(r, hostile[0]), "and leaves the rule file as it was");
+	free(r);
+	rm_rules();
+	kv_list_free(&sysonly);
+	free(kdir);
+	free(kfile);
 	kv_list_free(&changes);
 }
 
