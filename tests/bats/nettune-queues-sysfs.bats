@@ -34,6 +34,9 @@ veth_setup="ip link add tkq0 type veth peer name tkq1 && export TUNEKIT_PROC='$B
 }
 
 @test "queues sysfs: hostile interface names and keys exit 2 and change nothing" {
+	# outside the sandbox: a fake /sys, so even a regression could not reach the host's
+	export TUNEKIT_SYS="$BATS_TEST_TMPDIR/sys"
+	mkdir -p "$TUNEKIT_SYS/class/net/lo"
 	for name in ../etc a/b .. . 0123456789abcdef 'a b' 'e*' 'a"b' ''; do
 		run --separate-stderr nettune-queues --iface "$name" --txqueuelen 5 apply
 		assert_failure 2
