@@ -796,3 +796,103 @@ size_t nl_flag_names(unsigned int flags, const char **names, size_t max)
 			names[n++] = table[i].name;
 	return n;
 }
+
+/* ---- ring sizes and interrupt coalescing (ethtool netlink, read-only) ---- */
+
+struct ring_reply {
+	struct nl_rings *r;
+	int seen;
+};
+
+int nl_rings_parse(const struct nlmsghdr *nlh, struct nl_rings *r)
+{
+	const struct nlattr *tb[ETHTOOL_A_RINGS_MAX + 1];
+	if (parse_attrs(nlh, sizeof(struct genlmsghdr), tb, ETHTOOL_A_RINGS_MAX) < 0)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	if ((tb[ETHTOOL_A_RINGS_RX] && attr_u32(tb[ETHTOOL_A_RINGS_RX], &r->rx) < 0) ||
+	    (tb[ETHTOOL_A_RINGS_RX_MAX] && attr_u32(tb[ETHTOOL_A_RINGS_RX_MAX], &r->rx_max) < 0) ||
+	    (tb[ETHTOOL_A_RINGS_TX] && attr_u32(tb[ETHTOOL_A_RINGS_TX], &r->tx) < 0) ||
+	    (tb[ETHTOOL_A_RINGS_TX_MAX] && attr_u32(tb[ETHTOOL_A_RINGS_TX_MAX], &r->tx_max) < 0))
+		return -EINVAL;
+	return 0;
+}
+
+int nl_coalesce_parse(const struct nlmsghdr *nlh, struct nl_coalesce *c)
+{
+	const struct nlattr *tb[ETHTOOL_A_COALESCE_MAX + 1];
+	if (parse_attrs(nlh, sizeof(struct genlmsghdr), tb, ETHTOOL_A_COALESCE_MAX) < 0)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	/* a driver reports only the parameters it supports */
+	const struct {
+		int type;
+		uint32_t *v;
+		unsigned bit;
+	} f[] = {
+		{ ETHTOOL_A_COALESCE_RX_USECS, &c->rx_usecs, NL_COALESCE_RX_USECS },
+		{ ETHTOOL_A_COALESCE_RX_MAX_FRAMES, &c->rx_frames, NL_COALESCE_RX_FRAMES },
+		{ ETHTOOL_A_COALESCE_TX_USECS, &c->tx_usecs, NL_COALESCE_TX_USECS },
+		{ ETHTOOL_A_COALESCE_TX_MAX_FRAMES, &c->tx_frames, NL_COALESCE_TX_FRAMES },
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!tb[f[i].type])
+			continue;
+		if (attr_u32(tb[f[i].type], f[i].v) < 0)
+			return -EINVAL;
+		c->present |= f[i].bit;
+	}
+	return 0;
+}
+
+struct ethtool_get {
+	int cmd;
+	void *out;
+	int seen;
+};
+
+static int ethtool_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ethtool_get *g = data;
+	int rc = g->cmd == ETHTOOL_MSG_RINGS_GET ? nl_rings_parse(nlh, g->out) : nl_coalesce_parse(nlh, g->out);
+	if (rc < 0) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	g->seen = 1;
+	return MNL_CB_OK;
+}
+
+/* One ethtool GET of cmd for the device name (header attribute 1 of every message). */
+static int ethtool_get(struct nl_session *s, int cmd, const char *name, void *out)
+{
+	_Alignas(uint64_t) char buf[NL_REQ_SIZE];
+	uint16_t family;
+	int rc = session_ethtool_family(s, &family);
+	if (rc < 0)
+		return rc;
+	/* NLM_F_ACK: a non-dump GET without it never reaches MNL_CB_STOP */
+	struct nlmsghdr *nlh = put_request(buf, family, NLM_F_ACK);
+	struct genlmsghdr *genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = (uint8_t)cmd;
+	genl->version = ETHTOOL_GENL_VERSION;
+	/* ETHTOOL_A_RINGS_HEADER and ETHTOOL_A_COALESCE_HEADER are both 1 */
+	struct nlattr *hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_RINGS_HEADER);
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, name);
+	mnl_attr_nest_end(nlh, hdr);
+	struct ethtool_get g = { cmd, out, 0 };
+	rc = session_talk(s, NETLINK_GENERIC, nlh, ethtool_get_cb, &g);
+	if (rc < 0)
+		return rc;
+	return g.seen ? 0 : -ENODATA;
+}
+
+int nl_session_rings(struct nl_session *s, const char *name, struct nl_rings *r)
+{
+	return ethtool_get(s, ETHTOOL_MSG_RINGS_GET, name, r);
+}
+
+int nl_session_coalesce(struct nl_session *s, const char *name, struct nl_coalesce *c)
+{
+	return ethtool_get(s, ETHTOOL_MSG_COALESCE_GET, name, c);
+}

@@ -126,4 +126,27 @@ int nl_linkmodes_parse_dev(const struct nlmsghdr *nlh, int *ifindex, int32_t *sp
 /* CTRL_CMD_NEWFAMILY reply: the generic netlink family id. */
 int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id);
 
+/* Ring sizes of a device (ETHTOOL_MSG_RINGS_GET): current and maximum. */
+struct nl_rings {
+	uint32_t rx, rx_max, tx, tx_max;
+};
+
+/* Interrupt coalescing (ETHTOOL_MSG_COALESCE_GET): what the driver reports. */
+enum { NL_COALESCE_RX_USECS = 1, NL_COALESCE_RX_FRAMES = 2, NL_COALESCE_TX_USECS = 4, NL_COALESCE_TX_FRAMES = 8 };
+struct nl_coalesce {
+	uint32_t rx_usecs, rx_frames, tx_usecs, tx_frames;
+	unsigned present; /* NL_COALESCE_* bits of the values the driver gave */
+};
+
+/*
+ * Read a device's rings or coalescing over ethtool netlink. -EOPNOTSUPP
+ * when the driver has none (veth has neither), -ENOENT/-ENODEV for no such
+ * device, other -errno on failure.
+ */
+int nl_session_rings(struct nl_session *s, const char *name, struct nl_rings *r);
+int nl_session_coalesce(struct nl_session *s, const char *name, struct nl_coalesce *c);
+/* Their reply parsers (a genlmsghdr follows nlh). */
+int nl_rings_parse(const struct nlmsghdr *nlh, struct nl_rings *r);
+int nl_coalesce_parse(const struct nlmsghdr *nlh, struct nl_coalesce *c);
+
 #endif

@@ -17,6 +17,7 @@
 #include "fileutil.h"
 #include "paths.h"
 #include "snapshot.h"
+#include "sysfsval.h"
 #include "sysctl.h"
 #include "xalloc.h"
 
@@ -29,6 +30,7 @@ const char *const snapshot_managed_files[] = {
 	TK_SYSCTL_PRIVATE_CONF,
 	TK_PROFILE_FILE,
 	TK_NM_DROPIN,
+	TK_UDEV_RULES,
 	NULL,
 };
 
@@ -44,6 +46,7 @@ static const struct {
 	{ TK_SYSCTL_PRIVATE_CONF, 0600, 0 },
 	{ TK_PROFILE_FILE, 0644, 0 },
 	{ TK_NM_DROPIN, 0644, 0 },
+	{ TK_UDEV_RULES, 0644, 0 },
 };
 
 int snapshot_managed_max_mode(const char *abs_path)

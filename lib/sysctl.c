@@ -15,6 +15,7 @@
 #include "fileutil.h"
 #include "paths.h"
 #include "sysctl.h"
+#include "sysfsval.h"
 #include "xalloc.h"
 
 #define SYSCTL_VALUE_MAX (1 << 16)
@@ -32,6 +33,22 @@ int sysctl_key_parse(const char *key, char *dot, size_t dotlen,
 		goto bad;
 	}
 	n = strlen(key);
+	/* a queue setting under sysfs: its own fixed schema, the key is its canonical form */
+	if (sysfs_key_is(key)) {
+		if (n > SYSCTL_KEY_MAX || sysfs_key_parse(key, NULL, &reason) < 0) {
+			reason = reason ? reason : "key too long";
+			goto bad;
+		}
+		if ((dot && n >= dotlen) || (rel && n >= rellen)) {
+			reason = "key too long";
+			goto bad;
+		}
+		if (dot)
+			strcpy(dot, key);
+		if (rel)
+			strcpy(rel, key);
+		return 0;
+	}
 	if (n > SYSCTL_KEY_MAX) {
 		reason = "key too long";
 		goto bad;
@@ -116,6 +133,8 @@ static char *sys_root(void)
 
 char *sysctl_key_path(const char *key)
 {
+	if (sysfs_key_is(key))
+		return sysfs_key_path(key);
 	char rel[SYSCTL_KEY_MAX + 1];
 	if (sysctl_key_parse(key, NULL, 0, rel, sizeof(rel), NULL) < 0)
 		return NULL;
@@ -151,6 +170,8 @@ static int path_inside_root(const char *path)
 
 int sysctl_read(const char *key, char **value)
 {
+	if (sysfs_key_is(key))
+		return sysfs_read(key, value);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -180,6 +201,8 @@ int sysctl_read(const char *key, char **value)
 
 int sysctl_write(const char *key, const char *value)
 {
+	if (sysfs_key_is(key))
+		return sysfs_write(key, value);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -243,6 +266,8 @@ int sysctl_writable(const char *key)
 
 int sysctl_mode(const char *key, unsigned *mode)
 {
+	if (sysfs_key_is(key))
+		return sysfs_mode(key, mode);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -290,6 +315,26 @@ int sysctl_value_equal(const char *a, const char *b)
 	free(na);
 	free(nb);
 	return eq;
+}
+
+int sysctl_key_value_equal(const char *key, const char *a, const char *b)
+{
+	if (sysfs_key_is(key))
+		return sysfs_value_equal(key, a, b);
+	return sysctl_value_equal(a, b);
+}
+
+int sysctl_key_value_normalize(const char *key, const char *value, char **out, const char **why)
+{
+	if (!sysfs_key_is(key)) {
+		*out = xstrdup(value);
+		return 0;
+	}
+	char norm[SYSCTL_VALUE_MAX];
+	int rc = sysfs_value_normalize(key, value, norm, sizeof(norm), why);
+	if (rc == 0)
+		*out = xstrdup(norm);
+	return rc;
 }
 
 int sysctl_value_is_numeric(const char *value)
@@ -384,6 +429,9 @@ int sysctl_key_allowed(const char *key, const char *const *prefixes)
 {
 	if (!prefixes)
 		prefixes = sysctl_default_prefixes;
+	/* queue settings of network devices: allowed where the whole net subtree is */
+	if (sysfs_key_is(key))
+		key = "net";
 	for (; *prefixes; prefixes++) {
 		size_t n = strlen(*prefixes);
 		if (n == 0)
@@ -401,7 +449,7 @@ int sysctl_key_secret(const char *key)
 	/* secret even where a fake or odd tree shows it world-readable */
 	static const char *const named[] = { "tcp_fastopen_key", "stable_secret", NULL };
 	char dot[SYSCTL_KEY_MAX + 1];
-	if (sysctl_key_parse(key, dot, sizeof(dot), NULL, 0, NULL) < 0)
+	if (sysfs_key_is(key) || sysctl_key_parse(key, dot, sizeof(dot), NULL, 0, NULL) < 0)
 		return 0;
 	const char *last = strrchr(dot, '.');
 	last = last ? last + 1 : dot;

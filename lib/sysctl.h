@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One sysctl key under the sysctl root ($TUNEKIT_PROC/sys or /proc/sys).
+ * Queue settings under sysfs ("sysfs:net/DEV/...", sysfsval.h) are keys
+ * too: every function here hands them to sysfsval.c.
  * Keys come in both sysctl(8) forms: "net.ipv4.conf.eth0/100.rp_filter"
  * (dots separate, '/' stands for a literal dot) and
  * "net/ipv4/conf/eth0.100/rp_filter" (the first separator decides).
@@ -54,6 +56,19 @@ void sysctl_value_normalize(const char *in, char *out, size_t outlen);
 
 /* 1 if the two values are equal after normalization. */
 int sysctl_value_equal(const char *a, const char *b);
+
+/*
+ * 1 if a and b are the same value of key: sysctl_value_equal, or for a
+ * sysfs key (sysfsval.h) the same CPU mask or number in any spelling.
+ */
+int sysctl_key_value_equal(const char *key, const char *a, const char *b);
+
+/*
+ * The canonical spelling of value for key into *out (allocated): the value
+ * itself for a sysctl, the normalised mask or number for a sysfs key.
+ * 0 or -EINVAL (*why says what is wrong, nothing allocated).
+ */
+int sysctl_key_value_normalize(const char *key, const char *value, char **out, const char **why);
 
 /* 1 if value is one or more unsigned/signed integers separated by blanks. */
 int sysctl_value_is_numeric(const char *value);

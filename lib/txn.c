@@ -20,6 +20,7 @@
 #include "paths.h"
 #include "snapshot.h"
 #include "sysctl.h"
+#include "sysfsval.h"
 #include "tkconf.h"
 #include "txn.h"
 #include "xalloc.h"
@@ -68,7 +69,12 @@ static int validate_entry(const struct kv_entry *e, const char *const *prefixes,
 {
 	unsigned mode;
 	char *live;
+	const char *why = NULL;
 
+	if (sysctl_key_parse(e->key, NULL, 0, NULL, 0, &why) < 0) {
+		set_err(err, e->line, e->key, why, 0);
+		return -EINVAL;
+	}
 	if (!sysctl_key_allowed(e->key, prefixes)) {
 		set_err(err, e->line, e->key, "key outside the allowed prefixes (see --allow-prefix)", 0);
 		return -EINVAL;
@@ -95,7 +101,15 @@ static int validate_entry(const struct kv_entry *e, const char *const *prefixes,
 		set_err(err, e->line, e->key, "cannot be read back, refusing to write it", -rc);
 		return -EINVAL;
 	}
-	if (sysctl_value_is_numeric(live)) {
+	if (sysfs_key_is(e->key)) {
+		/* a CPU mask or a number, whatever the live spelling */
+		char *norm = NULL;
+		if (sysctl_key_value_normalize(e->key, e->value, &norm, &why) < 0) {
+			set_err(err, e->line, e->key, why, 0);
+			rc = -EINVAL;
+		}
+		free(norm);
+	} else if (sysctl_value_is_numeric(live)) {
 		size_t want = count_fields(live), got = count_fields(e->value);
 		if (!sysctl_value_is_numeric(e->value)) {
 			set_err(err, e->line, e->key, "non-numeric value for a numeric key", 0);
@@ -313,7 +327,7 @@ static void rollback(struct written *w, size_t n, const struct snapshot *snap)
 		char *live;
 		if (j < 0 || sysctl_read(*k, &live) < 0)
 			continue;
-		if (!sysctl_value_equal(live, snap->keys.v[j].value))
+		if (!sysctl_key_value_equal(*k, live, snap->keys.v[j].value))
 			sysctl_write(*k, snap->keys.v[j].value);
 		free(live);
 	}
@@ -343,11 +357,66 @@ static int persisted_read(const char *abs, struct kv_list *list, struct txn_erro
 	return rc;
 }
 
-/* Both persisted files must parse before anything changes. 0 or -EINVAL/-errno, err filled. */
-static int persisted_check(struct txn_error *err)
+/*
+ * Read the udev rule file of the queue settings into list (appending); a
+ * missing file is empty. Anything but a regular file is refused: it is
+ * never replaced.
+ */
+static int udev_read(struct kv_list *list, struct txn_error *err)
 {
-	struct kv_list a = { 0 }, b = { 0 };
+	char *path = tk_path(TK_UDEV_RULES), *old = NULL;
+	size_t len;
+	struct stat st;
+	int rc = 0;
+	if (lstat(path, &st) < 0) {
+		rc = errno == ENOENT ? 0 : -errno;
+		if (rc) {
+			snprintf(err->text, sizeof(err->text), "cannot read %s", TK_UDEV_RULES);
+			set_err(err, 0, NULL, err->text, -rc);
+		}
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err->text, sizeof(err->text), "%s is not a regular file; refusing to replace it",
+			 TK_UDEV_RULES);
+		set_err(err, 0, NULL, err->text, 0);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = read_file(path, 4u << 20, &old, &len);
+	if (rc == 0) {
+		struct kv_error kerr;
+		if (sysfs_udev_parse(old, len, list, &kerr) < 0) {
+			snprintf(err->text, sizeof(err->text), "the persisted file %s is malformed (%s); fix or remove it",
+				 TK_UDEV_RULES, kerr.why ? kerr.why : "bad line");
+			set_err(err, kerr.line, NULL, err->text, 0);
+			rc = -EINVAL;
+		}
+	} else {
+		snprintf(err->text, sizeof(err->text), "cannot read %s", TK_UDEV_RULES);
+		set_err(err, 0, NULL, err->text, -rc);
+	}
+out:
+	free(old);
+	free(path);
+	return rc;
+}
+
+/*
+ * The persisted files must parse before anything changes: both sysctl.d
+ * files, and the udev rule file when changes hold queue settings.
+ * 0 or -EINVAL/-errno, err filled.
+ */
+static int persisted_check(const struct kv_list *changes, struct txn_error *err)
+{
+	struct kv_list a = { 0 }, b = { 0 }, u = { 0 };
+	int queues = 0;
+	for (size_t i = 0; i < changes->n && !queues; i++)
+		queues = sysfs_key_is(changes->v[i].key);
 	int rc = persisted_read(TK_SYSCTL_CONF, &a, err);
+	if (!rc && queues)
+		rc = udev_read(&u, err);
+	kv_list_free(&u);
 	if (!rc)
 		rc = persisted_read(TK_SYSCTL_PRIVATE_CONF, &b, err);
 	/* root's private file is unreadable to others: privileges are checked later */
@@ -380,9 +449,56 @@ static int file_holds(const char *path, const char *text, mode_t mode)
 }
 
 /* Persisted files written by persist(): bits of *wrote. */
-enum { WROTE_PUBLIC = 1, WROTE_PRIVATE = 2 };
+enum { WROTE_PUBLIC = 1, WROTE_PRIVATE = 2, WROTE_UDEV = 4 };
 
+/* The sysfs keys of changes merged into the udev rule file (TK_UDEV_RULES, 0644). */
+static int persist_udev(const struct kv_list *changes, int *wrote, struct txn_error *err)
+{
+	char *path = tk_path(TK_UDEV_RULES), *dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	struct kv_list rules = { 0 };
+	int rc = mkdir_p(dir, 0755);
+	if (rc) {
+		set_err(err, 0, NULL, "cannot create the udev rules directory", -rc);
+		goto out;
+	}
+	if ((rc = udev_read(&rules, err)))
+		goto out;
+	for (size_t i = 0; i < changes->n; i++)
+		kv_list_set(&rules, changes->v[i].key, changes->v[i].value);
+	char *text = sysfs_udev_format(&rules);
+	if (!file_holds(path, text, 0644)) {
+		rc = atomic_write_file(path, text, strlen(text), 0644);
+		*wrote |= rc ? 0 : WROTE_UDEV;
+		if (rc)
+			set_err(err, 0, NULL, "cannot write " TK_UDEV_RULES, -rc);
+	}
+	free(text);
+out:
+	kv_list_free(&rules);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+static int persist_sysctl(const struct kv_list *changes, int *wrote, struct txn_error *err);
+
+/* Sysctls to sysctl.d, queue settings to the udev rule file (the udev file first). */
 static int persist(const struct kv_list *changes, int *wrote, struct txn_error *err)
+{
+	struct kv_list sys = { 0 }, dev = { 0 };
+	for (size_t i = 0; i < changes->n; i++)
+		kv_list_set(sysfs_key_is(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
+	int rc = dev.n ? persist_udev(&dev, wrote, err) : 0;
+	/* a change of queue settings alone leaves sysctl.d as it is */
+	if (!rc && (sys.n || !dev.n))
+		rc = persist_sysctl(&sys, wrote, err);
+	kv_list_free(&sys);
+	kv_list_free(&dev);
+	return rc;
+}
+
+static int persist_sysctl(const struct kv_list *changes, int *wrote, struct txn_error *err)
 {
 	char *path = tk_path(TK_SYSCTL_CONF), *priv_path = tk_path(TK_SYSCTL_PRIVATE_CONF);
 	char *dir = xstrdup(path);
@@ -485,7 +601,7 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 			set_err(err, e->line, e->key, "cannot read the current value", -rc);
 			break;
 		}
-		if (sysctl_value_equal(old, e->value)) {
+		if (sysctl_key_value_equal(e->key, old, e->value)) {
 			free(old);
 			continue;
 		}
@@ -504,7 +620,7 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		rc = sysctl_read(e->key, &back);
 		if (rc < 0) {
 			set_err(err, e->line, e->key, "read back failed", -rc);
-		} else if (!sysctl_value_equal(back, e->value)) {
+		} else if (!sysctl_key_value_equal(e->key, back, e->value)) {
 			set_err(err, e->line, e->key, "read back a different value than written (the kernel adjusted it)", 0);
 			rc = -EIO;
 		}
@@ -532,6 +648,10 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 		if (hook_done && opts->undo_after_write)
 			opts->undo_after_write(opts->after_write_ctx);
 		rollback(w, nw, snap);
+		/* a persisted rule file written before a later failure goes back too */
+		for (size_t k = 0; (wrote & WROTE_UDEV) && k < snap->nfiles; k++)
+			if (!strcmp(snap->files[k].path, TK_UDEV_RULES))
+				snapshot_file_restore(&snap->files[k]);
 		/* files written so far go back to what the snapshot saw */
 		for (size_t i = 0; i < nfiles; i++)
 			for (size_t k = 0; restored[i] && k < snap->nfiles; k++)
@@ -556,6 +676,8 @@ static int run(const struct kv_list *changes, const struct snapshot_file *files,
 			log_file(opts->log, TK_SYSCTL_CONF, snap, "file");
 		if (opts->log && (wrote & WROTE_PRIVATE))
 			log_file(opts->log, TK_SYSCTL_PRIVATE_CONF, snap, "file");
+		if (opts->log && (wrote & WROTE_UDEV))
+			log_file(opts->log, TK_UDEV_RULES, snap, "file");
 	}
 	free(restored);
 	for (size_t i = 0; i < nw; i++) {
@@ -580,7 +702,7 @@ static int nothing_to_do(const struct kv_list *changes, int persist)
 	for (size_t i = 0; i < changes->n; i++) {
 		char *live = NULL;
 		int same = sysctl_read(changes->v[i].key, &live) == 0 &&
-			   sysctl_value_equal(live, changes->v[i].value);
+			   sysctl_key_value_equal(changes->v[i].key, live, changes->v[i].value);
 		free(live);
 		if (!same)
 			return 0;
@@ -591,19 +713,22 @@ static int nothing_to_do(const struct kv_list *changes, int persist)
 /* 1 when the persisted files already hold every key of changes with its value. */
 static int nothing_to_do_persisted(const struct kv_list *changes)
 {
-	struct kv_list pub = { 0 }, priv = { 0 };
+	struct kv_list pub = { 0 }, priv = { 0 }, rules = { 0 };
 	struct txn_error ignored = { 0 };
 	int same = persisted_read(TK_SYSCTL_CONF, &pub, &ignored) == 0 &&
-		   persisted_read(TK_SYSCTL_PRIVATE_CONF, &priv, &ignored) == 0;
+		   persisted_read(TK_SYSCTL_PRIVATE_CONF, &priv, &ignored) == 0 &&
+		   udev_read(&rules, &ignored) == 0;
 	for (size_t i = 0; same && i < pub.n; i++)
 		same = !sysctl_key_secret(pub.v[i].key); /* a secret to move out */
 	for (size_t i = 0; same && i < changes->n; i++) {
-		const struct kv_list *cur = sysctl_key_secret(changes->v[i].key) ? &priv : &pub;
+		const char *key = changes->v[i].key;
+		const struct kv_list *cur = sysfs_key_is(key) ? &rules : sysctl_key_secret(key) ? &priv : &pub;
 		long j = kv_list_find(cur, changes->v[i].key);
-		same = j >= 0 && sysctl_value_equal(cur->v[j].value, changes->v[i].value);
+		same = j >= 0 && sysctl_key_value_equal(changes->v[i].key, cur->v[j].value, changes->v[i].value);
 	}
 	kv_list_free(&pub);
 	kv_list_free(&priv);
+	kv_list_free(&rules);
 	return same;
 }
 
@@ -678,7 +803,7 @@ static void dry_run_report(const struct kv_list *changes, struct txn_opts *opts)
 		const char *key = changes->v[i].key;
 		if (sysctl_read(key, &live) < 0)
 			continue;
-		if (!sysctl_value_equal(live, changes->v[i].value)) {
+		if (!sysctl_key_value_equal(changes->v[i].key, live, changes->v[i].value)) {
 			opts->changed++;
 			if (opts->report)
 				fprintf(opts->report, "%s: %s -> %s\n", key, shown(key, live),
@@ -695,13 +820,26 @@ static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts
 {
 	if (!opts->log || opts->no_persist || !changes->n || nothing_to_do_persisted(changes))
 		return;
-	char *path = tk_path(TK_SYSCTL_CONF);
+	struct kv_list sys = { 0 }, dev = { 0 };
+	for (size_t i = 0; i < changes->n; i++)
+		kv_list_set(sysfs_key_is(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
 	struct stat st;
-	txn_changes_add(opts->log, "file:" TK_SYSCTL_CONF, lstat(path, &st) == 0 ? "file" : NULL, "file");
-	free(path);
+	if (sys.n && !nothing_to_do_persisted(&sys)) {
+		char *path = tk_path(TK_SYSCTL_CONF);
+		txn_changes_add(opts->log, "file:" TK_SYSCTL_CONF, lstat(path, &st) == 0 ? "file" : NULL, "file");
+		free(path);
+	}
+	if (dev.n && !nothing_to_do_persisted(&dev)) {
+		char *path = tk_path(TK_UDEV_RULES);
+		txn_changes_add(opts->log, "file:" TK_UDEV_RULES, lstat(path, &st) == 0 ? "file" : NULL, "file");
+		free(path);
+	}
+	kv_list_free(&sys);
+	kv_list_free(&dev);
 }
 
 static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
+static int apply_canonical(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err);
 
 /* Under the lock: the snapshot (extra: keys to capture besides net.*), the run, the prune. */
 static int snapshot_and_run(const struct kv_list *changes, const struct snapshot_file *files, size_t nfiles,
@@ -762,8 +900,29 @@ static int apply_filtered(const struct kv_list *changes, struct txn_opts *opts, 
 	int rc = txn_validate(changes, opts, err);
 	if (rc)
 		return rc;
-	if (!opts->no_persist && (rc = persisted_check(err)))
+	if (!opts->no_persist && (rc = persisted_check(changes, err)))
 		return rc;
+	/* sysfs values in their canonical spelling: what is written, logged and persisted */
+	struct kv_list canon = { 0 };
+	for (size_t i = 0; i < changes->n; i++) {
+		const struct kv_entry *e = &changes->v[i];
+		char *v = NULL;
+		if (sysctl_key_value_normalize(e->key, e->value, &v, NULL) < 0)
+			v = xstrdup(e->value); /* validated above: cannot happen */
+		kv_list_set(&canon, e->key, v);
+		long j = kv_list_find(&canon, e->key);
+		canon.v[j].line = e->line;
+		canon.v[j].ignore_errors = e->ignore_errors;
+		free(v);
+	}
+	rc = apply_canonical(&canon, opts, err);
+	kv_list_free(&canon);
+	return rc;
+}
+
+static int apply_canonical(const struct kv_list *changes, struct txn_opts *opts, struct txn_error *err)
+{
+	int rc;
 	if (opts->dry_run) {
 		dry_run_report(changes, opts);
 		dry_run_persist(changes, opts);
@@ -831,12 +990,17 @@ static int check_persisted_file(const struct snapshot_file *f, const char *const
 				struct txn_error *err)
 {
 	int private = !strcmp(f->path, TK_SYSCTL_PRIVATE_CONF);
-	if (f->type != SF_FILE || (!private && strcmp(f->path, TK_SYSCTL_CONF)))
+	int udev = !strcmp(f->path, TK_UDEV_RULES);
+	if (f->type != SF_FILE || (!private && !udev && strcmp(f->path, TK_SYSCTL_CONF)))
 		return 0;
 	struct kv_list keys = { 0 };
 	struct kv_error kerr;
 	int rc = 0;
-	if (kvconf_parse_buffer(f->data, f->len, &keys, &kerr) < 0) {
+	/* udev runs what a rule says as root: only lines of our own format come back */
+	if (udev && sysfs_udev_parse(f->data, f->len, &keys, &kerr) < 0) {
+		set_err(err, kerr.line, f->path, "not a tunekit queue rule file (only ATTR lines of the schema)", 0);
+		rc = -EINVAL;
+	} else if (!udev && kvconf_parse_buffer(f->data, f->len, &keys, &kerr) < 0) {
 		set_err(err, kerr.line, f->path, "malformed sysctl.d contents", 0);
 		rc = -EINVAL;
 	}
@@ -927,7 +1091,7 @@ static int restore_run(const struct kv_list *changes, const struct kv_list *stuc
 				       rc == -EPERM || rc == -EINVAL ? "the kernel refused the value" : "write failed", -rc);
 		} else if ((rc = sysctl_read(e->key, &back)) < 0) {
 			restore_failed(err, &nfailed, e->key, "read back failed", -rc);
-		} else if (!sysctl_value_equal(back, e->value)) {
+		} else if (!sysctl_key_value_equal(e->key, back, e->value)) {
 			restore_failed(err, &nfailed, e->key, "read back a different value than written", 0);
 		} else {
 			ok[i] = 1;
@@ -943,7 +1107,7 @@ static int restore_run(const struct kv_list *changes, const struct kv_list *stuc
 		char *live = NULL;
 		if (!ok[i])
 			continue;
-		if (sysctl_read(changes->v[i].key, &live) < 0 || !sysctl_value_equal(live, changes->v[i].value))
+		if (sysctl_read(changes->v[i].key, &live) < 0 || !sysctl_key_value_equal(changes->v[i].key, live, changes->v[i].value))
 			restore_failed(err, &nfailed, changes->v[i].key, "changed again by a later write", 0), ok[i] = 0;
 		else
 			nchanged++;
@@ -995,7 +1159,7 @@ int txn_restore(const struct snapshot *target, struct txn_opts *opts, struct txn
 			opts->skipped++;
 			continue;
 		}
-		if (!sysctl_value_equal(live, e->value))
+		if (!sysctl_key_value_equal(e->key, live, e->value))
 			kv_list_set(mode & 0222 ? &changes : &stuck, e->key, e->value);
 		else if (!(mode & 0222))
 			opts->skipped++;

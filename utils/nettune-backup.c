@@ -30,6 +30,7 @@
 #include "snapshot.h"
 #include "sysctl.h"
 #include "sysctld.h"
+#include "sysfsval.h"
 #include "txn.h"
 #include "xalloc.h"
 
@@ -430,9 +431,16 @@ static int cmd_apply(const char *arg, const struct options *o)
 		msg_info("dry run: %u key%s would change", topts.changed, topts.changed == 1 ? "" : "s");
 	else if (!topts.snapshot_id[0])
 		msg_info("nothing to change: live values and %s already match", TK_SYSCTL_CONF);
-	else
-		msg_info("%u key%s changed, persisted to %s; undo with: %s restore %s", topts.changed,
-			 topts.changed == 1 ? "" : "s", TK_SYSCTL_CONF, msg_progname(), topts.snapshot_id);
+	else {
+		/* queue settings persist in the udev rule file, sysctls in sysctl.d */
+		int nsys = 0, nqueue = 0;
+		for (size_t i = 0; i < log.n; i++)
+			if (strncmp(log.v[i].key, "file:", 5))
+				*(sysfs_key_is(log.v[i].key) ? &nqueue : &nsys) += 1;
+		msg_info("%u key%s changed, persisted to %s%s%s; undo with: %s restore %s", topts.changed,
+			 topts.changed == 1 ? "" : "s", nqueue && !nsys ? "" : TK_SYSCTL_CONF,
+			 nqueue && nsys ? " and " : "", nqueue ? TK_UDEV_RULES : "", msg_progname(), topts.snapshot_id);
+	}
 	txn_changes_free(&log);
 	return TK_EXIT_OK;
 }
@@ -567,13 +575,25 @@ static int cmd_check(const struct options *o)
 		msg_verbose("%s%s: readable by root only; its keys are not checked", tk_root(), TK_SYSCTL_PRIVATE_CONF);
 	else if (rc < 0 && rc != -ENOENT)
 		msg_die_errno(TK_EXIT_FAILURE, -rc, "%s%s", tk_root(), TK_SYSCTL_PRIVATE_CONF);
-	const struct kv_list *files[] = { &pub, &priv };
+	/* queue settings persisted as a udev rule: a device that is not there is no drift */
+	struct kv_list queues = { 0 };
+	char *rules = tk_path(TK_UDEV_RULES), *rbuf = NULL;
+	size_t rlen;
+	struct kv_error rerr;
+	if (read_file(rules, INPUT_MAX, &rbuf, &rlen) == 0 && sysfs_udev_parse(rbuf, rlen, &queues, &rerr) < 0)
+		msg_die(TK_EXIT_USAGE, "%s:%u: %s", rules, rerr.line, rerr.why);
+	for (size_t i = 0; i < queues.n; i++)
+		queues.v[i].ignore_errors = 1;
+	free(rbuf);
+	free(rules);
+	const struct kv_list *files[] = { &pub, &priv, &queues };
 	for (size_t f = 0; f < ARRAY_SIZE(files); f++)
 		for (size_t i = 0; i < files[f]->n; i++) {
 			kv_list_set(&persisted, files[f]->v[i].key, files[f]->v[i].value);
 			long k = kv_list_find(&persisted, files[f]->v[i].key);
 			persisted.v[k].ignore_errors = files[f]->v[i].ignore_errors;
 		}
+	kv_list_free(&queues);
 	/* metrics on stdout replace the text: the findings go to a discarded stream */
 	FILE *out = to_stdout ? fopen("/dev/null", "we") : stdout;
 	if (!out)
@@ -593,7 +613,7 @@ static int cmd_check(const struct options *o)
 			ndrift++;
 			continue;
 		}
-		if (!sysctl_value_equal(live, e->value)) {
+		if (!sysctl_key_value_equal(e->key, live, e->value)) {
 			if (sysctl_key_secret(e->key))
 				fprintf(out, "%s: (secret, differs) -> (secret)\n", e->key);
 			else /* as every check says it: live -> want */

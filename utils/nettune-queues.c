@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "c.h"
@@ -25,11 +26,13 @@
 #include "irqstat.h"
 #include "json.h"
 #include "msg.h"
+#include "nl.h"
 #include "optval.h"
 #include "paths.h"
 #include "prom.h"
 #include "softnet.h"
 #include "sysctl.h"
+#include "sysfsval.h"
 #include "tuner.h"
 #include "units.h"
 #include "xalloc.h"
@@ -60,6 +63,10 @@ struct ctl {
 	size_t window_cpus;
 	int sampled;
 	int applying; /* apply says "nothing to change" itself */
+	/* queue settings asked for (NULL: not asked), canonical */
+	char *rps_cpus, *xps_cpus, *rps_flow_cnt, *txqueuelen;
+	char **ifaces; /* --iface, NULL-ended; NULL: every interface but lo */
+	size_t nifaces;
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -71,6 +78,7 @@ static void __attribute__((__noreturn__)) usage(void)
 	fputs("\nCommands:\n"
 	      " show          backlog and budget sysctls, softnet_stat per CPU, IRQs per queue\n"
 	      " recommend     sample twice; print sysctl.d lines (nothing when all is well)\n"
+	      "               and the queue settings asked for\n"
 	      " apply         apply the recommendation as one transaction (needs root)\n"
 	      " check         exit 3 when drops or squeezes call for a change\n", out);
 	fputs("\nOptions:\n"
@@ -84,13 +92,22 @@ static void __attribute__((__noreturn__)) usage(void)
 	      " -j, --json               show, check, apply: one JSON object\n"
 	      "     --prom FILE          check: also write node_exporter textfile metrics\n"
 	      "                            to FILE, atomically ('-': stdout, no text)\n"
+	      " -I, --iface NAME         queue settings for NAME only (repeatable;\n"
+	      "                            default: every interface but lo)\n"
+	      "     --rps-cpus MASK|all  RPS CPU mask of every receive queue\n"
+	      "     --xps-cpus MASK|all  XPS CPU mask of every transmit queue\n"
+	      "     --rps-flow-cnt N     RFS flow table size of every receive queue\n"
+	      "     --txqueuelen N       transmit queue length (packets)\n"
 	      " -n, --dry-run            apply: print what would change, change nothing\n"
 	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d)\n"
 	      " -q, --quiet              fewer messages\n"
 	      " -v, --verbose            more messages\n"
 	      " -h, --help               display this help\n"
 	      " -V, --version            display version\n", out);
-	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc.\n", out);
+	fputs("\nQueue settings are keys like sysfs:net/eth0/queues/rx-0/rps_cpus; apply\n"
+	      "persists them in " TK_UDEV_RULES ", and check also\n"
+	      "reports drift from the settings persisted there.\n", out);
+	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc, TUNEKIT_SYS replaces /sys.\n", out);
 	exit(TK_EXIT_OK);
 }
 
@@ -459,6 +476,77 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 		irqstat_free(&t);
 }
 
+/* ---- rings and coalescing (ethtool netlink, reported only) ------------ */
+
+/* "ring IFACE rx CUR/MAX tx CUR/MAX" and "coalesce IFACE ..." lines, or
+ * "unsupported" where the driver has none (veth): a report, never an error. */
+static void show_ethtool(const struct ctl *ctl, struct json *w)
+{
+	struct nl_session *s;
+	char **ifs = list_ifaces();
+	nl_session_open(&s);
+	for (int pass = 0; pass < 2; pass++) {
+		if (ctl->common.json)
+			json_array_begin(w, pass ? "coalesce" : "rings");
+		for (char **ifn = ifs; *ifn; ifn++) {
+			struct nl_rings r;
+			struct nl_coalesce c;
+			int rc = pass ? nl_session_coalesce(s, *ifn, &c) : nl_session_rings(s, *ifn, &r);
+			const char *word = pass ? "coalesce" : "ring";
+			if (ctl->common.json) {
+				json_object_begin(w, NULL);
+				json_string(w, "iface", *ifn);
+				json_bool(w, "supported", rc == 0);
+				if (rc < 0 && rc != -EOPNOTSUPP)
+					json_string(w, "error", strerror(-rc));
+			}
+			if (rc < 0) {
+				if (!ctl->common.json)
+					printf("%s %s %s\n", word, *ifn, rc == -EOPNOTSUPP ? "unsupported" : strerror(-rc));
+			} else if (!pass) {
+				if (ctl->common.json) {
+					json_u64(w, "rx", r.rx);
+					json_u64(w, "rx_max", r.rx_max);
+					json_u64(w, "tx", r.tx);
+					json_u64(w, "tx_max", r.tx_max);
+				} else {
+					printf("ring %s rx %" PRIu32 "/%" PRIu32 " tx %" PRIu32 "/%" PRIu32 "\n", *ifn, r.rx,
+					       r.rx_max, r.tx, r.tx_max);
+				}
+			} else {
+				const struct {
+					unsigned bit;
+					const char *name, *jname;
+					uint32_t v;
+				} f[] = {
+					{ NL_COALESCE_RX_USECS, "rx-usecs", "rx_usecs", c.rx_usecs },
+					{ NL_COALESCE_RX_FRAMES, "rx-frames", "rx_frames", c.rx_frames },
+					{ NL_COALESCE_TX_USECS, "tx-usecs", "tx_usecs", c.tx_usecs },
+					{ NL_COALESCE_TX_FRAMES, "tx-frames", "tx_frames", c.tx_frames },
+				};
+				if (!ctl->common.json)
+					printf("coalesce %s", *ifn);
+				for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+					if (!(c.present & f[i].bit))
+						continue;
+					if (ctl->common.json)
+						json_u64(w, f[i].jname, f[i].v);
+					else
+						printf(" %s %" PRIu32, f[i].name, f[i].v);
+				}
+				if (!ctl->common.json)
+					putchar('\n');
+			}
+			if (ctl->common.json)
+				json_object_end(w);
+		}
+		if (ctl->common.json)
+			json_array_end(w);
+	}
+	nl_session_close(s);
+	free_ifaces(ifs);
+}
+
 /* ---- show ----------------------------------------------------------- */
 
 static int show(const struct ctl *ctl)
@@ -517,6 +605,7 @@ static int show(const struct ctl *ctl)
 		json_array_end(&w);
 	softnet_free(&s);
 	show_spread(ctl, &w, 1, 0);
+	show_ethtool(ctl, &w);
 	if (ctl->common.json)
 		json_object_end(&w);
 	return TK_EXIT_OK;
@@ -548,12 +637,194 @@ static struct prom_registry *window_metrics(const struct ctl *ctl)
 	return p;
 }
 
+/* ---- queue settings (sysfs) ------------------------------------------ */
+
+/* Interfaces under the sysfs root but lo, sorted; NULL-terminated. */
+static char **sysfs_ifaces(void)
+{
+	char *dir = xasprintf("%s/class/net", sysfs_root());
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lo"))
+			continue;
+		/* interfaces are directories (links to them); bonding_masters is a file */
+		char *path = xasprintf("%s/%s", dir, e->d_name);
+		struct stat st;
+		int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+		free(path);
+		if (!is_dir)
+			continue;
+		if (!sysfs_dev_name_valid(e->d_name)) {
+			msg_verbose("%s: interface name outside what tunekit manages, skipped", e->d_name);
+			continue;
+		}
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = xstrdup(e->d_name);
+		v[n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	qsort(v, n, sizeof(*v), cmp_str);
+	return v;
+}
+
+/* The queue numbers of kind ("rx-" or "tx-") of dev, ascending; count returned. */
+static size_t queue_numbers(const char *dev, const char *kind, unsigned **out)
+{
+	char *dir = xasprintf("%s/class/net/%s/queues", sysfs_root(), dev);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned *v = NULL;
+	size_t n = 0;
+	while (d && (e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, kind, 3) || !isdigit((unsigned char)e->d_name[3]))
+			continue;
+		unsigned long q = strtoul(e->d_name + 3, &end, 10);
+		if (*end || q > 65535)
+			continue;
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = (unsigned)q;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	for (size_t i = 1; i < n; i++) /* few queues: insertion sort */
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			unsigned t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*out = v;
+	return n;
+}
+
+static void set_queue_key(struct tuner_recs *recs, const char *dev, enum sysfs_attr attr, unsigned q,
+			  const char *value, const char *why)
+{
+	char key[SYSCTL_KEY_MAX + 1];
+	if (sysfs_key_make(key, sizeof(key), dev, attr, q) == 0)
+		tuner_set(recs, key, TUNER_EQUAL, why, "%s", value);
+}
+
+/* The queue settings asked for on the command line, for each interface. */
+static void queue_recs(const struct ctl *ctl, struct tuner_recs *recs)
+{
+	if (!ctl->rps_cpus && !ctl->xps_cpus && !ctl->rps_flow_cnt && !ctl->txqueuelen)
+		return;
+	char **all = ctl->ifaces ? NULL : sysfs_ifaces();
+	char **ifs = ctl->ifaces ? ctl->ifaces : all;
+	for (char **dev = ifs; *dev; dev++) {
+		unsigned *q;
+		size_t n;
+		if (ctl->txqueuelen)
+			set_queue_key(recs, *dev, SYSFS_TX_QUEUE_LEN, 0, ctl->txqueuelen, "--txqueuelen");
+		n = queue_numbers(*dev, "rx-", &q);
+		for (size_t i = 0; i < n; i++) {
+			if (ctl->rps_cpus)
+				set_queue_key(recs, *dev, SYSFS_RPS_CPUS, q[i], ctl->rps_cpus, "--rps-cpus");
+			if (ctl->rps_flow_cnt)
+				set_queue_key(recs, *dev, SYSFS_RPS_FLOW_CNT, q[i], ctl->rps_flow_cnt, "--rps-flow-cnt");
+		}
+		free(q);
+		n = queue_numbers(*dev, "tx-", &q);
+		for (size_t i = 0; ctl->xps_cpus && i < n; i++)
+			set_queue_key(recs, *dev, SYSFS_XPS_CPUS, q[i], ctl->xps_cpus, "--xps-cpus");
+		free(q);
+	}
+	if (all)
+		free_ifaces(all);
+}
+
+/*
+ * check: the queue settings persisted in the udev rule file are what the
+ * live devices should hold (drift after a driver reload or a manual echo).
+ * Devices that are not there now are left out.
+ */
+static void persisted_queue_recs(struct tuner_recs *recs, int quiet)
+{
+	char *path = tk_path(TK_UDEV_RULES), *buf = NULL;
+	size_t len;
+	struct kv_list keys = { 0 };
+	struct kv_error kerr;
+	int rc = read_file(path, 4u << 20, &buf, &len);
+	if (rc == 0 && sysfs_udev_parse(buf, len, &keys, &kerr) < 0 && !quiet)
+		msg_warn("%s:%u: %s", path, kerr.line, kerr.why);
+	for (size_t i = 0; i < keys.n; i++) {
+		if (!sysctl_exists(keys.v[i].key))
+			continue;
+		/* an explicit option for the same key wins */
+		int asked = 0;
+		for (size_t j = 0; j < recs->n && !asked; j++)
+			asked = !strcmp(recs->v[j].key, keys.v[i].key);
+		if (!asked)
+			tuner_set(recs, keys.v[i].key, TUNER_EQUAL, "persisted in " TK_UDEV_RULES, "%s",
+				  keys.v[i].value);
+	}
+	kv_list_free(&keys);
+	free(buf);
+	free(path);
+}
+
+/* "all": every configured CPU; else a mask, normalised (exit 2 if malformed). */
+static char *mask_option(const char *opt, const char *arg, enum sysfs_attr attr)
+{
+	char key[SYSCTL_KEY_MAX + 1], norm[4096];
+	const char *why = NULL;
+	if (!strcmp(arg, "all")) {
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+		if (n < 1)
+			n = 1;
+		if (n > 8192)
+			n = 8192;
+		/* hex digits from the top: n bits set */
+		size_t digits = ((size_t)n + 3) / 4;
+		char *hex = xmalloc(digits + 1);
+		for (size_t i = 0; i < digits; i++) {
+			long bits = n - (long)(digits - 1 - i) * 4;
+			hex[i] = "0123456789abcdef"[bits >= 4 ? 15 : (1 << bits) - 1];
+		}
+		hex[digits] = '\0';
+		/* regroup through the normaliser (one long group is not the kernel's form) */
+		char *grouped = xmalloc(digits + digits / 8 + 2);
+		size_t o = 0;
+		for (size_t i = 0; i < digits; i++) {
+			if (i && (digits - i) % 8 == 0)
+				grouped[o++] = ',';
+			grouped[o++] = hex[i];
+		}
+		grouped[o] = '\0';
+		free(hex);
+		return grouped;
+	}
+	sysfs_key_make(key, sizeof(key), "lo", attr, 0);
+	if (sysfs_value_normalize(key, arg, norm, sizeof(norm), &why) < 0)
+		usage_error(opt, arg, why);
+	return xstrdup(norm);
+}
+
+static char *number_option(const char *opt, const char *arg)
+{
+	char key[SYSCTL_KEY_MAX + 1], norm[64];
+	const char *why = NULL;
+	sysfs_key_make(key, sizeof(key), "lo", SYSFS_TX_QUEUE_LEN, 0);
+	if (sysfs_value_normalize(key, arg, norm, sizeof(norm), &why) < 0)
+		usage_error(opt, arg, why);
+	return xstrdup(norm);
+}
+
 /* ---- the tuner's callbacks ------------------------------------------ */
 
 static int show_cb(void *ctl)
 {
 	return show(ctl);
 }
+
+static void ethtool_note(void);
 
 static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cmd, int quiet)
 {
@@ -563,6 +834,11 @@ static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cm
 		rule_cpus(ctl, recs, quiet);
 	else
 		rule_drops(ctl, recs, quiet);
+	queue_recs(ctl, recs);
+	if (cmd == TUNER_CHECK)
+		persisted_queue_recs(recs, quiet);
+	if (cmd == TUNER_RECOMMEND && !quiet && msg_verbosity > 0)
+		ethtool_note();
 }
 
 /* when one CPU takes every interrupt: advice on stderr, stdout stays sysctl lines */
@@ -570,6 +846,25 @@ static void advise_cb(void *ctl, const struct tuner_recs *recs)
 {
 	(void)recs;
 	show_spread(ctl, NULL, 0, 1);
+}
+
+/* rings and coalescing are read, not changed: -v says where the driver has none */
+static void ethtool_note(void)
+{
+	struct nl_session *s;
+	char **ifs = list_ifaces();
+	nl_session_open(&s);
+	for (char **ifn = ifs; *ifn; ifn++) {
+		struct nl_rings r;
+		struct nl_coalesce c;
+		int rr = nl_session_rings(s, *ifn, &r), rc = nl_session_coalesce(s, *ifn, &c);
+		if (rr == -EOPNOTSUPP || rc == -EOPNOTSUPP)
+			msg_verbose("%s: %s%s%s not supported by the driver", *ifn, rr == -EOPNOTSUPP ? "ring sizes" : "",
+				    rr == -EOPNOTSUPP && rc == -EOPNOTSUPP ? " and " : "",
+				    rc == -EOPNOTSUPP ? "interrupt coalescing" : "");
+	}
+	nl_session_close(s);
+	free_ifaces(ifs);
 }
 
 static struct prom_registry *metrics_cb(void *ctl)
@@ -581,12 +876,18 @@ static struct prom_registry *metrics_cb(void *ctl)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_MAX_BACKLOG = TUNER_OPT_FIRST, OPT_MAX_BUDGET };
+	enum { OPT_MAX_BACKLOG = TUNER_OPT_FIRST, OPT_MAX_BUDGET, OPT_RPS_CPUS, OPT_XPS_CPUS, OPT_RPS_FLOW_CNT,
+	       OPT_TXQUEUELEN };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "rule", required_argument, NULL, 'R' },
 		{ "max-backlog", required_argument, NULL, OPT_MAX_BACKLOG },
 		{ "max-budget", required_argument, NULL, OPT_MAX_BUDGET },
+		{ "iface", required_argument, NULL, 'I' },
+		{ "rps-cpus", required_argument, NULL, OPT_RPS_CPUS },
+		{ "xps-cpus", required_argument, NULL, OPT_XPS_CPUS },
+		{ "rps-flow-cnt", required_argument, NULL, OPT_RPS_FLOW_CNT },
+		{ "txqueuelen", required_argument, NULL, OPT_TXQUEUELEN },
 		TUNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -599,7 +900,7 @@ int main(int argc, char **argv)
 
 	msg_init(argv[0]);
 	close_stdout_atexit();
-	while ((c = getopt_long(argc, argv, "i:R:ejnqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:I:R:ejnqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			v = optval_or_die(OPTVAL_SECONDS, "--interval", optarg, 0, 3600000000000ULL);
@@ -622,6 +923,26 @@ int main(int argc, char **argv)
 		case OPT_MAX_BUDGET:
 			ctl.max_budget = optval_or_die(OPTVAL_COUNT, "--max-budget", optarg, 1, INT_MAX);
 			break;
+		case 'I':
+			if (!sysfs_dev_name_valid(optarg))
+				usage_error("--iface", optarg,
+					    "not an interface name tunekit manages (1-15 of A-Z a-z 0-9 _ . @ + -, no ..)");
+			ctl.ifaces = xreallocarray(ctl.ifaces, ctl.nifaces + 2, sizeof(*ctl.ifaces));
+			ctl.ifaces[ctl.nifaces++] = xstrdup(optarg);
+			ctl.ifaces[ctl.nifaces] = NULL;
+			break;
+		case OPT_RPS_CPUS:
+			ctl.rps_cpus = mask_option("--rps-cpus", optarg, SYSFS_RPS_CPUS);
+			break;
+		case OPT_XPS_CPUS:
+			ctl.xps_cpus = mask_option("--xps-cpus", optarg, SYSFS_XPS_CPUS);
+			break;
+		case OPT_RPS_FLOW_CNT:
+			ctl.rps_flow_cnt = number_option("--rps-flow-cnt", optarg);
+			break;
+		case OPT_TXQUEUELEN:
+			ctl.txqueuelen = number_option("--txqueuelen", optarg);
+			break;
 		case 'h':
 			usage();
 		case 'V':
@@ -630,6 +951,16 @@ int main(int argc, char **argv)
 			if (!tuner_option(c, optarg, &ctl.common))
 				usage_hint();
 		}
+	}
+	/* a named interface must be there: a typo is a usage error, not "nothing to do" */
+	for (size_t i = 0; i < ctl.nifaces; i++) {
+		char *dir = xasprintf("%s/class/net/%s", sysfs_root(), ctl.ifaces[i]);
+		struct stat st;
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			msg_warn("--iface %s: no such interface", ctl.ifaces[i]);
+			usage_hint();
+		}
+		free(dir);
 	}
 	static const struct tuner_ops ops = {
 		.name = "nettune-queues",

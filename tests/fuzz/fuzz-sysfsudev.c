@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Fuzz target: the udev rule file of the queue settings (a snapshot or a
+ * hostile local file can hold anything). What parses names only schema
+ * keys, and formats back to the same settings.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvconf.h"
+#include "sysfsval.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kv_list a = { 0 }, b = { 0 };
+	struct kv_error err = { 0, NULL };
+	if (sysfs_udev_parse((const char *)data, size, &a, &err) == 0) {
+		for (size_t i = 0; i < a.n; i++) {
+			struct sysfs_key k;
+			if (sysfs_key_parse(a.v[i].key, &k, NULL) < 0 || strstr(a.v[i].key, "..") ||
+			    strchr(k.dev, '/') || strchr(k.dev, '"'))
+				abort();
+		}
+		char *text = sysfs_udev_format(&a);
+		if (sysfs_udev_parse(text, strlen(text), &b, &err) < 0 || b.n != a.n)
+			abort();
+		for (size_t i = 0; i < a.n; i++) {
+			long j = kv_list_find(&b, a.v[i].key);
+			if (j < 0 || strcmp(b.v[j].value, a.v[i].value))
+				abort();
+		}
+		free(text);
+	} else if (a.n || !err.line || !err.why) {
+		abort(); /* refused: nothing added, and the line says why */
+	}
+	kv_list_free(&a);
+	kv_list_free(&b);
+	return 0;
+}

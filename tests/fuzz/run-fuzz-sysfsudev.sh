@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${TUNEKIT_SRCDIR:-.}/tests/fuzz/run-fuzz.sh" sysfsudev
