@@ -27,11 +27,20 @@ struct hashpool {
 	unsigned *done;                 /* finished tags, max_jobs at most */
 	unsigned ndone;
 	unsigned max_jobs;
+	unsigned low_water;             /* wake the caller at or below this qlen */
+	bool notified;                  /* a wake is written and not reaped yet */
 	bool stop;
 	int wake_fd;
 	unsigned nthreads;
 	pthread_t *threads;
 };
+
+static void notify(struct hashpool *p)
+{
+	uint64_t one = 1;
+	while (write(p->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
 
 static void *worker(void *arg)
 {
@@ -52,12 +61,20 @@ static void *worker(void *arg)
 
 		digest_update(j.d, j.buf, j.len);
 
+		/*
+		 * While the queue holds work for every thread, finished jobs
+		 * pile up unannounced: the caller is woken once the queue runs
+		 * low, and reaps many at a time instead of taking a core from
+		 * a hasher for every chunk.
+		 */
+		bool wake = false;
 		pthread_mutex_lock(&p->lock);
 		p->done[p->ndone++] = j.tag;
+		if (!p->notified && p->qlen <= p->low_water)
+			wake = p->notified = true;
 		pthread_mutex_unlock(&p->lock);
-		uint64_t one = 1;
-		while (write(p->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
+		if (wake)
+			notify(p);
 	}
 }
 
@@ -68,6 +85,8 @@ struct hashpool *hashpool_new(unsigned threads, unsigned max_jobs, int wake_fd)
 	p->done = xcalloc(max_jobs, sizeof(*p->done));
 	p->threads = xcalloc(threads, sizeof(*p->threads));
 	p->max_jobs = max_jobs;
+	/* half the queue still to hash: time enough to refill it */
+	p->low_water = max_jobs / 2 > threads ? max_jobs / 2 : threads;
 	p->wake_fd = wake_fd;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -95,6 +114,27 @@ void hashpool_submit(struct hashpool *p, struct digest *d, const void *buf, size
 	pthread_mutex_unlock(&p->lock);
 }
 
+bool hashpool_help(struct hashpool *p)
+{
+	struct job j;
+	pthread_mutex_lock(&p->lock);
+	if (p->qlen == 0) {
+		pthread_mutex_unlock(&p->lock);
+		return false;
+	}
+	j = p->queue[p->qhead];
+	p->qhead = (p->qhead + 1) % p->max_jobs;
+	p->qlen--;
+	pthread_mutex_unlock(&p->lock);
+
+	digest_update(j.d, j.buf, j.len);
+
+	pthread_mutex_lock(&p->lock);
+	p->done[p->ndone++] = j.tag;
+	pthread_mutex_unlock(&p->lock);
+	return true;
+}
+
 unsigned hashpool_reap(struct hashpool *p, unsigned *tags, unsigned max)
 {
 	unsigned n;
@@ -105,7 +145,12 @@ unsigned hashpool_reap(struct hashpool *p, unsigned *tags, unsigned max)
 	for (unsigned i = n; i < p->ndone; i++)
 		p->done[i - n] = p->done[i];
 	p->ndone -= n;
+	/* jobs left behind (max too small) get a wake of their own */
+	bool left = p->ndone > 0;
+	p->notified = left;
 	pthread_mutex_unlock(&p->lock);
+	if (left)
+		notify(p);
 	return n;
 }
 
