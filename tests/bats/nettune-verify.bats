@@ -174,7 +174,11 @@ state() {
 
 @test "verify: killed at random points (10 SIGTERM, 10 SIGKILL): start or candidate state, check and the snapshots agree, restore gets back" {
 	run in_probe_sandbox '
-		probe_httpd 127.0.0.1 8080 0
+		# answers after 30 ms, so a round lasts and kills land inside rounds
+		# too; alive for the whole test (probe_httpd lives 60 s)
+		probe_bg httpd "$PROBE_FIXTURES/httpd-delay" -a 127.0.0.1 -p 8080 -d 30 -r "$PROBE_TMP/httpd.ready" -l 600
+		probe_wait_file "$PROBE_TMP/httpd.ready"
+		URL=http://127.0.0.1:8080/
 		K="tcp_rmem tcp_wmem tcp_mtu_probing tcp_notsent_lowat tcp_slow_start_after_idle tcp_fastopen"
 		keys() { for k in $K; do printf "%s=%s;" "$k" "$(tr "\t" " " </proc/sys/net/ipv4/$k)"; done; }
 		start=$(keys)
@@ -184,18 +188,30 @@ state() {
 		cand_conf=$(md5sum </etc/sysctl.d/90-tunekit.conf)
 		nettune restore >/dev/null 2>&1 || exit 9
 		[ "$(keys)" = "$start" ] && [ "$cand" != "$start" ] || exit 9
+		# one whole run sets the range of the kill times (kills land anywhere in it)
+		t0=$(date +%s%N)
+		nettune optimize --verify -p latency --count 2 --keep-if better "$URL" >/dev/null 2>&1 || :
+		run_ms=$((($(date +%s%N) - t0) / 1000000))
+		nettune restore >/dev/null 2>&1 || :
+		[ "$(keys)" = "$start" ] || exit 9
+		echo "one run: $run_ms ms"
 		seen_start=0 seen_cand=0
 		for i in $(seq 20); do
 			sig=TERM
 			[ $((i % 2)) -eq 0 ] && sig=KILL
-			delay=$(awk -v s="$RANDOM" "BEGIN { srand(s); printf \"%.2f\", rand() * 3 }")
-			setsid nettune optimize --verify -p latency --count 1 127.0.0.1:8080 >/dev/null 2>&1 &
+			delay=$(awk -v s="$RANDOM$i" -v ms="$run_ms" "BEGIN { srand(s); printf \"%.3f\", rand() * ms / 1000 }")
+			# job control: the run is the leader of its own process group
+			set -m
+			nettune optimize --verify -p latency --count 2 "$URL" >/dev/null 2>&1 &
 			pid=$!
+			set +m
 			sleep "$delay"
 			kill -s "$sig" "$pid" 2>/dev/null || :
-			wait "$pid" 2>/dev/null || :
+			krc=0
+			wait "$pid" 2>/dev/null || krc=$?
 			# a step the killed script had started (an apply, a restore) ends on its own
 			for _ in $(seq 1200); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.05; done
+			! kill -0 -- "-$pid" 2>/dev/null || echo "run $i: its processes did not end"
 			now=$(keys) st=between
 			if [ "$now" = "$start" ]; then
 				st=start seen_start=$((seen_start + 1))
@@ -220,7 +236,9 @@ state() {
 			fi
 			[ "$(keys)" = "$start" ] || echo "run $i: restore did not get back to the start"
 			[ ! -e /etc/sysctl.d/90-tunekit.conf ] || echo "run $i: persisted file left after restore"
-			echo "run $i: $sig after ${delay}s: $st"
+			# SIGTERM handled (exit 143): the way back always ends in the start state
+			[ "$sig:$krc" != TERM:143 ] || [ "$st" = start ] || echo "run $i: SIGTERM handled, but the $st state"
+			echo "run $i: $sig after ${delay}s: exit $krc, $st"
 		done
 		echo "seen: start $seen_start, candidate $seen_cand"'
 	assert_success
@@ -231,5 +249,79 @@ state() {
 	refute_line --partial "did not get back"
 	refute_line --partial "persisted file"
 	refute_line --partial "another profile"
+	refute_line --partial "SIGTERM handled, but"
+	refute_line --partial "did not end"
+	refute_line --regexp 'exit 2, '
+	# the kills landed inside runs: some were handled, some left a candidate
+	assert_line --regexp '^run [0-9]+: TERM after [0-9.]+s: exit 143, start$'
+	assert_line --regexp '^run [0-9]+: KILL after [0-9.]+s: exit 137, '
 	assert_line --regexp '^run 20: KILL after'
+}
+
+# round FILE LATENCIES...: a round file as tunekit-verify measure writes it
+round() {
+	local f=$1
+	shift
+	printf '{"tunekit_verify_round":1,"targets":[],"latency_ms":[%s],"throughput_bps":[]}\n' "$(IFS=,; echo "$*")" >"$f"
+}
+
+@test "verify decide: the stated rule on crafted rounds (worse, better, same, inconclusive) and its exit codes" {
+	local d=$BATS_TEST_TMPDIR V="$TUNEKIT_BUILDDIR/tunekit-verify"
+	round "$d/b1" 10 11 12 10 11; round "$d/b2" 11 10 12 11 10; round "$d/b3" 10 12 11 10 11
+	round "$d/c1" 20 21 22 20 21; round "$d/c2" 21 20 22 21 20; round "$d/c3" 20 22 21 20 21
+	run "$V" decide baseline="$d/b1" candidate="$d/c1" baseline="$d/b2" candidate="$d/c2" baseline="$d/b3" candidate="$d/c3"
+	assert_failure 1
+	assert_line --regexp '^latency +baseline median 11\.000 ms \(n=15\), candidate median 21\.000 ms \(n=15\)$'
+	assert_line --regexp 'shift \+10\.000 ms \(\+90\.9%\).*: worse$'
+	run "$V" decide --keep-if better baseline="$d/c1" candidate="$d/b1" baseline="$d/c2" candidate="$d/b2" baseline="$d/c3" candidate="$d/b3"
+	assert_success
+	assert_line "verdict: better: the candidate stays"
+	# the same values on both sides: no measurable difference; --keep-if decides what stays
+	run "$V" decide baseline="$d/b1" candidate="$d/b2" baseline="$d/b2" candidate="$d/b3" baseline="$d/b3" candidate="$d/b1"
+	assert_failure 3
+	assert_line "verdict: no measurable difference: the candidate stays (--keep-if not-worse)"
+	run "$V" decide --keep-if better baseline="$d/b1" candidate="$d/b2" baseline="$d/b2" candidate="$d/b3" baseline="$d/b3" candidate="$d/b1"
+	assert_failure 3
+	assert_line "verdict: no measurable difference: the start state comes back (--keep-if better)"
+	# baseline rounds that drift (medians 10, 30, 50) more than the test
+	# resolves, the candidate 5 ms above: significant at 0.05, but not beyond
+	# the noise of the start state alone -> inconclusive
+	round "$d/n1" 10 10.1 10.2 10.3 10.4 10.5 10.6 10.7 10.8 10.9
+	round "$d/n2" 30 30.1 30.2 30.3 30.4 30.5 30.6 30.7 30.8 30.9
+	round "$d/n3" 50 50.1 50.2 50.3 50.4 50.5 50.6 50.7 50.8 50.9
+	round "$d/m1" 15 15.1 15.2 15.3 15.4 15.5 15.6 15.7 15.8 15.9
+	round "$d/m2" 35 35.1 35.2 35.3 35.4 35.5 35.6 35.7 35.8 35.9
+	round "$d/m3" 55 55.1 55.2 55.3 55.4 55.5 55.6 55.7 55.8 55.9
+	run "$V" decide --save "$d/r.json" baseline="$d/n1" candidate="$d/m1" baseline="$d/n2" candidate="$d/m2" baseline="$d/n3" candidate="$d/m3"
+	assert_failure 3
+	assert_line --partial "inconclusive: the noise between baseline rounds alone exceeds the effect the test could detect"
+	assert_line "verdict: inconclusive, handled as no measurable difference: the candidate stays (--keep-if not-worse)"
+	run python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verify"]; print(v["verdict"], v["latency"]["baseline_noise_ms"], v["latency"]["verdict"])' "$d/r.json"
+	assert_output "inconclusive 40.0 inconclusive"
+	# not rounds: exit 2
+	echo '{"latency_ms":[1,"x"],"throughput_bps":[]}' >"$d/bad"
+	run "$V" decide baseline="$d/bad" candidate="$d/c1"
+	assert_failure 2
+	run "$V" decide baseline="$d/b1" baseline="$d/b2"
+	assert_failure 2
+	run "$V" decide --alpha 0.7 baseline="$d/b1" candidate="$d/c1"
+	assert_failure 2
+}
+
+@test "verify --bandwidth: iperf3 interval throughputs are a measure of their own, in the summary and the report" {
+	require_cmd iperf3
+	run in_probe_sandbox '
+		probe_httpd 127.0.0.1 8080 0
+		probe_bg iperf3-loop timeout 120 iperf3 -s -B 127.0.0.1 -p 5301
+		for _ in $(seq 1200); do ss -ltn "sport = :5301" | grep -q LISTEN && break; sleep 0.05; done
+		rc=0
+		nettune optimize --verify -p latency --count 1 --bandwidth 127.0.0.1:5301 --save "$PROBE_TMP/r.json" \
+			127.0.0.1:8080 >"$PROBE_TMP/out" 2>"$PROBE_TMP/err" || rc=$?
+		echo "rc=$rc"
+		cat "$PROBE_TMP/out" "$PROBE_TMP/err"
+		python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(\"report throughput:\", d[\"baseline\"][\"throughput\"][\"n\"] >= 15, d[\"candidate\"][\"throughput\"][\"median_mbit\"] > 0, d[\"verify\"][\"throughput\"][\"verdict\"] != None)" "$PROBE_TMP/r.json"'
+	assert_success
+	assert_line --regexp '^rc=[01]$'
+	assert_line --regexp '^throughput +baseline median [0-9.]+ Mbit/s \(n=[0-9]+\), candidate median [0-9.]+ Mbit/s \(n=[0-9]+\)$'
+	assert_line "report throughput: True True True"
 }
