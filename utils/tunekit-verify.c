@@ -63,7 +63,8 @@ static void __attribute__((__noreturn__)) usage(void)
 	       "rounds of each side at significance level A (default 0.05).\n\n"
 	       "Options:\n"
 	       " -c, --count N            probes per target and round (default 5)\n"
-	       " -W, --timeout DURATION   time limit of one probe (default 2s)\n"
+	       " -W, --timeout DURATION   time limit of one probe (default 10s: a slow\n"
+	       "                            download is a measurement, not a failure)\n"
 	       "     --iperf3-json FILE   add the intervals of an iperf3 -J result\n"
 	       "     --alpha A            significance level, 0 < A < 0.5 (default 0.05)\n"
 	       "     --keep-if MODE       better or not-worse (default): when the\n"
@@ -343,11 +344,12 @@ static double median_of(const struct samples *s)
  * The stated rule. Mann-Whitney U on the pooled samples of each side at
  * alpha. The smallest shift the test could detect (power 0.8) is
  * (z(1 - alpha/2) + z(0.8)) * sigma * sqrt(1/na + 1/nb), sigma the MAD of
- * the pooled baseline; the noise is the range of the baseline rounds'
- * medians. When the noise exceeds that detectable shift, the rounds of the
- * same state differ more than the test resolves: a result is then only
- * taken when the shift is also larger than the noise, else it is
- * inconclusive.
+ * the pooled baseline; the noise is the largest distance of one baseline
+ * round's median from the median of all baseline samples. When the noise
+ * exceeds that detectable shift, the rounds of the same state differ more
+ * than the test resolves: a result is then only taken when the shift is
+ * also larger than the noise (more than one round of the start state alone
+ * can move), else it is inconclusive.
  */
 static void judge(struct measure *m, double alpha)
 {
@@ -365,11 +367,12 @@ static void judge(struct measure *m, double alpha)
 	stats_mad_sigma(b->v, b->n, &sigma);
 	m->detectable = (stats_normal_quantile(1 - alpha / 2) + stats_normal_quantile(0.8)) * sigma *
 			sqrt(1.0 / (double)b->n + 1.0 / (double)c->n);
-	struct stats rs;
 	m->noise = 0;
-	if (m->baseline_round_medians.n > 1 &&
-	    stats_summarize(m->baseline_round_medians.v, m->baseline_round_medians.n, &rs) == 0)
-		m->noise = rs.max - rs.min;
+	for (size_t i = 0; m->baseline_round_medians.n > 1 && i < m->baseline_round_medians.n; i++) {
+		double d = fabs(m->baseline_round_medians.v[i] - m->st[BASELINE].median);
+		if (d > m->noise)
+			m->noise = d;
+	}
 	int noisy = m->noise > m->detectable;
 	if (m->mw.p < alpha && !(noisy && fabs(m->mw.shift) <= m->noise))
 		m->outcome = (m->mw.shift > 0) == (m->higher_is_better != 0) ? OUT_BETTER : OUT_WORSE;
@@ -572,7 +575,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned count = 5;
-	uint64_t timeout_ns = 2000000000ULL;
+	uint64_t timeout_ns = 10000000000ULL;
 	double alpha = 0.05;
 	const char *iperf3_json = NULL, *keep_if = "not-worse", *profile = "?", *save = NULL;
 	int c;

@@ -20,8 +20,19 @@ setup() {
 # lab_setup: inside the sandbox, the delay line and its HTTP server, the
 # lab's profiles dir ($PROBE_TMP/prof, the shipped profiles) and state().
 LAB='
-probe_delay_line 5
-probe_httpd 10.200.9.2 8080 0 probe-peer
+# probe_delay_line, with a relay that outlives a slow run under load
+probe_bg tun-delay "$PROBE_FIXTURES/tun-delay" -a tkpa -b tkpb -d 5 -r "$PROBE_TMP/tun.ready" -l 600
+probe_wait_file "$PROBE_TMP/tun.ready"
+ip netns add probe-peer
+ip link set tkpb netns probe-peer
+ip addr add 10.200.9.1/30 dev tkpa
+ip link set tkpa up
+ip -n probe-peer addr add 10.200.9.2/30 dev tkpb
+ip -n probe-peer link set tkpb up
+ip -n probe-peer link set lo up
+probe_bg httpd ip netns exec probe-peer "$PROBE_FIXTURES/httpd-delay" -a 10.200.9.2 -p 8080 -d 0 \
+	-r "$PROBE_TMP/httpd.ready" -l 600
+probe_wait_file "$PROBE_TMP/httpd.ready"
 URL=http://10.200.9.2:8080/len/131072
 mkdir -p "$PROBE_TMP/prof"
 cp "$TUNEKIT_PROFILES_DIR"/*.conf "$PROBE_TMP/prof/"
@@ -283,21 +294,23 @@ round() {
 	run "$V" decide --keep-if better baseline="$d/b1" candidate="$d/b2" baseline="$d/b2" candidate="$d/b3" baseline="$d/b3" candidate="$d/b1"
 	assert_failure 3
 	assert_line "verdict: no measurable difference: the start state comes back (--keep-if better)"
-	# baseline rounds that drift (medians 10, 30, 50) more than the test
-	# resolves, the candidate 5 ms above: significant at 0.05, but not beyond
-	# the noise of the start state alone -> inconclusive
-	round "$d/n1" 10 10.1 10.2 10.3 10.4 10.5 10.6 10.7 10.8 10.9
-	round "$d/n2" 30 30.1 30.2 30.3 30.4 30.5 30.6 30.7 30.8 30.9
-	round "$d/n3" 50 50.1 50.2 50.3 50.4 50.5 50.6 50.7 50.8 50.9
-	round "$d/m1" 15 15.1 15.2 15.3 15.4 15.5 15.6 15.7 15.8 15.9
-	round "$d/m2" 35 35.1 35.2 35.3 35.4 35.5 35.6 35.7 35.8 35.9
-	round "$d/m3" 55 55.1 55.2 55.3 55.4 55.5 55.6 55.7 55.8 55.9
-	run "$V" decide --save "$d/r.json" baseline="$d/n1" candidate="$d/m1" baseline="$d/n2" candidate="$d/m2" baseline="$d/n3" candidate="$d/m3"
+	# baseline rounds that drift (medians 10.45 ... 50.45 in steps of 10: one
+	# round is up to 20 ms from the pooled median 30.45, while the test
+	# resolves ~8 ms), the candidate 5 ms above each: not beyond the noise of
+	# the start state alone -> inconclusive
+	local args=() k v
+	for k in 1 2 3 4 5; do
+		v=$((k * 10))
+		round "$d/n$k" $(for i in 0 1 2 3 4 5 6 7 8 9; do echo "$v.$i"; done)
+		round "$d/m$k" $(for i in 0 1 2 3 4 5 6 7 8 9; do echo "$((v + 5)).$i"; done)
+		args+=(baseline="$d/n$k" candidate="$d/m$k")
+	done
+	run "$V" decide --save "$d/r.json" "${args[@]}"
 	assert_failure 3
 	assert_line --partial "inconclusive: the noise between baseline rounds alone exceeds the effect the test could detect"
 	assert_line "verdict: inconclusive, handled as no measurable difference: the candidate stays (--keep-if not-worse)"
 	run python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verify"]; print(v["verdict"], v["latency"]["baseline_noise_ms"], v["latency"]["verdict"])' "$d/r.json"
-	assert_output "inconclusive 40.0 inconclusive"
+	assert_output "inconclusive 20.0 inconclusive"
 	# not rounds: exit 2
 	echo '{"latency_ms":[1,"x"],"throughput_bps":[]}' >"$d/bad"
 	run "$V" decide baseline="$d/bad" candidate="$d/c1"
