@@ -32,4 +32,32 @@ double stats_percentile_sorted(const double *sorted, size_t n, double p);
  */
 int stats_summarize(const double *samples, size_t n, struct stats *out);
 
+/*
+ * Mann-Whitney U test of two independent samples a (na) and b (nb):
+ * midranks for ties, the normal approximation with the tie correction and
+ * a continuity correction of 0.5, two-sided (scipy.stats.mannwhitneyu with
+ * method="asymptotic", use_continuity=True, alternative="two-sided").
+ */
+struct mann_whitney {
+	size_t na, nb;
+	double u_a;       /* U of a: pairs (a_i, b_j) with a_i > b_j, ties count 1/2 */
+	double z;         /* (max(U_a, U_b) - na nb / 2 - 0.5) / sigma; 0 when sigma is 0 */
+	double p;         /* two-sided p-value, 1 when every value ties */
+	double shift;     /* Hodges-Lehmann: median of b_j - a_i over all pairs */
+	double prob_b_gt; /* P(b > a) + P(b = a) / 2 = U_b / (na nb) */
+};
+
+/*
+ * Run the test. Returns 0, -EINVAL when a sample is empty or holds a NaN or
+ * an infinity, -E2BIG when na * nb exceeds 2^24 (the shift is exact, over
+ * all pairs), -ENOMEM.
+ */
+int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, struct mann_whitney *out);
+
+/* The standard normal quantile (inverse CDF) of p, 0 < p < 1 (Acklam, |error| < 1.2e-9). */
+double stats_normal_quantile(double p);
+
+/* Median absolute deviation from the median, scaled by 1.4826 (a robust sigma). */
+int stats_mad_sigma(const double *samples, size_t n, double *out);
+
 #endif

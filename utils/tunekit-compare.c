@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tunekit-compare BEFORE AFTER: side-by-side medians, p95 and loss of two
- * saved reports (`nettune test --save`), with deltas. Installed in
+ * saved reports (`nettune test --save`), with deltas. With one report of
+ * `nettune optimize --verify --save`: its baseline against its candidate. Installed in
  * /usr/libexec/tunekit, run as `nettune compare`.
  *
  * Reports are walked generically: every number whose key names a median,
@@ -369,17 +370,39 @@ static void add_report(const char *path, struct table *t, int after)
 	jv_free(&v);
 }
 
+/*
+ * One report of `nettune optimize --verify`: its pooled baseline rounds are
+ * BEFORE, its candidate rounds AFTER.
+ */
+static void add_verify_report(const char *path, struct table *t)
+{
+	struct jv v;
+	load(path, &v);
+	const struct jv *sides[2] = { jv_get(&v, "baseline"), jv_get(&v, "candidate") };
+	if (!jv_get(&v, "verify") || !sides[0] || !sides[1] || sides[0]->type != JV_OBJECT ||
+	    sides[1]->type != JV_OBJECT)
+		msg_die(TK_EXIT_USAGE, "%s: not a report of 'nettune optimize --verify' (no verify, baseline and "
+			"candidate objects); compare two reports: BEFORE AFTER", path);
+	for (int after = 0; after < 2; after++) {
+		struct path top = { NULL, "", 0 };
+		walk(sides[after], &top, t, after);
+	}
+	jv_free(&v);
+}
+
 static void __attribute__((__noreturn__)) usage(void)
 {
-	printf("Usage:\n %s [--json] BEFORE AFTER\n\n"
+	printf("Usage:\n %s [--json] BEFORE AFTER\n %s [--json] VERIFY-REPORT\n\n"
 	       "Compare two reports saved by 'nettune test --save': medians, p95, means,\n"
-	       "loss and throughput side by side with their deltas. Reports of up to\n"
-	       "4 MiB are read; control characters in names are shown escaped (\\x1b).\n\n"
+	       "loss and throughput side by side with their deltas. One report saved by\n"
+	       "'nettune optimize --verify --save': its baseline against its candidate.\n"
+	       "Reports of up to 4 MiB are read; control characters in names are shown\n"
+	       "escaped (\\x1b).\n\n"
 	       "Options:\n"
 	       "     --json      one JSON object: {\"rows\":[{label, metric, before, after,\n"
 	       "                 delta, delta_pct, verdict}]}\n"
 	       " -h, --help      display this help\n"
-	       " -V, --version   display version\n", msg_progname());
+	       " -V, --version   display version\n", msg_progname(), msg_progname());
 	exit(TK_EXIT_OK);
 }
 
@@ -421,8 +444,8 @@ int main(int argc, char **argv)
 			usage_hint();
 		}
 	}
-	if (argc - optind != 2) {
-		msg_warn("need two reports: BEFORE AFTER");
+	if (argc - optind != 2 && argc - optind != 1) {
+		msg_warn("need two reports (BEFORE AFTER) or one report of 'nettune optimize --verify'");
 		usage_hint();
 	}
 	struct table t = { 0 };
@@ -430,8 +453,12 @@ int main(int argc, char **argv)
 	t.labels = xreallocarray(NULL, t.labels_cap, sizeof(*t.labels));
 	t.labels[0] = (struct label){ 0, xstrdup(""), 0 };
 	t.nlabels = 1;
-	add_report(argv[optind], &t, 0);
-	add_report(argv[optind + 1], &t, 1);
+	if (argc - optind == 1) {
+		add_verify_report(argv[optind], &t);
+	} else {
+		add_report(argv[optind], &t, 0);
+		add_report(argv[optind + 1], &t, 1);
+	}
 	if (t.n == 0)
 		msg_die(TK_EXIT_USAGE, "no measurements (median, p95, loss...) in either report");
 
