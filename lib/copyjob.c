@@ -26,6 +26,7 @@
 #include "copyint.h"
 #include "copyjob.h"
 #include "digest.h"
+#include "monoclock.h"
 #include "msg.h"
 #include "progress.h"
 #include "units.h"
@@ -1194,13 +1195,6 @@ static void finish_dirs(struct copy_queue *q)
 	q->n_dirs = 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	     const char *dst, struct copy_engine *engine, struct copy_stats *stats)
 {
@@ -1216,7 +1210,7 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	const char *seam = getenv("TUNEKIT_NO_TMPFILE");
 	q.no_tmpfile = seam && *seam && strcmp(seam, "0") != 0;
 
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mono_ns();
 	/* temp files exist for the files in flight (at most one per chunk, plus
 	 * the one being opened) and one symlink or special file */
 	copy_signals_install((size_t)opts->queue_depth * 2 + 8);
@@ -1286,7 +1280,7 @@ int copy_run(const struct copy_opts *opts, char *const *srcs, size_t nsrc,
 	progress_finish(q.progress);
 	q.progress = NULL;
 out:
-	stats->elapsed_ns = now_ns() - t0;
+	stats->elapsed_ns = mono_ns() - t0;
 	for (size_t i = 0; i < q.n_items; i++) {
 		free(q.items[i].src);
 		free(q.items[i].dst);
