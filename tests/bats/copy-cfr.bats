@@ -120,17 +120,21 @@ traced() {
 	assert_output "done-ok"
 }
 
-@test "cfr: SIGKILL between two copy_file_range calls leaves the old destination whole" {
-	# 40 MiB: three calls of at most 16 MiB; strace holds the second one for
-	# 20 s, so the kill lands with 16 MiB in the temp file
+@test "cfr: SIGKILL or SIGTERM between two copy_file_range calls leaves the old destination whole" {
+	# 40 MiB: three calls of at most 16 MiB; strace holds the second one
+	# (20 s for SIGKILL, 2 s for SIGTERM, which is handled after it), so the
+	# signal lands with 16 MiB in the temp file
 	mkdata "$W/src" $((40 << 20))
 	for t in uringcp aiocp; do
-		for notmp in 0 1; do
+		for notmp_sig in 0:KILL 1:KILL 0:TERM 1:TERM; do
+			notmp=${notmp_sig%:*} sig=${notmp_sig#*:}
+			delay=20000000
+			[ "$sig" = TERM ] && delay=2000000
 			echo "old contents" >"$W/dst"
 			flags=
 			[ $t = aiocp ] && flags=--buffered
 			env TUNEKIT_NO_TMPFILE=$notmp strace -f -qq -o /dev/null \
-				-e trace=copy_file_range -e inject=copy_file_range:delay_enter=20000000:when=2 \
+				-e trace=copy_file_range -e inject=copy_file_range:delay_enter=$delay:when=2 \
 				$t $flags "$W/src" "$W/dst" &
 			spid=$!
 			STOPPED_PIDS="${STOPPED_PIDS:-} $spid" # reaped by teardown if we fail
@@ -154,9 +158,11 @@ traced() {
 			size=$(for l in /proc/"$tpid"/fd/*; do stat -L -c '%s %F' "$l" 2>/dev/null; done |
 				awk '$2 == "regular" && $1 > 0 && $1 < 40 * 1048576 { print $1 }' | head -n1)
 			[ -n "$size" ] # caught between the calls, part of the data in
-			kill -KILL "$tpid"
+			kill -"$sig" "$tpid"
 			wait "$spid" 2>/dev/null || true
 			[ "$(cat "$W/dst")" = "old contents" ]
+			# SIGTERM: the handler removed the named temp file itself
+			[ "$sig" = KILL ] || [ "$(temps_in "$W")" -eq 0 ]
 			# a named temp file the kill left is removed by the next copy that
 			# makes named ones (an O_TMPFILE leaves nothing)
 			TUNEKIT_NO_TMPFILE=$notmp $t $flags "$W/src" "$W/dst"
