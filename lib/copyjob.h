@@ -75,6 +75,7 @@ struct copy_stats {
 	uint64_t completions; /* completions reaped */
 	uint64_t resubmits;   /* short transfers and -EAGAIN retried */
 	uint64_t cloned;      /* files whose data was cloned (FICLONE), not copied */
+	uint64_t cfr;         /* files whose data went by copy_file_range */
 	uint64_t elapsed_ns;
 	unsigned failures;    /* paths that failed */
 	bool fixed_buffers, fixed_files; /* what the engine could register */
@@ -260,7 +261,9 @@ enum copy_step copy_op_complete(struct copy_op *op, long res);
 
 /* One line of key=value pairs (engine files bytes seconds mib_per_s
  * submissions completions resubmits direct fixed_buffers fixed_files failures
- * cloned). */
+ * cloned copy_file_range method). method: reflink or copy_file_range when
+ * every file went that way, the engine's name when none did, none without
+ * files, else mixed. */
 void copy_stats_print(FILE *out, const char *engine, const struct copy_stats *s);
 
 /* Helpers the front end uses, exposed for the unit tests. */

@@ -44,8 +44,10 @@ static void __attribute__((__noreturn__)) usage(void)
 		" -a, --archive            -r --preserve=all, symlinks and special files as\n"
 		"                          they are (like cp -a)\n"
 		"     --reflink[=WHEN]     clone the data: auto (default: where the file\n"
-		"                          system can, else copy), always (fail where it\n"
-		"                          cannot), never (always copy the bytes)\n"
+		"                          system can, else copy_file_range within one file\n"
+		"                          system from 4 MiB on, else the engine), always\n"
+		"                          (fail where it cannot), never (the engine copies\n"
+		"                          every byte: no clone, no copy_file_range)\n"
 		" -f, --force              replace regular files we may not write\n"
 		" -n, --no-clobber         never replace an existing destination\n"
 		" -v, --verbose            print 'SRC' -> 'DST' for each copy\n"
@@ -60,7 +62,8 @@ static void __attribute__((__noreturn__)) usage(void)
 		"                          (sha256sum -c format, names relative to DST)\n"
 		"     --progress           show a progress bar (on a terminal)\n"
 		"     --no-progress        never show the progress bar\n"
-		"     --stats              print bytes, time, rate and I/O counts\n"
+		"     --stats              print bytes, time, rate, I/O counts and the path\n"
+		"                          taken (method=reflink|copy_file_range|ENGINE|mixed)\n"
 		" -h, --help               display this help\n"
 		" -V, --version            display version\n",
 		d ? COPY_DIRECT_QUEUE_DEPTH : COPY_BUFFERED_QUEUE_DEPTH, d ? "--buffered" : "--direct",

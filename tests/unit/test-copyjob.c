@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -355,6 +356,34 @@ static void test_temp_names_and_sources(const char *dir)
 	free(a);
 }
 
+/* The method= of --stats for a run's counters (files, cloned, cfr). */
+static bool method_is(uint64_t files, uint64_t cloned, uint64_t cfr, const char *want)
+{
+	struct copy_stats st = { .files = files, .cloned = cloned, .cfr = cfr };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (!out)
+		return false;
+	copy_stats_print(out, "io_uring", &st);
+	fclose(out);
+	char *m = strstr(buf, " method=");
+	char *c = strstr(buf, " copy_file_range=");
+	bool r = m && c && c < m && !strncmp(m + 8, want, strlen(want)) &&
+		 m[8 + strlen(want)] == '\n';
+	free(buf);
+	return r;
+}
+
+static void test_stats_method(void)
+{
+	ok(method_is(3, 3, 0, "reflink"), "every file cloned: method=reflink");
+	ok(method_is(2, 0, 2, "copy_file_range"), "every file by copy_file_range");
+	ok(method_is(5, 0, 0, "io_uring"), "none by a fast path: the engine's name");
+	ok(method_is(4, 1, 2, "mixed"), "some of each: mixed");
+	ok(method_is(0, 0, 0, "none"), "no file: none");
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/tk-copyjob-XXXXXX";
@@ -366,6 +395,7 @@ int main(void)
 	test_temp_names_and_sources(dir);
 	test_progress();
 	test_buffers();
+	test_stats_method();
 	rmdir(dir);
 	return done_testing();
 }
