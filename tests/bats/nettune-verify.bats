@@ -20,19 +20,10 @@ setup() {
 # lab_setup: inside the sandbox, the delay line and its HTTP server, the
 # lab's profiles dir ($PROBE_TMP/prof, the shipped profiles) and state().
 LAB='
-# probe_delay_line, with a relay that outlives a slow run under load
-probe_bg tun-delay "$PROBE_FIXTURES/tun-delay" -a tkpa -b tkpb -d 5 -r "$PROBE_TMP/tun.ready" -l 600
-probe_wait_file "$PROBE_TMP/tun.ready"
-ip netns add probe-peer
-ip link set tkpb netns probe-peer
-ip addr add 10.200.9.1/30 dev tkpa
-ip link set tkpa up
-ip -n probe-peer addr add 10.200.9.2/30 dev tkpb
-ip -n probe-peer link set tkpb up
-ip -n probe-peer link set lo up
-probe_bg httpd ip netns exec probe-peer "$PROBE_FIXTURES/httpd-delay" -a 10.200.9.2 -p 8080 -d 0 \
-	-r "$PROBE_TMP/httpd.ready" -l 600
-probe_wait_file "$PROBE_TMP/httpd.ready"
+# peers that outlive a slow run under load (the default lifetime is 60 s)
+PROBE_LIFETIME=600
+probe_delay_line 5
+probe_httpd 10.200.9.2 8080 0 probe-peer
 URL=http://10.200.9.2:8080/len/131072
 mkdir -p "$PROBE_TMP/prof"
 cp "$TUNEKIT_PROFILES_DIR"/*.conf "$PROBE_TMP/prof/"
@@ -186,9 +177,8 @@ state() {
 @test "verify: killed at random points (10 SIGTERM, 10 SIGKILL): start or candidate state, check and the snapshots agree, restore gets back" {
 	run in_probe_sandbox '
 		# answers after 30 ms, so a round lasts and kills land inside rounds
-		# too; alive for the whole test (probe_httpd lives 60 s)
-		probe_bg httpd "$PROBE_FIXTURES/httpd-delay" -a 127.0.0.1 -p 8080 -d 30 -r "$PROBE_TMP/httpd.ready" -l 600
-		probe_wait_file "$PROBE_TMP/httpd.ready"
+		# too; alive for the whole test
+		PROBE_LIFETIME=600 probe_httpd 127.0.0.1 8080 30
 		URL=http://127.0.0.1:8080/
 		K="tcp_rmem tcp_wmem tcp_mtu_probing tcp_notsent_lowat tcp_slow_start_after_idle tcp_fastopen"
 		keys() { for k in $K; do printf "%s=%s;" "$k" "$(tr "\t" " " </proc/sys/net/ipv4/$k)"; done; }

@@ -65,18 +65,19 @@ probe_bg() {
 probe_httpd() {
 	local ready=$PROBE_TMP/httpd-$1-$2.ready ns=${4:-}
 	if [ -n "$ns" ]; then
-		probe_bg "httpd-$1-$2" ip netns exec "$ns" "$PROBE_FIXTURES/httpd-delay" -a "$1" -p "$2" -d "$3" -r "$ready" -l 60
+		probe_bg "httpd-$1-$2" ip netns exec "$ns" "$PROBE_FIXTURES/httpd-delay" -a "$1" -p "$2" -d "$3" -r "$ready" -l "${PROBE_LIFETIME:-60}"
 	else
-		probe_bg "httpd-$1-$2" "$PROBE_FIXTURES/httpd-delay" -a "$1" -p "$2" -d "$3" -r "$ready" -l 60
+		probe_bg "httpd-$1-$2" "$PROBE_FIXTURES/httpd-delay" -a "$1" -p "$2" -d "$3" -r "$ready" -l "${PROBE_LIFETIME:-60}"
 	fi
 	probe_wait_file "$ready"
 }
 
 # probe_delay_line DELAY_MS: 10.200.9.2 in namespace probe-peer, reached
 # through tun-delay (DELAY_MS each way, so a round trip >= 2 x DELAY_MS).
+# The peers (this and probe_httpd) live PROBE_LIFETIME seconds (default 60).
 probe_delay_line() {
 	local ready=$PROBE_TMP/tun.ready
-	probe_bg tun-delay "$PROBE_FIXTURES/tun-delay" -a tkpa -b tkpb -d "$1" -r "$ready" -l 60
+	probe_bg tun-delay "$PROBE_FIXTURES/tun-delay" -a tkpa -b tkpb -d "$1" -r "$ready" -l "${PROBE_LIFETIME:-60}"
 	probe_wait_file "$ready"
 	ip netns add probe-peer
 	ip link set tkpb netns probe-peer
