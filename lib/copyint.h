@@ -17,12 +17,13 @@
 #include "progress.h"
 
 /* Named temp files (where O_TMPFILE is missing) are ".NAME.tkcp-XXXXXX",
- * created with TMP_MODE_NEW, locked (flock), then given TMP_MODE: a file
- * with that name, TMP_MODE, our owner, one link and no lock is a copy that
- * died, and the next run into the directory removes it. */
+ * created with TMP_MODE and locked (flock): a file with that name, our owner,
+ * no mode bit beyond TMP_MODE (a umask may take some away), one link and no
+ * lock is a copy that died, and the next run into the directory removes it.
+ * A creator that loses its fresh file to such a cleaner (in the moment
+ * before its lock) sees that and tries a new name. */
 #define TMP_MARK ".tkcp-"
 #define TMP_MODE 0600
-#define TMP_MODE_NEW 0400
 /* Room left for the marker and suffix in a NAME_MAX component. */
 #define TMP_BASE_MAX 200
 

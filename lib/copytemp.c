@@ -155,7 +155,7 @@ int copy_reopen_fd(int fd, const char *path, int flags)
 /* ---- temp files: anonymous, else named, locked and cleaned up ------------- */
 
 /* Is the entry name of directory dfd a temp file of ours whose copy died?
- * Only a regular file, ours, with TMP_MODE, one link (a hard link a user
+ * Only a regular file, ours, no mode bit beyond TMP_MODE, one link (a hard link a user
  * planted to a file of ours has two) and no lock: a live copy holds one.
  * Nothing is followed: the file is opened O_PATH, checked, and reopened
  * through /proc (the same inode; a planted FIFO or device is never opened). */
@@ -164,14 +164,14 @@ static void remove_if_stale(struct copy_queue *q, int dfd, const char *dir, cons
 	struct stat a, b;
 	uid_t euid = geteuid();
 	if (fstatat(dfd, name, &a, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(a.st_mode) ||
-	    a.st_uid != euid || (a.st_mode & 07777) != TMP_MODE || a.st_nlink != 1)
+	    a.st_uid != euid || (a.st_mode & 07777 & ~TMP_MODE) || a.st_nlink != 1)
 		return;
 	int pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (pfd < 0)
 		return;
 	int fd = -1;
 	if (fstat(pfd, &b) == 0 && S_ISREG(b.st_mode) && b.st_uid == euid &&
-	    (b.st_mode & 07777) == TMP_MODE && b.st_nlink == 1 && b.st_dev == a.st_dev &&
+	    !(b.st_mode & 07777 & ~TMP_MODE) && b.st_nlink == 1 && b.st_dev == a.st_dev &&
 	    b.st_ino == a.st_ino)
 		fd = copy_reopen_fd(pfd, NULL, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 	close(pfd);
@@ -245,9 +245,12 @@ static int tmp_lock(struct copy_file *f, int fd)
 /*
  * The file f's data goes to until the commit. First choice: an O_TMPFILE in
  * the destination directory, which a killed copy cannot leave behind. Where
- * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file:
- * created with TMP_MODE_NEW (no cleaner takes it for stale), locked, then
- * given TMP_MODE; the directory's stale temp files are removed first.
+ * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file,
+ * after the directory's stale temp files are removed: created with TMP_MODE,
+ * then locked. Until the lock, another run's cleaner may take the fresh file
+ * for stale; the creator then finds the lock held (the cleaner's) or its name
+ * gone or pointing elsewhere, and starts again under a new name. A kill at
+ * any point leaves a file the next cleaner recognises.
  * Test seam: TUNEKIT_NO_TMPFILE=1 in the environment skips O_TMPFILE, so the
  * suites exercise the named fallback on any file system.
  * Returns the descriptor (f->tmp set when named), or -errno.
@@ -278,7 +281,7 @@ int copy_tmp_create(struct copy_queue *q, struct copy_file *f)
 	free(d);
 	for (int tries = 0; tries < 100; tries++) {
 		char *tmp = copy_tmp_name(f->dst);
-		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, TMP_MODE_NEW);
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, TMP_MODE);
 		if (fd < 0) {
 			e = errno;
 			free(tmp);
@@ -286,8 +289,24 @@ int copy_tmp_create(struct copy_queue *q, struct copy_file *f)
 				continue;
 			return -e;
 		}
-		if ((e = -tmp_lock(f, fd)) != 0 || fchmod(fd, TMP_MODE) < 0) {
-			e = e ? e : errno;
+		struct stat mine, named;
+		e = -tmp_lock(f, fd);
+		if (e == EWOULDBLOCK || e == 0) {
+			bool lost = e != 0 || fstat(fd, &mine) < 0 || mine.st_nlink != 1 ||
+				    lstat(tmp, &named) < 0 || named.st_dev != mine.st_dev ||
+				    named.st_ino != mine.st_ino;
+			if (lost) { /* a cleaner has it: its unlink, not ours */
+				if (f->tmp_lock_fd >= 0)
+					close(f->tmp_lock_fd);
+				f->tmp_lock_fd = -1;
+				close(fd);
+				free(tmp);
+				continue;
+			}
+			if (fchmod(fd, TMP_MODE) < 0) /* whatever the umask took */
+				e = errno;
+		}
+		if (e) {
 			unlink(tmp);
 			close(fd);
 			free(tmp);

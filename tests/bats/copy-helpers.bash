@@ -52,15 +52,18 @@ temps_in() {
 
 # has_temp PID DIR NAME: the copy PID has the temp file of DIR/NAME open: an
 # O_TMPFILE ("DIR/#123 (deleted)") or a named one (".NAME.tkcp-XXXXXX") past
-# its creation (mode 600: locked, recognisable as ours). Other temp files it
-# may hold for a moment (the stale ones it removes) do not count.
+# its creation and its lock (PID's flock in /proc/locks: live, not stale).
+# Other temp files it may hold for a moment (the stale ones it removes) do
+# not count.
 has_temp() {
-	local l t
+	local l t ino
 	for l in /proc/"$1"/fd/*; do
 		t=$(readlink "$l" 2>/dev/null) || continue
 		case "$t" in
 		"$2"/\#*" (deleted)") return 0 ;;
-		"$2/.$3".tkcp-??????) [ "$(stat -c %a "$t" 2>/dev/null)" = 600 ] && return 0 ;;
+		"$2/.$3".tkcp-??????)
+			ino=$(stat -c %i "$t" 2>/dev/null) || continue
+			grep -Eq "FLOCK +ADVISORY +WRITE +$1 +[0-9a-f]+:[0-9a-f]+:$ino " /proc/locks && return 0 ;;
 		esac
 	done
 	return 1

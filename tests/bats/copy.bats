@@ -598,13 +598,17 @@ teardown() {
 		ln "$W/precious" "$W/sticky/.f.tkcp-EEEEEE"
 		echo keep >"$W/sticky/.f.tkcp-FFFFFF"
 		chmod 0644 "$W/sticky/.f.tkcp-FFFFFF"
-		# a copy that died: ours, 0600, one link, nobody holds it
+		# copies that died: ours, 0600 (or less, as a umask leaves it), one
+		# link, nobody holds them
 		echo stale >"$W/sticky/.g.tkcp-SSSSSS"
 		chmod 0600 "$W/sticky/.g.tkcp-SSSSSS"
+		echo stale >"$W/sticky/.h.tkcp-RRRRRR"
+		chmod 0400 "$W/sticky/.h.tkcp-RRRRRR"
 		run env TUNEKIT_NO_TMPFILE=1 timeout 20 $(tool_cmd "$t") "$W/src" "$W/sticky/f"
 		assert_success
 		cmp "$W/src" "$W/sticky/f"
 		[ ! -e "$W/sticky/.g.tkcp-SSSSSS" ]
+		[ ! -e "$W/sticky/.h.tkcp-RRRRRR" ]
 		assert_equal "$(cat "$W/sticky/.f.tkcp-AAAAAA")" mine
 		[ -L "$W/sticky/.f.tkcp-BBBBBB" ]
 		[ -p "$W/sticky/.f.tkcp-CCCCCC" ]
@@ -614,6 +618,38 @@ teardown() {
 		assert_equal "$(cat "$W/precious")" precious
 		assert_equal "$(stat -c '%U %a %h' "$W/precious")" "root 600 2"
 		[ "$(temps_in "$W/sticky")" -eq 6 ]
+	done
+}
+
+@test "copy: a fresh temp file another run's cleaner takes before its lock is made again under a new name" {
+	require_cmd strace
+	mkdata "$W/src" 300000
+	mkdir "$W/out"
+	for t in $COPY_TOOLS; do
+		export TUNEKIT_NO_TMPFILE=1
+		# A: held for 2 s between creating its temp file and locking it
+		strace -f -o /dev/null -e trace=flock -e inject=flock:delay_enter=2000000 \
+			$(tool_cmd "$t") "$W/src" "$W/out/a" 2>"$W/a.err" &
+		a=$!
+		for i in $(seq 400); do
+			[ -n "$(find "$W/out" -name '.a.tkcp-*')" ] && break
+			sleep 0.005
+		done
+		first=$(find "$W/out" -name '.a.tkcp-*')
+		[ -n "$first" ]
+		# B, into the same directory meanwhile: its cleaner finds A's file
+		# unlocked and takes it
+		run $(tool_cmd "$t") -v "$W/src" "$W/out/b"
+		assert_success
+		assert_output --partial "removed stale temp file '$first'"
+		# A notices and finishes under another name
+		wait "$a"
+		cmp "$W/src" "$W/out/a"
+		cmp "$W/src" "$W/out/b"
+		[ ! -s "$W/a.err" ]
+		[ "$(temps_in "$W/out")" -eq 0 ]
+		rm -f "$W/out/"*
+		unset TUNEKIT_NO_TMPFILE
 	done
 }
 
