@@ -719,3 +719,47 @@ teardown() {
 		grep -q ' / ' "$W/mounts-$t"
 	done
 }
+
+@test "copy: libcrypto is loaded only to hash, and a broken one is an error that leaves nothing" {
+	require_cmd readelf
+	require_cmd cc
+	mkdata "$W/src" 300000
+	for b in $COPY_TOOLS ioring-batch; do
+		# not linked: a plain copy or a size listing never maps it
+		run readelf -d "$(command -v "$b")"
+		assert_success
+		refute_output --partial libcrypto
+	done
+	for t in $COPY_TOOLS; do
+		run env LD_DEBUG=files $(tool_cmd "$t") "$W/src" "$W/plain-$t"
+		assert_success
+		refute_output --partial libcrypto
+		# --verify's digest is XXH3 (libxxhash); a manifest is SHA-256
+		run env LD_DEBUG=files $(tool_cmd "$t") --verify "$W/src" "$W/verified-$t"
+		assert_success
+		refute_output --partial libcrypto
+		run env LD_DEBUG=files $(tool_cmd "$t") --manifest "$W/m-$t" "$W/src" "$W/hashed-$t"
+		assert_success
+		assert_output --partial libcrypto
+		cmp "$W/src" "$W/verified-$t"
+		(cd "$W" && sha256sum -c "m-$t")
+	done
+	# a libcrypto without the digests, found first: exit 1 naming it, and
+	# no destination, no temp file
+	mkdir "$W/lib" "$W/out"
+	: >"$W/lib/empty.c"
+	cc -shared -fPIC -Wl,-soname,libcrypto.so.3 -o "$W/lib/libcrypto.so.3" "$W/lib/empty.c"
+	cp "$W/lib/libcrypto.so.3" "$W/lib/libcrypto.so.1.1"
+	for t in $COPY_TOOLS; do
+		run env LD_LIBRARY_PATH="$W/lib" $(tool_cmd "$t") --manifest "$W/out/m" "$W/src" "$W/out/dst"
+		assert_failure 1
+		assert_output --regexp "cannot load libcrypto\.so\.[0-9.]+ .*EVP_MD_CTX_new"
+		[ ! -e "$W/out/dst" ] && [ ! -e "$W/out/m" ]
+		[ "$(temps_in "$W/out")" -eq 0 ]
+	done
+	echo "$W/src" | { run env LD_LIBRARY_PATH="$W/lib" ioring-batch; echo "$status $output" >"$W/batch"; }
+	grep -q "^1 .*cannot load libcrypto" "$W/batch"
+	# xxh3 needs no libcrypto
+	echo "$W/src" | env LD_LIBRARY_PATH="$W/lib" ioring-batch --xxh3 >"$W/x"
+	grep -q "  $W/src\$" "$W/x"
+}
