@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fuzz target: the netlink message parsers of lib/nl.c (link, address,
- * ethtool link modes, generic netlink family). The first byte picks the
+ * ethtool link modes, generic netlink family, ring sizes, coalescing). The first byte picks the
  * parser; the rest is one message whose nlmsg_len is forced to the input
  * size, as libmnl's receive loop guarantees before calling them.
  */
@@ -37,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t duplex;
 	uint16_t family;
 	memset(&link, 0, sizeof(link));
-	switch (which % 4) {
+	struct nl_rings rings;
+	struct nl_coalesce coal;
+	switch (which % 6) {
 	case 0:
 		nl_link_parse(nlh, &link);
 		break;
@@ -47,8 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		nl_linkmodes_parse(nlh, &speed, &duplex);
 		break;
-	default:
+	case 3:
 		nl_genl_family_parse(nlh, &family);
+		break;
+	case 4:
+		nl_rings_parse(nlh, &rings);
+		break;
+	default:
+		nl_coalesce_parse(nlh, &coal);
 		break;
 	}
 	free(buf);
