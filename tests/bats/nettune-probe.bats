@@ -584,4 +584,20 @@ PY
 	prom_check "$OUT.prom"
 	run grep -c '^tunekit_probe_success{.*} 1$' "$OUT.prom"
 	assert_output 2
+	# the example unit is sandboxed like the check unit; systemd-analyze
+	# verifies it and scores it (6.6 before it was hardened)
+	require_cmd systemd-analyze
+	mkdir -p "$BATS_TEST_TMPDIR/units"
+	sed "s|^ExecStart=/usr/bin/nettune-probe|ExecStart=$TUNEKIT_BUILDDIR/nettune-probe|" "$svc" \
+		>"$BATS_TEST_TMPDIR/units/nettune-probe-prom.service"
+	cp "$TUNEKIT_SRCDIR/contrib/systemd/nettune-probe-prom.timer" "$BATS_TEST_TMPDIR/units/"
+	run systemd-analyze verify --man=no "$BATS_TEST_TMPDIR/units/nettune-probe-prom.service" \
+		"$BATS_TEST_TMPDIR/units/nettune-probe-prom.timer"
+	assert_success
+	refute_output --partial nettune-probe-prom
+	run systemd-analyze security --offline=true --no-pager "$BATS_TEST_TMPDIR/units/nettune-probe-prom.service"
+	assert_success
+	score=$(printf '%s\n' "$output" | sed -n 's/.*Overall exposure level for nettune-probe-prom.service: \([0-9.]*\) .*/\1/p')
+	[ -n "$score" ] || fail "no exposure level in: $output"
+	awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || fail "exposure $score > 2.0"
 }
