@@ -815,6 +815,11 @@ int nl_rings_parse(const struct nlmsghdr *nlh, struct nl_rings *r)
 	    (tb[ETHTOOL_A_RINGS_TX] && attr_u32(tb[ETHTOOL_A_RINGS_TX], &r->tx) < 0) ||
 	    (tb[ETHTOOL_A_RINGS_TX_MAX] && attr_u32(tb[ETHTOOL_A_RINGS_TX_MAX], &r->tx_max) < 0))
 		return -EINVAL;
+	/* the kernel sends a ring with its maximum only when the driver has one (max > 0) */
+	if (tb[ETHTOOL_A_RINGS_RX] && r->rx_max)
+		r->present |= NL_RINGS_RX;
+	if (tb[ETHTOOL_A_RINGS_TX] && r->tx_max)
+		r->present |= NL_RINGS_TX;
 	return 0;
 }
 
@@ -841,6 +846,21 @@ int nl_coalesce_parse(const struct nlmsghdr *nlh, struct nl_coalesce *c)
 		if (attr_u32(tb[f[i].type], f[i].v) < 0)
 			return -EINVAL;
 		c->present |= f[i].bit;
+	}
+	const struct {
+		int type;
+		uint8_t *v;
+		unsigned bit;
+	} b[] = {
+		{ ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX, &c->adaptive_rx, NL_COALESCE_ADAPTIVE_RX },
+		{ ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX, &c->adaptive_tx, NL_COALESCE_ADAPTIVE_TX },
+	};
+	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		if (!tb[b[i].type])
+			continue;
+		if (attr_u8(tb[b[i].type], b[i].v) < 0 || *b[i].v > 1)
+			return -EINVAL;
+		c->present |= b[i].bit;
 	}
 	return 0;
 }
@@ -895,4 +915,80 @@ int nl_session_rings(struct nl_session *s, const char *name, struct nl_rings *r)
 int nl_session_coalesce(struct nl_session *s, const char *name, struct nl_coalesce *c)
 {
 	return ethtool_get(s, ETHTOOL_MSG_COALESCE_GET, name, c);
+}
+
+/* ---- ring sizes and interrupt coalescing: SET --------------------------- */
+
+/* The header of a SET request for the device name (header attribute 1 of every message). */
+static struct nlmsghdr *ethtool_set_header(char *buf, uint16_t family, int cmd, const char *name)
+{
+	/* NLM_F_ACK: the kernel answers a SET with its acknowledgement only */
+	struct nlmsghdr *nlh = put_request(buf, family, NLM_F_ACK);
+	struct genlmsghdr *genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = (uint8_t)cmd;
+	genl->version = ETHTOOL_GENL_VERSION;
+	struct nlattr *hdr = mnl_attr_nest_start(nlh, ETHTOOL_A_RINGS_HEADER);
+	mnl_attr_put_strz(nlh, ETHTOOL_A_HEADER_DEV_NAME, name);
+	mnl_attr_nest_end(nlh, hdr);
+	return nlh;
+}
+
+struct nlmsghdr *nl_rings_set_msg(char *buf, uint16_t family, const char *name, const struct nl_rings *r,
+				  unsigned which)
+{
+	struct nlmsghdr *nlh = ethtool_set_header(buf, family, ETHTOOL_MSG_RINGS_SET, name);
+	if (which & NL_RINGS_RX)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_RINGS_RX, r->rx);
+	if (which & NL_RINGS_TX)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_RINGS_TX, r->tx);
+	return nlh;
+}
+
+struct nlmsghdr *nl_coalesce_set_msg(char *buf, uint16_t family, const char *name, const struct nl_coalesce *c,
+				     unsigned which)
+{
+	struct nlmsghdr *nlh = ethtool_set_header(buf, family, ETHTOOL_MSG_COALESCE_SET, name);
+	if (which & NL_COALESCE_RX_USECS)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_COALESCE_RX_USECS, c->rx_usecs);
+	if (which & NL_COALESCE_RX_FRAMES)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_COALESCE_RX_MAX_FRAMES, c->rx_frames);
+	if (which & NL_COALESCE_TX_USECS)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_COALESCE_TX_USECS, c->tx_usecs);
+	if (which & NL_COALESCE_TX_FRAMES)
+		mnl_attr_put_u32(nlh, ETHTOOL_A_COALESCE_TX_MAX_FRAMES, c->tx_frames);
+	if (which & NL_COALESCE_ADAPTIVE_RX)
+		mnl_attr_put_u8(nlh, ETHTOOL_A_COALESCE_USE_ADAPTIVE_RX, c->adaptive_rx ? 1 : 0);
+	if (which & NL_COALESCE_ADAPTIVE_TX)
+		mnl_attr_put_u8(nlh, ETHTOOL_A_COALESCE_USE_ADAPTIVE_TX, c->adaptive_tx ? 1 : 0);
+	return nlh;
+}
+
+/* a SET's only answer is the acknowledgement (session_talk turns an error into -errno) */
+static int ethtool_set(struct nl_session *s, struct nlmsghdr *nlh)
+{
+	return session_talk(s, NETLINK_GENERIC, nlh, NULL, NULL);
+}
+
+int nl_session_rings_set(struct nl_session *s, const char *name, const struct nl_rings *r, unsigned which)
+{
+	_Alignas(uint64_t) char buf[NL_SET_MSG_SIZE];
+	uint16_t family;
+	int rc = session_ethtool_family(s, &family);
+	if (rc < 0)
+		return rc;
+	if (strlen(name) >= IF_NAMESIZE)
+		return -ENODEV;
+	return ethtool_set(s, nl_rings_set_msg(buf, family, name, r, which));
+}
+
+int nl_session_coalesce_set(struct nl_session *s, const char *name, const struct nl_coalesce *c, unsigned which)
+{
+	_Alignas(uint64_t) char buf[NL_SET_MSG_SIZE];
+	uint16_t family;
+	int rc = session_ethtool_family(s, &family);
+	if (rc < 0)
+		return rc;
+	if (strlen(name) >= IF_NAMESIZE)
+		return -ENODEV;
+	return ethtool_set(s, nl_coalesce_set_msg(buf, family, name, c, which));
 }

@@ -127,14 +127,20 @@ int nl_linkmodes_parse_dev(const struct nlmsghdr *nlh, int *ifindex, int32_t *sp
 int nl_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *family_id);
 
 /* Ring sizes of a device (ETHTOOL_MSG_RINGS_GET): current and maximum. */
+enum { NL_RINGS_RX = 1, NL_RINGS_TX = 2 };
 struct nl_rings {
 	uint32_t rx, rx_max, tx, tx_max;
+	unsigned present; /* NL_RINGS_* of the rings the driver gave (it leaves out one it has not) */
 };
 
 /* Interrupt coalescing (ETHTOOL_MSG_COALESCE_GET): what the driver reports. */
-enum { NL_COALESCE_RX_USECS = 1, NL_COALESCE_RX_FRAMES = 2, NL_COALESCE_TX_USECS = 4, NL_COALESCE_TX_FRAMES = 8 };
+enum {
+	NL_COALESCE_RX_USECS = 1, NL_COALESCE_RX_FRAMES = 2, NL_COALESCE_TX_USECS = 4, NL_COALESCE_TX_FRAMES = 8,
+	NL_COALESCE_ADAPTIVE_RX = 16, NL_COALESCE_ADAPTIVE_TX = 32,
+};
 struct nl_coalesce {
 	uint32_t rx_usecs, rx_frames, tx_usecs, tx_frames;
+	uint8_t adaptive_rx, adaptive_tx; /* 0 or 1 */
 	unsigned present; /* NL_COALESCE_* bits of the values the driver gave */
 };
 
@@ -148,5 +154,22 @@ int nl_session_coalesce(struct nl_session *s, const char *name, struct nl_coales
 /* Their reply parsers (a genlmsghdr follows nlh). */
 int nl_rings_parse(const struct nlmsghdr *nlh, struct nl_rings *r);
 int nl_coalesce_parse(const struct nlmsghdr *nlh, struct nl_coalesce *c);
+
+/*
+ * Change rings or coalescing (ETHTOOL_MSG_RINGS_SET, ETHTOOL_MSG_COALESCE_SET):
+ * only the values whose NL_RINGS_* / NL_COALESCE_* bit is in which are
+ * sent, the rest stay as they are. Needs CAP_NET_ADMIN (-EPERM). A driver
+ * without the operation or that parameter: -EOPNOTSUPP or -EINVAL (the
+ * kernel's word, "cannot modify an unsupported parameter"); a value above
+ * the driver's maximum: -EINVAL. 0 or -errno.
+ */
+int nl_session_rings_set(struct nl_session *s, const char *name, const struct nl_rings *r, unsigned which);
+int nl_session_coalesce_set(struct nl_session *s, const char *name, const struct nl_coalesce *c, unsigned which);
+/* The request those send, built into buf (NL_SET_MSG_SIZE bytes, 8-aligned), for the unit tests. */
+#define NL_SET_MSG_SIZE 512
+struct nlmsghdr *nl_rings_set_msg(char *buf, uint16_t family, const char *name, const struct nl_rings *r,
+				  unsigned which);
+struct nlmsghdr *nl_coalesce_set_msg(char *buf, uint16_t family, const char *name, const struct nl_coalesce *c,
+				     unsigned which);
 
 #endif
