@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "nicval.h"
 #include "paths.h"
 #include "sysctl.h"
 #include "sysfsval.h"
@@ -33,9 +34,10 @@ int sysctl_key_parse(const char *key, char *dot, size_t dotlen,
 		goto bad;
 	}
 	n = strlen(key);
-	/* a queue setting under sysfs: its own fixed schema, the key is its canonical form */
-	if (sysfs_key_is(key)) {
-		if (n > SYSCTL_KEY_MAX || sysfs_key_parse(key, NULL, &reason) < 0) {
+	/* a queue setting under sysfs or of ethtool: its own fixed schema, the key is its canonical form */
+	if (sysfs_key_is(key) || nic_key_is(key)) {
+		int bad = sysfs_key_is(key) ? sysfs_key_parse(key, NULL, &reason) : nic_key_parse(key, NULL, &reason);
+		if (n > SYSCTL_KEY_MAX || bad < 0) {
 			reason = reason ? reason : "key too long";
 			goto bad;
 		}
@@ -135,6 +137,8 @@ char *sysctl_key_path(const char *key)
 {
 	if (sysfs_key_is(key))
 		return sysfs_key_path(key);
+	if (nic_key_is(key)) /* no file: ethtool netlink */
+		return NULL;
 	char rel[SYSCTL_KEY_MAX + 1];
 	if (sysctl_key_parse(key, NULL, 0, rel, sizeof(rel), NULL) < 0)
 		return NULL;
@@ -172,6 +176,8 @@ int sysctl_read(const char *key, char **value)
 {
 	if (sysfs_key_is(key))
 		return sysfs_read(key, value);
+	if (nic_key_is(key))
+		return nic_read(key, value);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -203,6 +209,8 @@ int sysctl_write(const char *key, const char *value)
 {
 	if (sysfs_key_is(key))
 		return sysfs_write(key, value);
+	if (nic_key_is(key))
+		return nic_write(key, value);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -243,6 +251,9 @@ out:
 
 int sysctl_exists(const char *key)
 {
+	unsigned mode;
+	if (nic_key_is(key))
+		return nic_mode(key, &mode) == 0;
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return 0;
@@ -254,6 +265,9 @@ int sysctl_exists(const char *key)
 
 int sysctl_writable(const char *key)
 {
+	unsigned mode;
+	if (nic_key_is(key)) /* CAP_NET_ADMIN is the kernel's to judge */
+		return nic_mode(key, &mode) == 0 && geteuid() == 0;
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return 0;
@@ -268,6 +282,8 @@ int sysctl_mode(const char *key, unsigned *mode)
 {
 	if (sysfs_key_is(key))
 		return sysfs_mode(key, mode);
+	if (nic_key_is(key))
+		return nic_mode(key, mode);
 	char *path = sysctl_key_path(key);
 	if (!path)
 		return -EINVAL;
@@ -321,17 +337,20 @@ int sysctl_key_value_equal(const char *key, const char *a, const char *b)
 {
 	if (sysfs_key_is(key))
 		return sysfs_value_equal(key, a, b);
+	if (nic_key_is(key))
+		return nic_value_equal(key, a, b);
 	return sysctl_value_equal(a, b);
 }
 
 int sysctl_key_value_normalize(const char *key, const char *value, char **out, const char **why)
 {
-	if (!sysfs_key_is(key)) {
+	if (!sysfs_key_is(key) && !nic_key_is(key)) {
 		*out = xstrdup(value);
 		return 0;
 	}
 	char norm[SYSCTL_VALUE_MAX];
-	int rc = sysfs_value_normalize(key, value, norm, sizeof(norm), why);
+	int rc = sysfs_key_is(key) ? sysfs_value_normalize(key, value, norm, sizeof(norm), why) :
+				     nic_value_normalize(key, value, norm, sizeof(norm), why);
 	if (rc == 0)
 		*out = xstrdup(norm);
 	return rc;
@@ -430,7 +449,7 @@ int sysctl_key_allowed(const char *key, const char *const *prefixes)
 	if (!prefixes)
 		prefixes = sysctl_default_prefixes;
 	/* queue settings of network devices: allowed where the whole net subtree is */
-	if (sysfs_key_is(key))
+	if (sysfs_key_is(key) || nic_key_is(key))
 		key = "net";
 	for (; *prefixes; prefixes++) {
 		size_t n = strlen(*prefixes);
@@ -449,7 +468,7 @@ int sysctl_key_secret(const char *key)
 	/* secret even where a fake or odd tree shows it world-readable */
 	static const char *const named[] = { "tcp_fastopen_key", "stable_secret", NULL };
 	char dot[SYSCTL_KEY_MAX + 1];
-	if (sysfs_key_is(key) || sysctl_key_parse(key, dot, sizeof(dot), NULL, 0, NULL) < 0)
+	if (sysfs_key_is(key) || nic_key_is(key) || sysctl_key_parse(key, dot, sizeof(dot), NULL, 0, NULL) < 0)
 		return 0;
 	const char *last = strrchr(dot, '.');
 	last = last ? last + 1 : dot;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * One sysctl key under the sysctl root ($TUNEKIT_PROC/sys or /proc/sys).
- * Queue settings under sysfs ("sysfs:net/DEV/...", sysfsval.h) are keys
- * too: every function here hands them to sysfsval.c.
+ * Queue settings under sysfs ("sysfs:net/DEV/...", sysfsval.h) and the
+ * rings and coalescing of ethtool ("ethtool:DEV/...", nicval.h) are keys
+ * too: every function here hands them to sysfsval.c or nicval.c (an
+ * ethtool key has no path: sysctl_key_path gives NULL).
  * Keys come in both sysctl(8) forms: "net.ipv4.conf.eth0/100.rp_filter"
  * (dots separate, '/' stands for a literal dot) and
  * "net/ipv4/conf/eth0.100/rp_filter" (the first separator decides).

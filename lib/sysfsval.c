@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fileutil.h"
+#include "nicval.h"
 #include "sysfsval.h"
 #include "xalloc.h"
 
@@ -373,13 +374,56 @@ static const char udev_header[] =
 	"# Managed by tunekit (nettune-queues apply, nettune-backup apply): the\n"
 	"# queue settings of network interfaces, applied when an interface appears\n"
 	"# (add) or is renamed (move). Undo with `nettune-backup restore`.\n"
-	"# One attribute a line, sorted; other lines are refused.\n";
+	"# One attribute a line, sorted, then one tunekit-nicset line a device\n"
+	"# (rings, coalescing); other lines are refused.\n";
 
 #define UDEV_MATCH "ACTION==\"add|move\", SUBSYSTEM==\"net\", KERNEL==\""
+#define UDEV_RUN "\", RUN+=\""
+
+/*
+ * The arguments of a RUN line of device dev: "DEV REL=VALUE..." after the
+ * program, single blanks, each setting once, values in tunekit's own
+ * spelling (udev runs this line as root: nothing but what we would write).
+ * Keys added to got. 0 or -EINVAL (*why).
+ */
+static int udev_run_parse(const char *dev, const char *args, struct kv_list *got, const char **why)
+{
+	size_t dn = strlen(dev);
+	if (strncmp(args, dev, dn) || args[dn] != ' ') {
+		*why = "RUN line: the first argument must be the device of KERNEL==";
+		return -EINVAL;
+	}
+	struct kv_list mine = { 0 };
+	int rc = 0;
+	const char *a = args + dn + 1;
+	for (;;) {
+		const char *sp = strchr(a, ' ');
+		char *arg = sp ? xstrndup(a, (size_t)(sp - a)) : xstrdup(a), *key, *value;
+		rc = nic_arg_parse(dev, arg, 1, &key, &value, why);
+		free(arg);
+		if (rc)
+			break;
+		if (kv_list_find(&mine, key) >= 0) {
+			*why = "RUN line: a setting given twice";
+			rc = -EINVAL;
+		} else {
+			kv_list_set(&mine, key, value);
+		}
+		free(key);
+		free(value);
+		if (rc || !sp)
+			break;
+		a = sp + 1;
+	}
+	for (size_t i = 0; !rc && i < mine.n; i++)
+		kv_list_set(got, mine.v[i].key, mine.v[i].value);
+	kv_list_free(&mine);
+	return rc;
+}
 
 int sysfs_udev_parse(const char *buf, size_t len, struct kv_list *list, struct kv_error *err)
 {
-	struct kv_list got = { 0 };
+	struct kv_list got = { 0 }, run_devs = { 0 };
 	unsigned lineno = 0;
 	const char *p = buf, *end = buf + len;
 	int rc = 0;
@@ -399,9 +443,39 @@ int sysfs_udev_parse(const char *buf, size_t len, struct kv_list *list, struct k
 			free(line);
 			continue;
 		}
+		char *dev = line + m, *q = NULL;
+		if (!strncmp(line, UDEV_MATCH, m))
+			q = strchr(dev, '"');
+		/* KERNEL=="DEV", RUN+="NICSET DEV REL=VALUE..." and nothing else */
+		if (q && !strncmp(q, UDEV_RUN, strlen(UDEV_RUN))) {
+			const char *prog = nic_set_program(), *why = NULL;
+			char *args = q + strlen(UDEV_RUN), *aend = strchr(args, '"');
+			size_t pn = strlen(prog);
+			*q = '\0';
+			if (!sysfs_dev_name_valid(dev))
+				why = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . and no ..)";
+			else if (!aend || aend[1] != '\0')
+				why = "not a line of the tunekit rule format";
+			else if (strncmp(args, prog, pn) || args[pn] != ' ')
+				why = "RUN of a program other than tunekit-nicset (only its own path is allowed)";
+			else if (kv_list_find(&run_devs, dev) >= 0)
+				why = "a second RUN line for the same device";
+			if (!why) {
+				*aend = '\0';
+				if (udev_run_parse(dev, args + pn + 1, &got, &why) == 0)
+					kv_list_set(&run_devs, dev, "");
+			}
+			if (why) {
+				err->line = lineno;
+				err->why = why;
+				rc = -EINVAL;
+			}
+			free(line);
+			continue;
+		}
 		/* KERNEL=="DEV", ATTR{REL}="VALUE" and nothing else */
-		char *dev = line + m, *q = NULL, *rel = NULL, *val = NULL, *vend = NULL;
-		if (!strncmp(line, UDEV_MATCH, m) && (q = strchr(dev, '"')) && !strncmp(q, "\", ATTR{", 8)) {
+		char *rel = NULL, *val = NULL, *vend = NULL;
+		if (q && !strncmp(q, "\", ATTR{", 8)) {
 			*q = '\0';
 			rel = q + 8;
 			char *rend = strchr(rel, '}');
@@ -435,19 +509,37 @@ int sysfs_udev_parse(const char *buf, size_t len, struct kv_list *list, struct k
 	for (size_t i = 0; !rc && i < got.n; i++)
 		kv_list_set(list, got.v[i].key, got.v[i].value);
 	kv_list_free(&got);
+	kv_list_free(&run_devs);
 	return rc;
+}
+
+/* Append s to the growing text (cap grown as needed). */
+static void text_add(char **text, size_t *o, size_t *cap, const char *s)
+{
+	size_t ln = strlen(s);
+	if (*o + ln + 1 > *cap) {
+		*cap = (*o + ln + 1) * 2;
+		*text = xreallocarray(*text, *cap, 1);
+	}
+	memcpy(*text + *o, s, ln + 1);
+	*o += ln;
 }
 
 char *sysfs_udev_format(const struct kv_list *list)
 {
-	struct kv_list mine = { 0 };
-	for (size_t i = 0; i < list->n; i++)
+	struct kv_list mine = { 0 }, nic = { 0 };
+	for (size_t i = 0; i < list->n; i++) {
 		if (sysfs_key_parse(list->v[i].key, NULL, NULL) == 0)
 			kv_list_set(&mine, list->v[i].key, list->v[i].value);
+		else if (nic_key_parse(list->v[i].key, NULL, NULL) == 0)
+			kv_list_set(&nic, list->v[i].key, list->v[i].value);
+	}
 	kv_list_sort(&mine);
+	kv_list_sort(&nic);
 	size_t cap = sizeof(udev_header) + mine.n * 200 + 1, o = 0;
 	char *text = xmalloc(cap);
-	o += (size_t)snprintf(text, cap, "%s", udev_header);
+	text[0] = '\0';
+	text_add(&text, &o, &cap, udev_header);
 	for (size_t i = 0; i < mine.n; i++) {
 		struct sysfs_key k;
 		char norm[SYSFS_VALUE_MAX + 1];
@@ -455,15 +547,36 @@ char *sysfs_udev_format(const struct kv_list *list)
 		if (sysfs_value_normalize(mine.v[i].key, mine.v[i].value, norm, sizeof(norm), NULL) < 0)
 			continue;
 		char *line = xasprintf(UDEV_MATCH "%s\", ATTR{%s}=\"%s\"\n", k.dev, k.rel, norm);
-		size_t ln = strlen(line);
-		if (o + ln + 1 > cap) {
-			cap = (o + ln + 1) * 2;
-			text = xreallocarray(text, cap, 1);
-		}
-		memcpy(text + o, line, ln + 1);
-		o += ln;
+		text_add(&text, &o, &cap, line);
 		free(line);
 	}
+	/* the ethtool keys sort by device: one RUN line for each run of one device */
+	for (size_t i = 0; i < nic.n;) {
+		struct nic_key k;
+		size_t ao = 0, acap = 64;
+		char *args = xmalloc(acap);
+		args[0] = '\0';
+		nic_key_parse(nic.v[i].key, &k, NULL);
+		for (; i < nic.n; i++) {
+			struct nic_key k2;
+			char norm[16];
+			nic_key_parse(nic.v[i].key, &k2, NULL);
+			if (strcmp(k2.dev, k.dev))
+				break;
+			if (nic_value_normalize(nic.v[i].key, nic.v[i].value, norm, sizeof(norm), NULL) < 0)
+				continue;
+			char *arg = xasprintf(" %s=%s", nic_attr_rel(k2.attr), norm);
+			text_add(&args, &ao, &acap, arg);
+			free(arg);
+		}
+		if (ao) {
+			char *line = xasprintf(UDEV_MATCH "%s" UDEV_RUN "%s %s%s\"\n", k.dev, nic_set_program(), k.dev, args);
+			text_add(&text, &o, &cap, line);
+			free(line);
+		}
+		free(args);
+	}
 	kv_list_free(&mine);
+	kv_list_free(&nic);
 	return text;
 }

@@ -21,7 +21,9 @@
  *
  * Persisted across reboots by a udev rule file (TK_UDEV_RULES), one
  * attribute a line, matching the interface by name on "add" (and "move",
- * the event of a rename).
+ * the event of a rename). The same file holds the ethtool keys (rings,
+ * coalescing; nicval.h): one RUN+= line a device, of tunekit-nicset at its
+ * compiled-in path with the device and its settings, nothing else.
  */
 #ifndef TUNEKIT_SYSFSVAL_H
 #define TUNEKIT_SYSFSVAL_H
@@ -79,10 +81,13 @@ int sysfs_mode(const char *key, unsigned *mode);
 
 /*
  * The udev rule file: parse its lines back into keys (appending to list;
- * comments and blank lines skipped). Any other line: -EINVAL, err filled.
+ * comments and blank lines skipped): ATTR lines into sysfs keys, the RUN
+ * line of a device (nic_set_program(), the device, each setting once in
+ * its canonical spelling, one line a device) into ethtool keys. Any other
+ * line, another program or argument: -EINVAL, err filled, list untouched.
  */
 int sysfs_udev_parse(const char *buf, size_t len, struct kv_list *list, struct kv_error *err);
-/* The rule file for the sysfs keys of list (others ignored), sorted. Allocated. */
+/* The rule file for the sysfs and ethtool keys of list (others ignored), sorted. Allocated. */
 char *sysfs_udev_format(const struct kv_list *list);
 
 #endif

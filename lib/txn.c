@@ -17,6 +17,7 @@
 #include "json.h"
 #include "monoclock.h"
 #include "msg.h"
+#include "nicval.h"
 #include "paths.h"
 #include "snapshot.h"
 #include "sysctl.h"
@@ -64,12 +65,46 @@ static size_t count_fields(const char *v)
 	return n;
 }
 
+/* A key persisted in the udev rule file: a sysfs queue setting or an ethtool one. */
+static int rule_key(const char *key)
+{
+	return sysfs_key_is(key) || nic_key_is(key);
+}
+
+/*
+ * An ethtool key: the schema, the value, and the device's word on it (the
+ * driver has the setting, the value is within its maximum), all before
+ * anything changes.
+ */
+static int validate_nic(const struct kv_entry *e, const char *const *prefixes, struct txn_error *err)
+{
+	const char *why = NULL;
+	if (nic_key_parse(e->key, NULL, &why) < 0) {
+		set_err(err, e->line, e->key, why, 0);
+		return -EINVAL;
+	}
+	if (!sysctl_key_allowed(e->key, prefixes)) {
+		set_err(err, e->line, e->key, "key outside the allowed prefixes (see --allow-prefix)", 0);
+		return -EINVAL;
+	}
+	int rc = nic_value_check(e->key, e->value, err->text, sizeof(err->text));
+	if (rc) {
+		/* unsupported, absent, above the maximum: all bad input here */
+		set_err(err, e->line, e->key, err->text, 0);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int validate_entry(const struct kv_entry *e, const char *const *prefixes,
 			  struct txn_error *err)
 {
 	unsigned mode;
 	char *live;
 	const char *why = NULL;
+
+	if (nic_key_is(e->key))
+		return validate_nic(e, prefixes, err);
 
 	if (sysctl_key_parse(e->key, NULL, 0, NULL, 0, &why) < 0) {
 		set_err(err, e->line, e->key, why, 0);
@@ -412,7 +447,7 @@ static int persisted_check(const struct kv_list *changes, struct txn_error *err)
 	struct kv_list a = { 0 }, b = { 0 }, u = { 0 };
 	int queues = 0;
 	for (size_t i = 0; i < changes->n && !queues; i++)
-		queues = sysfs_key_is(changes->v[i].key);
+		queues = rule_key(changes->v[i].key);
 	int rc = persisted_read(TK_SYSCTL_CONF, &a, err);
 	if (!rc && queues)
 		rc = udev_read(&u, err);
@@ -451,7 +486,7 @@ static int file_holds(const char *path, const char *text, mode_t mode)
 /* Persisted files written by persist(): bits of *wrote. */
 enum { WROTE_PUBLIC = 1, WROTE_PRIVATE = 2, WROTE_UDEV = 4 };
 
-/* The sysfs keys of changes merged into the udev rule file (TK_UDEV_RULES, 0644). */
+/* The sysfs and ethtool keys of changes merged into the udev rule file (TK_UDEV_RULES, 0644). */
 static int persist_udev(const struct kv_list *changes, int *wrote, struct txn_error *err)
 {
 	char *path = tk_path(TK_UDEV_RULES), *dir = xstrdup(path);
@@ -488,7 +523,7 @@ static int persist(const struct kv_list *changes, int *wrote, struct txn_error *
 {
 	struct kv_list sys = { 0 }, dev = { 0 };
 	for (size_t i = 0; i < changes->n; i++)
-		kv_list_set(sysfs_key_is(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
+		kv_list_set(rule_key(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
 	int rc = dev.n ? persist_udev(&dev, wrote, err) : 0;
 	/* a change of queue settings alone leaves sysctl.d as it is */
 	if (!rc && (sys.n || !dev.n))
@@ -722,7 +757,7 @@ static int nothing_to_do_persisted(const struct kv_list *changes)
 		same = !sysctl_key_secret(pub.v[i].key); /* a secret to move out */
 	for (size_t i = 0; same && i < changes->n; i++) {
 		const char *key = changes->v[i].key;
-		const struct kv_list *cur = sysfs_key_is(key) ? &rules : sysctl_key_secret(key) ? &priv : &pub;
+		const struct kv_list *cur = rule_key(key) ? &rules : sysctl_key_secret(key) ? &priv : &pub;
 		long j = kv_list_find(cur, changes->v[i].key);
 		same = j >= 0 && sysctl_key_value_equal(changes->v[i].key, cur->v[j].value, changes->v[i].value);
 	}
@@ -822,7 +857,7 @@ static void dry_run_persist(const struct kv_list *changes, struct txn_opts *opts
 		return;
 	struct kv_list sys = { 0 }, dev = { 0 };
 	for (size_t i = 0; i < changes->n; i++)
-		kv_list_set(sysfs_key_is(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
+		kv_list_set(rule_key(changes->v[i].key) ? &dev : &sys, changes->v[i].key, changes->v[i].value);
 	struct stat st;
 	if (sys.n && !nothing_to_do_persisted(&sys)) {
 		char *path = tk_path(TK_SYSCTL_CONF);
@@ -998,7 +1033,8 @@ static int check_persisted_file(const struct snapshot_file *f, const char *const
 	int rc = 0;
 	/* udev runs what a rule says as root: only lines of our own format come back */
 	if (udev && sysfs_udev_parse(f->data, f->len, &keys, &kerr) < 0) {
-		set_err(err, kerr.line, f->path, "not a tunekit queue rule file (only ATTR lines of the schema)", 0);
+		set_err(err, kerr.line, f->path,
+			"not a tunekit queue rule file (only ATTR lines and tunekit-nicset RUN lines of the schema)", 0);
 		rc = -EINVAL;
 	} else if (!udev && kvconf_parse_buffer(f->data, f->len, &keys, &kerr) < 0) {
 		set_err(err, kerr.line, f->path, "malformed sysctl.d contents", 0);

@@ -8,8 +8,9 @@
  *   4. write each key, read it back, compare normalized values;
  *   5. on any failure restore every key already written, name the key;
  *   6. persist to TK_SYSCTL_CONF (secret keys to TK_SYSCTL_PRIVATE_CONF,
- *      0600; queue settings, "sysfs:" keys, to TK_UDEV_RULES): merged,
- *      sorted, one line per key, atomic;
+ *      0600; queue settings, "sysfs:" and "ethtool:" keys, to
+ *      TK_UDEV_RULES): merged, sorted, one line per key (one RUN line a
+ *      device for ethtool keys), atomic;
  *   7. prune the snapshot store (txn_prune_policy), still under the lock.
  */
 #ifndef TUNEKIT_TXN_H

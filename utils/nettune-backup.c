@@ -24,6 +24,7 @@
 #include "json.h"
 #include "kvconf.h"
 #include "msg.h"
+#include "nicval.h"
 #include "optval.h"
 #include "paths.h"
 #include "prom.h"
@@ -436,7 +437,7 @@ static int cmd_apply(const char *arg, const struct options *o)
 		int nsys = 0, nqueue = 0;
 		for (size_t i = 0; i < log.n; i++)
 			if (strncmp(log.v[i].key, "file:", 5))
-				*(sysfs_key_is(log.v[i].key) ? &nqueue : &nsys) += 1;
+				*(sysfs_key_is(log.v[i].key) || nic_key_is(log.v[i].key) ? &nqueue : &nsys) += 1;
 		msg_info("%u key%s changed, persisted to %s%s%s; undo with: %s restore %s", topts.changed,
 			 topts.changed == 1 ? "" : "s", nqueue && !nsys ? "" : TK_SYSCTL_CONF,
 			 nqueue && nsys ? " and " : "", nqueue ? TK_UDEV_RULES : "", msg_progname(), topts.snapshot_id);
