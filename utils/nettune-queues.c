@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nettune-queues: size the input backlog and the NAPI budget from the
- * kernel's own drop and squeeze counters (/proc/net/softnet_stat), and
- * report how interrupts and RPS spread over the CPUs.
+ * kernel's own drop and squeeze counters (/proc/net/softnet_stat), report
+ * how interrupts and RPS spread over the CPUs, and apply the queue settings
+ * asked for (RPS/XPS, txqueuelen, rings, coalescing) through the engine.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 #include "irqstat.h"
 #include "json.h"
 #include "msg.h"
+#include "nicval.h"
 #include "nl.h"
 #include "optval.h"
 #include "paths.h"
@@ -67,6 +69,8 @@ struct ctl {
 	char *rps_cpus, *xps_cpus, *rps_flow_cnt, *txqueuelen;
 	char **ifaces; /* --iface, NULL-ended; NULL: every interface but lo */
 	size_t nifaces;
+	/* rings and coalescing asked for (--rx-ring, --tx-ring, --coalesce; NULL: not), canonical */
+	char *nic_want[NIC_NATTR];
 };
 
 static void __attribute__((__noreturn__)) usage(void)
@@ -98,15 +102,23 @@ static void __attribute__((__noreturn__)) usage(void)
 	      "     --xps-cpus MASK|all  XPS CPU mask of every transmit queue\n"
 	      "     --rps-flow-cnt N     RFS flow table size of every receive queue\n"
 	      "     --txqueuelen N       transmit queue length (packets)\n"
+	      "     --rx-ring N          RX ring size (ethtool -G rx; at most the driver's)\n"
+	      "     --tx-ring N          TX ring size\n"
+	      "     --coalesce KEY=V[,KEY=V...]\n"
+	      "                          interrupt coalescing: rx-usecs, rx-frames, tx-usecs,\n"
+	      "                            tx-frames (numbers), adaptive-rx, adaptive-tx (0/1)\n"
 	      " -n, --dry-run            apply: print what would change, change nothing\n"
 	      "     --root DIR           files under DIR (snapshots, /etc/sysctl.d)\n"
 	      " -q, --quiet              fewer messages\n"
 	      " -v, --verbose            more messages\n"
 	      " -h, --help               display this help\n"
 	      " -V, --version            display version\n", out);
-	fputs("\nQueue settings are keys like sysfs:net/eth0/queues/rx-0/rps_cpus; apply\n"
-	      "persists them in " TK_UDEV_RULES ", and check also\n"
-	      "reports drift from the settings persisted there.\n", out);
+	fputs("\nQueue settings are keys like sysfs:net/eth0/queues/rx-0/rps_cpus and\n"
+	      "ethtool:eth0/rings/rx, ethtool:eth0/coalesce/rx-usecs; apply persists them in\n"
+	      TK_UDEV_RULES ", and check also\n"
+	      "reports drift from the settings persisted there. A ring or coalescing setting\n"
+	      "the driver lacks is reported and skipped; recommend proposes the largest RX\n"
+	      "ring when the NIC drops packets, never coalescing.\n", out);
 	fputs("\nEnvironment: TUNEKIT_PROC replaces /proc, TUNEKIT_SYS replaces /sys.\n", out);
 	exit(TK_EXIT_OK);
 }
@@ -476,7 +488,7 @@ static void show_spread(const struct ctl *ctl, struct json *w, int print, int ad
 		irqstat_free(&t);
 }
 
-/* ---- rings and coalescing (ethtool netlink, reported only) ------------ */
+/* ---- rings and coalescing shown (ethtool netlink) -------------------- */
 
 /* "ring IFACE rx CUR/MAX tx CUR/MAX" and "coalesce IFACE ..." lines, or
  * "unsupported" where the driver has none (veth): a report, never an error. */
@@ -523,6 +535,8 @@ static void show_ethtool(const struct ctl *ctl, struct json *w)
 					{ NL_COALESCE_RX_FRAMES, "rx-frames", "rx_frames", c.rx_frames },
 					{ NL_COALESCE_TX_USECS, "tx-usecs", "tx_usecs", c.tx_usecs },
 					{ NL_COALESCE_TX_FRAMES, "tx-frames", "tx_frames", c.tx_frames },
+					{ NL_COALESCE_ADAPTIVE_RX, "adaptive-rx", "adaptive_rx", c.adaptive_rx },
+					{ NL_COALESCE_ADAPTIVE_TX, "adaptive-tx", "adaptive_tx", c.adaptive_tx },
 				};
 				if (!ctl->common.json)
 					printf("coalesce %s", *ifn);
@@ -740,6 +754,88 @@ static void queue_recs(const struct ctl *ctl, struct tuner_recs *recs)
 		free_ifaces(all);
 }
 
+/* ---- rings and coalescing (ethtool netlink) ---------------------------- */
+
+/*
+ * The rings and coalescing asked for, for each interface the driver lets
+ * have them: a setting it lacks is reported and left out (never an error),
+ * a value above its maximum is bad input (exit 2, nothing changed yet).
+ */
+static void nic_recs(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+{
+	int asked = 0;
+	for (int a = 0; a < NIC_NATTR; a++)
+		asked |= ctl->nic_want[a] != NULL;
+	if (!asked)
+		return;
+	char **all = ctl->ifaces ? NULL : sysfs_ifaces();
+	char **ifs = ctl->ifaces ? ctl->ifaces : all;
+	for (char **dev = ifs; *dev; dev++)
+		for (int a = 0; a < NIC_NATTR; a++) {
+			char key[SYSCTL_KEY_MAX + 1], why[256];
+			if (!ctl->nic_want[a] || nic_key_make(key, sizeof(key), *dev, (enum nic_attr)a) < 0)
+				continue;
+			int rc = nic_value_check(key, ctl->nic_want[a], why, sizeof(why));
+			if (rc == -EINVAL)
+				msg_die(TK_EXIT_USAGE, "%s: %s", key, why);
+			if (rc == -EOPNOTSUPP && !quiet)
+				msg_info("%s: %s; skipped", *dev, why);
+			else if (rc == -ENOENT)
+				msg_verbose("%s: gone; skipped", *dev);
+			else if (rc < 0 && !quiet)
+				msg_warn("%s: %s; skipped", *dev, why);
+			if (rc == 0)
+				tuner_set(recs, key, TUNER_EQUAL, a <= NIC_RING_TX ? "--rx-ring/--tx-ring" : "--coalesce",
+					  "%s", ctl->nic_want[a]);
+		}
+	if (all)
+		free_ifaces(all);
+}
+
+/* A counter of statistics/ under the device's sysfs directory; 0 if unreadable. */
+static uint64_t nic_stat(const char *dev, const char *name)
+{
+	char *path = xasprintf("%s/class/net/%s/statistics/%s", sysfs_root(), dev, name), *data = NULL;
+	size_t len;
+	uint64_t v = 0;
+	if (read_file(path, 64, &data, &len) == 0)
+		v = strtoull(data, NULL, 10);
+	free(data);
+	free(path);
+	return v;
+}
+
+/*
+ * The NIC itself dropped packets (no room in the RX ring: rx_missed_errors,
+ * rx_fifo_errors) and the ring is below the driver's maximum: propose the
+ * maximum. Coalescing is never proposed: its trade (latency for CPU) is
+ * the operator's to make.
+ */
+static void ring_recs(const struct ctl *ctl, struct tuner_recs *recs, int quiet)
+{
+	if (ctl->nic_want[NIC_RING_RX])
+		return; /* asked for explicitly */
+	char **all = ctl->ifaces ? NULL : sysfs_ifaces();
+	char **ifs = ctl->ifaces ? ctl->ifaces : all;
+	for (char **dev = ifs; *dev; dev++) {
+		char key[SYSCTL_KEY_MAX + 1], *live = NULL, why[256];
+		uint32_t max;
+		uint64_t drops = nic_stat(*dev, "rx_missed_errors") + nic_stat(*dev, "rx_fifo_errors");
+		if (!drops || nic_key_make(key, sizeof(key), *dev, NIC_RING_RX) < 0 || nic_probe(key, &max) < 0)
+			continue;
+		if (nic_read(key, &live) == 0 && strtoul(live, NULL, 10) < max) {
+			snprintf(why, sizeof(why), "%" PRIu64 " packets dropped by the NIC since boot (rx_missed_errors, "
+				 "rx_fifo_errors) with the RX ring at %s of %" PRIu32 ": the largest ring", drops, live, max);
+			tuner_set(recs, key, TUNER_EQUAL, why, "%" PRIu32, max);
+			if (!quiet)
+				msg_info("%s: %s", *dev, why);
+		}
+		free(live);
+	}
+	if (all)
+		free_ifaces(all);
+}
+
 /*
  * check: the queue settings persisted in the udev rule file are what the
  * live devices should hold (drift after a driver reload or a manual echo).
@@ -807,6 +903,39 @@ static char *mask_option(const char *opt, const char *arg, enum sysfs_attr attr)
 	return xstrdup(norm);
 }
 
+/* --rx-ring N, --tx-ring N: a number in the schema's spelling (exit 2 if malformed). */
+static char *nic_option(const char *opt, const char *arg, enum nic_attr attr)
+{
+	char key[SYSCTL_KEY_MAX + 1], norm[16];
+	const char *why = NULL;
+	nic_key_make(key, sizeof(key), "lo", attr);
+	if (nic_value_normalize(key, arg, norm, sizeof(norm), &why) < 0)
+		usage_error(opt, arg, why);
+	return xstrdup(norm);
+}
+
+/* --coalesce KEY=V[,KEY=V...] into ctl (a later value of a key wins). */
+static void coalesce_option(struct ctl *ctl, const char *arg)
+{
+	char *copy = xstrdup(arg), *save = NULL;
+	if (!*arg || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		usage_error("--coalesce", arg, "KEY=VALUE[,KEY=VALUE...]");
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		enum nic_attr attr;
+		if (!eq)
+			usage_error("--coalesce", arg, "KEY=VALUE[,KEY=VALUE...]");
+		*eq = '\0';
+		if (nic_coalesce_name_parse(item, &attr) < 0)
+			usage_error("--coalesce", arg,
+				    "KEY is rx-usecs, rx-frames, tx-usecs, tx-frames, adaptive-rx or adaptive-tx");
+		char *v = nic_option("--coalesce", eq + 1, attr);
+		free(ctl->nic_want[attr]);
+		ctl->nic_want[attr] = v;
+	}
+	free(copy);
+}
+
 static char *number_option(const char *opt, const char *arg)
 {
 	char key[SYSCTL_KEY_MAX + 1], norm[64];
@@ -835,6 +964,8 @@ static void recommend_cb(void *p, struct tuner_recs *recs, enum tuner_command cm
 	else
 		rule_drops(ctl, recs, quiet);
 	queue_recs(ctl, recs);
+	nic_recs(ctl, recs, quiet);
+	ring_recs(ctl, recs, quiet);
 	if (cmd == TUNER_CHECK)
 		persisted_queue_recs(recs, quiet);
 	if (cmd == TUNER_RECOMMEND && !quiet && msg_verbosity > 0)
@@ -848,7 +979,7 @@ static void advise_cb(void *ctl, const struct tuner_recs *recs)
 	show_spread(ctl, NULL, 0, 1);
 }
 
-/* rings and coalescing are read, not changed: -v says where the driver has none */
+/* recommend -v: the interfaces whose driver has no rings or coalescing at all */
 static void ethtool_note(void)
 {
 	struct nl_session *s;
@@ -877,7 +1008,7 @@ static struct prom_registry *metrics_cb(void *ctl)
 int main(int argc, char **argv)
 {
 	enum { OPT_MAX_BACKLOG = TUNER_OPT_FIRST, OPT_MAX_BUDGET, OPT_RPS_CPUS, OPT_XPS_CPUS, OPT_RPS_FLOW_CNT,
-	       OPT_TXQUEUELEN };
+	       OPT_TXQUEUELEN, OPT_RX_RING, OPT_TX_RING, OPT_COALESCE };
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "rule", required_argument, NULL, 'R' },
@@ -888,6 +1019,9 @@ int main(int argc, char **argv)
 		{ "xps-cpus", required_argument, NULL, OPT_XPS_CPUS },
 		{ "rps-flow-cnt", required_argument, NULL, OPT_RPS_FLOW_CNT },
 		{ "txqueuelen", required_argument, NULL, OPT_TXQUEUELEN },
+		{ "rx-ring", required_argument, NULL, OPT_RX_RING },
+		{ "tx-ring", required_argument, NULL, OPT_TX_RING },
+		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		TUNER_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -942,6 +1076,17 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TXQUEUELEN:
 			ctl.txqueuelen = number_option("--txqueuelen", optarg);
+			break;
+		case OPT_RX_RING:
+			free(ctl.nic_want[NIC_RING_RX]);
+			ctl.nic_want[NIC_RING_RX] = nic_option("--rx-ring", optarg, NIC_RING_RX);
+			break;
+		case OPT_TX_RING:
+			free(ctl.nic_want[NIC_RING_TX]);
+			ctl.nic_want[NIC_RING_TX] = nic_option("--tx-ring", optarg, NIC_RING_TX);
+			break;
+		case OPT_COALESCE:
+			coalesce_option(&ctl, optarg);
 			break;
 		case 'h':
 			usage();
