@@ -580,13 +580,7 @@ static void manifest_write(struct copy_queue *q, const char *base)
 		if (!strncmp(name, base, blen) && name[blen] == '/')
 			name += blen + 1;
 		char *line = copy_manifest_line(q->mf[i].hex, name);
-		size_t n = strlen(line);
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			text = xreallocarray(text, cap, 1);
-		}
-		memcpy(text + len, line, n + 1);
-		len += n;
+		xappend(&text, &len, &cap, line);
 		free(line);
 	}
 	int rc = atomic_write_file(q->o->manifest, text ? text : "", len, 0666 & ~q->umask);

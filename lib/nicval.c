@@ -82,24 +82,12 @@ int nic_key_parse(const char *key, struct nic_key *k, const char **why)
 		reason = "not an ethtool key (ethtool:DEV/...)";
 		goto bad;
 	}
-	const char *p = key + strlen(NIC_KEY_PREFIX), *slash = strchr(p, '/');
-	if (!slash) {
-		reason = "ethtool key outside the schema: no setting after the device";
+	const char *rest;
+	if (sysfs_key_dev(key + strlen(NIC_KEY_PREFIX), "ethtool key outside the schema: no setting after the device",
+			  k->dev, &rest, &reason) < 0)
 		goto bad;
-	}
-	size_t dlen = (size_t)(slash - p);
-	if (dlen == 0 || dlen > SYSFS_DEV_MAX) {
-		reason = dlen ? "interface name longer than 15 bytes" : "empty interface name";
-		goto bad;
-	}
-	memcpy(k->dev, p, dlen);
-	k->dev[dlen] = '\0';
-	if (!sysfs_dev_name_valid(k->dev)) {
-		reason = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . and no ..)";
-		goto bad;
-	}
 	for (size_t i = 0; i < NATTRS; i++)
-		if (!strcmp(slash + 1, attrs[i].rel)) {
+		if (!strcmp(rest, attrs[i].rel)) {
 			k->attr = attrs[i].attr;
 			return 0;
 		}

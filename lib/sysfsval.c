@@ -65,6 +65,28 @@ static int parse_queue(const char *s, size_t n, unsigned *out)
 	return 0;
 }
 
+int sysfs_key_dev(const char *p, const char *no_rest, char *dev, const char **rest, const char **why)
+{
+	const char *slash = strchr(p, '/');
+	if (!slash) {
+		*why = no_rest;
+		return -EINVAL;
+	}
+	size_t dlen = (size_t)(slash - p);
+	if (dlen == 0 || dlen > SYSFS_DEV_MAX) {
+		*why = dlen ? "interface name longer than 15 bytes" : "empty interface name";
+		return -EINVAL;
+	}
+	memcpy(dev, p, dlen);
+	dev[dlen] = '\0';
+	if (!sysfs_dev_name_valid(dev)) {
+		*why = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . and no ..)";
+		return -EINVAL;
+	}
+	*rest = slash + 1;
+	return 0;
+}
+
 int sysfs_key_parse(const char *key, struct sysfs_key *k, const char **why)
 {
 	struct sysfs_key tmp;
@@ -81,24 +103,10 @@ int sysfs_key_parse(const char *key, struct sysfs_key *k, const char **why)
 		reason = "sysfs key outside the schema: only sysfs:net/DEV/... is managed";
 		goto bad;
 	}
-	p += 4;
-	const char *slash = strchr(p, '/');
-	if (!slash) {
-		reason = "sysfs key outside the schema: no attribute after the device";
+	const char *rest;
+	if (sysfs_key_dev(p + 4, "sysfs key outside the schema: no attribute after the device", k->dev, &rest,
+			  &reason) < 0)
 		goto bad;
-	}
-	size_t dlen = (size_t)(slash - p);
-	if (dlen == 0 || dlen > SYSFS_DEV_MAX) {
-		reason = dlen ? "interface name longer than 15 bytes" : "empty interface name";
-		goto bad;
-	}
-	memcpy(k->dev, p, dlen);
-	k->dev[dlen] = '\0';
-	if (!sysfs_dev_name_valid(k->dev)) {
-		reason = "invalid interface name (allowed: A-Z a-z 0-9 _ . @ + -, not . and no ..)";
-		goto bad;
-	}
-	const char *rest = slash + 1;
 	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
 		if (!attrs[i].dir) {
 			if (strcmp(rest, attrs[i].name))
@@ -513,18 +521,6 @@ int sysfs_udev_parse(const char *buf, size_t len, struct kv_list *list, struct k
 	return rc;
 }
 
-/* Append s to the growing text (cap grown as needed). */
-static void text_add(char **text, size_t *o, size_t *cap, const char *s)
-{
-	size_t ln = strlen(s);
-	if (*o + ln + 1 > *cap) {
-		*cap = (*o + ln + 1) * 2;
-		*text = xreallocarray(*text, *cap, 1);
-	}
-	memcpy(*text + *o, s, ln + 1);
-	*o += ln;
-}
-
 char *sysfs_udev_format(const struct kv_list *list)
 {
 	struct kv_list mine = { 0 }, nic = { 0 };
@@ -539,7 +535,7 @@ char *sysfs_udev_format(const struct kv_list *list)
 	size_t cap = sizeof(udev_header) + mine.n * 200 + 1, o = 0;
 	char *text = xmalloc(cap);
 	text[0] = '\0';
-	text_add(&text, &o, &cap, udev_header);
+	xappend(&text, &o, &cap, udev_header);
 	for (size_t i = 0; i < mine.n; i++) {
 		struct sysfs_key k;
 		char norm[SYSFS_VALUE_MAX + 1];
@@ -547,7 +543,7 @@ char *sysfs_udev_format(const struct kv_list *list)
 		if (sysfs_value_normalize(mine.v[i].key, mine.v[i].value, norm, sizeof(norm), NULL) < 0)
 			continue;
 		char *line = xasprintf(UDEV_MATCH "%s\", ATTR{%s}=\"%s\"\n", k.dev, k.rel, norm);
-		text_add(&text, &o, &cap, line);
+		xappend(&text, &o, &cap, line);
 		free(line);
 	}
 	/* the ethtool keys sort by device: one RUN line for each run of one device */
@@ -566,12 +562,12 @@ char *sysfs_udev_format(const struct kv_list *list)
 			if (nic_value_normalize(nic.v[i].key, nic.v[i].value, norm, sizeof(norm), NULL) < 0)
 				continue;
 			char *arg = xasprintf(" %s=%s", nic_attr_rel(k2.attr), norm);
-			text_add(&args, &ao, &acap, arg);
+			xappend(&args, &ao, &acap, arg);
 			free(arg);
 		}
 		if (ao) {
 			char *line = xasprintf(UDEV_MATCH "%s" UDEV_RUN "%s %s%s\"\n", k.dev, nic_set_program(), k.dev, args);
-			text_add(&text, &o, &cap, line);
+			xappend(&text, &o, &cap, line);
 			free(line);
 		}
 		free(args);

@@ -51,6 +51,13 @@ int sysfs_key_is(const char *key);
 /* 1 if name is a valid interface name by the rules above. */
 int sysfs_dev_name_valid(const char *name);
 
+/*
+ * The "DEV/" segment at the start of p (the part of a key after its prefix)
+ * into dev (SYSFS_DEV_MAX + 1 bytes), validated as above; *rest points past
+ * the slash. 0, or -EINVAL with *why (no_rest when there is no slash).
+ */
+int sysfs_key_dev(const char *p, const char *no_rest, char *dev, const char **rest, const char **why);
+
 /* Parse and validate key (k may be NULL). 0 or -EINVAL with *why (may be NULL). */
 int sysfs_key_parse(const char *key, struct sysfs_key *k, const char **why);
 

@@ -70,3 +70,14 @@ char *xasprintf(const char *fmt, ...)
 		oom();
 	return p;
 }
+
+void xappend(char **text, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*text = xreallocarray(*text, *cap, 1);
+	}
+	memcpy(*text + *len, s, n + 1);
+	*len += n;
+}

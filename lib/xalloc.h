@@ -13,5 +13,8 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* asprintf that cannot fail. */
 char *xasprintf(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+/* Append s to the NUL-terminated text of *len bytes in a buffer of *cap
+ * (both 0 and *text NULL to start), growing it by doubling. */
+void xappend(char **text, size_t *len, size_t *cap, const char *s);
 
 #endif
