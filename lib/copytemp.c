@@ -245,9 +245,9 @@ static int tmp_lock(struct copy_file *f, int fd)
 /*
  * The file f's data goes to until the commit. First choice: an O_TMPFILE in
  * the destination directory, which a killed copy cannot leave behind. Where
- * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file,
- * after the directory's stale temp files are removed: created with TMP_MODE,
- * then locked. Until the lock, another run's cleaner may take the fresh file
+ * the file system has none (EOPNOTSUPP, EISDIR, EINVAL), a named temp file:
+ * created with TMP_MODE, then locked. Either way the directory's stale named
+ * temp files are removed first (once per directory and run). Until the lock, another run's cleaner may take the fresh file
  * for stale; the creator then finds the lock held (the cleaner's) or its name
  * gone or pointing elsewhere, and starts again under a new name. A kill at
  * any point leaves a file the next cleaner recognises.
@@ -261,6 +261,9 @@ int copy_tmp_create(struct copy_queue *q, struct copy_file *f)
 	const char *dir = dirname(d);
 	int fd = -1, e = 0;
 
+	/* whichever kind this run uses: a named temp a killed run left here
+	 * (on this file system or when O_TMPFILE was off) goes now */
+	clean_stale_temps(q, dir);
 	if (!q->no_tmpfile) {
 		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, TMP_MODE);
 		if (fd >= 0) {
@@ -277,7 +280,6 @@ int copy_tmp_create(struct copy_queue *q, struct copy_file *f)
 			return -e;
 		}
 	}
-	clean_stale_temps(q, dir);
 	free(d);
 	for (int tries = 0; tries < 100; tries++) {
 		char *tmp = copy_tmp_name(f->dst);

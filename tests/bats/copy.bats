@@ -668,7 +668,7 @@ teardown() {
 	done
 }
 
-@test "copy: without O_TMPFILE a killed copy's temp is removed by the next run, a live copy's is not" {
+@test "copy: without O_TMPFILE a killed copy's temp is removed by the next run (O_TMPFILE or not), a live copy's is not" {
 	mkdata "$W/src" $((32 * 1024 * 1024))
 	mkdir "$W/out"
 	for t in $COPY_TOOLS; do
@@ -689,8 +689,8 @@ teardown() {
 		step_until_temp "$live" "$W/out/live"
 		live_tmp=$(find "$W/out" -name '.live.tkcp-*')
 		[ -n "$live_tmp" ]
-		# the next run into the directory
-		run $(tool_cmd "$t") "$W/src" "$W/out/next"
+		# the next run into the directory, even one with O_TMPFILE
+		run env -u TUNEKIT_NO_TMPFILE $(tool_cmd "$t") "$W/src" "$W/out/next"
 		assert_success
 		[ ! -e "$stale" ]
 		[ -f "$live_tmp" ]
