@@ -77,6 +77,7 @@ struct copy_queue {
 	bool no_tmpfile; /* TUNEKIT_NO_TMPFILE: named temp files only */
 	struct copy_seen_dir *cleaned;
 	size_t n_cleaned, cap_cleaned;
+	char *last_cleaned; /* the directory cleaned last, by name: files in a row share it */
 	struct copy_links *links; /* --preserve=links: first copy of each inode */
 	struct copy_link *pending;
 	size_t n_pending, cap_pending;

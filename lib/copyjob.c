@@ -1312,6 +1312,7 @@ out:
 	}
 	free(q.items);
 	free(q.cleaned);
+	free(q.last_cleaned);
 	make_links(&q);
 	for (size_t i = 0; i < q.n_mf; i++)
 		free(q.mf[i].dst);

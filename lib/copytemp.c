@@ -190,6 +190,12 @@ static void remove_if_stale(struct copy_queue *q, int dfd, const char *dir, cons
 /* Remove stale temp files of ours from dir, once per directory and run. */
 static void clean_stale_temps(struct copy_queue *q, const char *dir)
 {
+	/* the common case, without a system call: the same directory as the
+	 * file before (every file of a run asks) */
+	if (q->last_cleaned && !strcmp(q->last_cleaned, dir))
+		return;
+	free(q->last_cleaned);
+	q->last_cleaned = xstrdup(dir);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct stat st;
 	if (dfd < 0)
